@@ -1,0 +1,35 @@
+"""The one place that chooses between the compiled and the pure-Python codec.
+
+``LDAPBER_PURE_PYTHON=1`` forces the pure-Python backend; otherwise the
+compiled extension is used when it was built, and the fallback otherwise
+(``IMPORT_ERROR`` then says why).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+__all__ = ["BACKEND", "IMPORT_ERROR", "STEMS", "load"]
+
+#: The generated modules, by stem; each has a ``_c`` and a ``_py`` twin.
+STEMS = ("rfc4511", "rfc2696", "rfc3062")
+
+
+def load(backend: str) -> dict[str, ModuleType]:
+    """The generated codec modules of ``backend`` ("cython" or "python")."""
+    suffix = {"cython": "_c", "python": "_py"}[backend]
+    return {stem: importlib.import_module(f"ldapber._generated.{stem}{suffix}") for stem in STEMS}
+
+
+IMPORT_ERROR: ImportError | None = None
+if os.environ.get("LDAPBER_PURE_PYTHON", "") not in ("", "0"):
+    BACKEND = "python"
+else:
+    try:
+        load("cython")
+        BACKEND = "cython"
+    except ImportError as exc:  # the extension was not built here
+        IMPORT_ERROR = exc
+        BACKEND = "python"

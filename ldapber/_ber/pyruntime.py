@@ -1,0 +1,419 @@
+"""BER reading and writing primitives for the pure-Python backend.
+
+Conventions shared with ``cruntime.pxi``:
+
+* ``b`` is the whole input (``bytes``); ``p`` is the offset of an element's
+  first identifier octet, ``s``/``u`` the start and end of its contents, and
+  ``e`` the end of the enclosing element (nothing may run past it).
+* Errors point at the first octet of the element at fault, name a
+  :class:`~ldapber.errors.Rule`, and never leak IndexError or the like.
+* Lengths: short and long form; long form may carry leading zero octets
+  (OpenLDAP and Active Directory send ``84 00 00 00 05``); more than seven
+  significant octets is ``length-too-large``; ``0x80`` is indefinite and
+  always rejected; ``0xFF`` is reserved.
+"""
+
+from __future__ import annotations
+
+from ..errors import DecodeError, EncodeError, IncompleteError, Rule
+from ..model._base import UnknownAlternative
+
+# Relax bits, as in ldapber.errors.Rule.bit.
+R_BOOL = 1
+R_DEFAULT = 2
+R_MININT = 4
+R_RANGE = 8
+R_SIZE = 16
+R_SUBSTR = 32
+R_UTF8 = 64
+
+new = object.__new__
+EMPTY: tuple[bytes, ...] = ()
+
+
+class Ctx:
+    """Per-call decoding options."""
+
+    __slots__ = ("relax", "max_depth")
+
+    def __init__(self, relax: int, max_depth: int) -> None:
+        self.relax = relax
+        self.max_depth = max_depth
+
+
+def fail(rule: Rule, message: str, offset: int) -> DecodeError:
+    return DecodeError(message, offset=offset, rule=rule)
+
+
+# -- lengths and headers -------------------------------------------------------
+def long_length(b: bytes, p: int, lp: int, e: int) -> tuple[int, int]:
+    """Parse a long-form or invalid length at ``lp`` (the element starts at
+    ``p``); the octets must lie before ``e``.  Returns (content start, length);
+    raises IndexError-free errors; a caller at the top turns overflow into
+    "incomplete"."""
+    first = b[lp]
+    if first == 0x80:
+        raise fail(Rule.INDEFINITE_LENGTH, "indefinite length is not allowed (RFC 4511 5.1)", p)
+    if first == 0xFF:
+        raise fail(Rule.LENGTH_RESERVED, "length octet 0xFF is reserved (X.690 8.1.3.5)", p)
+    k = first & 0x7F
+    s = lp + 1 + k
+    if s > e:
+        raise fail(Rule.LENGTH_OVERFLOW, "length octets run past the enclosing element", p)
+    i = lp + 1
+    while i < s and b[i] == 0:
+        i += 1
+    if s - i > 7:
+        raise fail(Rule.LENGTH_TOO_LARGE, "length needs more than 7 octets", p)
+    return s, int.from_bytes(b[i:s], "big")
+
+
+def tag_error(got: int, p: int, tag: int) -> DecodeError:
+    if got == tag | 0x20 and not tag & 0x20:
+        return fail(Rule.CONSTRUCTED_STRING, "constructed form of a primitive element (RFC 4511 5.1)", p)
+    return fail(Rule.UNEXPECTED_TAG, f"expected tag 0x{tag:02x}, found 0x{got:02x}", p)
+
+
+def hdr(b: bytes, p: int, e: int, tag: int) -> tuple[int, int]:
+    """Check that the element at ``p`` has identifier octet ``tag`` and lies
+    within ``e``; return its (content start, content end)."""
+    if p >= e:
+        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+    if b[p] != tag:
+        raise tag_error(b[p], p, tag)
+    if p + 1 >= e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    n = b[p + 1]
+    if n < 0x80:
+        s = p + 2
+    else:
+        s, n = long_length(b, p, p + 1, e)
+    u = s + n
+    if u > e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    return s, u
+
+
+def tlv_end(b: bytes, p: int, e: int) -> int:
+    """The end of the element at ``p`` whatever its tag (multi-octet tag
+    numbers included); the element must end by ``e``."""
+    if p >= e:
+        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+    lp = p + 1
+    if b[p] & 0x1F == 0x1F:
+        while True:
+            if lp >= e:
+                raise fail(Rule.LENGTH_OVERFLOW, "tag runs past the enclosing element", p)
+            if lp - p > 4:
+                raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", p)
+            octet = b[lp]
+            lp += 1
+            if not octet & 0x80:
+                break
+    if lp >= e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    n = b[lp]
+    if n < 0x80:
+        s = lp + 1
+    else:
+        s, n = long_length(b, p, lp, e)
+    u = s + n
+    if u > e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    return u
+
+
+def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
+    """Header of the outermost element of ``b[:n]``: like :func:`hdr`, but
+    data that merely ends too soon is :class:`IncompleteError`.  ``tag`` -1
+    accepts any tag (a CHOICE at the top)."""
+    if n == 0:
+        raise IncompleteError("no data", offset=0, needed=None)
+    first = b[0]
+    if tag >= 0 and first != tag:
+        raise tag_error(first, 0, tag)
+    lp = 1
+    if tag < 0 and first & 0x1F == 0x1F:
+        while lp < n and lp <= 4 and b[lp] & 0x80:
+            lp += 1
+        if lp > 4:
+            raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", 0)
+        lp += 1
+    if lp >= n:
+        raise IncompleteError("the header is incomplete", offset=0, needed=None)
+    ln = b[lp]
+    if ln < 0x80:
+        s = lp + 1
+    else:
+        if ln not in (0x80, 0xFF) and lp + 1 + (ln & 0x7F) > n:
+            raise IncompleteError("the header is incomplete", offset=0, needed=None)
+        s, ln = long_length(b, 0, lp, n)
+    u = s + ln
+    if u > n:
+        raise IncompleteError(f"the PDU needs {u - n} more bytes", offset=0, needed=u - n)
+    return s, u
+
+
+def pdu_length(b: bytes, tag: int) -> int | None:
+    """Total size of the first PDU once its header is in ``b``, else None."""
+    try:
+        return top(b, len(b), tag)[1]
+    except IncompleteError as err:
+        return None if err.needed is None else len(b) + err.needed
+
+
+# -- primitive values ----------------------------------------------------------
+def rd_bool(b: bytes, p: int, s: int, u: int, c: Ctx) -> bool:
+    if u - s != 1:
+        raise fail(Rule.PRIMITIVE_LENGTH, "a BOOLEAN has exactly one content octet", p)
+    v = b[s]
+    if v == 0xFF:
+        return True
+    if v == 0:
+        return False
+    if c.relax & R_BOOL:
+        return True
+    raise fail(Rule.BOOLEAN_VALUE, f"BOOLEAN TRUE must be 0xFF, found 0x{v:02x} (RFC 4511 5.1)", p)
+
+
+def rd_int(b: bytes, p: int, s: int, u: int, c: Ctx) -> int:
+    n = u - s
+    if n == 0:
+        raise fail(Rule.PRIMITIVE_LENGTH, "an INTEGER needs at least one content octet", p)
+    if n > 1:
+        first, second = b[s], b[s + 1]
+        if (first == 0 and second < 0x80) or (first == 0xFF and second >= 0x80):
+            if not c.relax & R_MININT:
+                raise fail(Rule.MINIMAL_INTEGER, "INTEGER has redundant leading octets", p)
+            while u - s > 1 and (
+                (b[s] == 0 and b[s + 1] < 0x80) or (b[s] == 0xFF and b[s + 1] >= 0x80)
+            ):
+                s += 1
+        if u - s > 8:
+            raise fail(Rule.INTEGER_SIZE, "INTEGER wider than 64 bits", p)
+    return int.from_bytes(b[s:u], "big", signed=True)
+
+
+def range_error(v: int, lo: int | None, hi: int | None, p: int) -> DecodeError:
+    return fail(Rule.VALUE_RANGE, f"value {v} is outside {lo}..{'MAX' if hi is None else hi}", p)
+
+
+def rd_text(b: bytes, p: int, s: int, u: int, c: Ctx) -> str:
+    try:
+        return b[s:u].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if c.relax & R_UTF8:
+            return b[s:u].decode("utf-8", "surrogateescape")
+        raise fail(Rule.UTF8, f"invalid UTF-8 at content octet {exc.start}", p) from None
+
+
+def rd_null(p: int, s: int, u: int) -> None:
+    if u != s:
+        raise fail(Rule.PRIMITIVE_LENGTH, "NULL has no content octets", p)
+
+
+def size_error(n: int, lo: int | None, hi: int | None, p: int) -> DecodeError:
+    return fail(Rule.SIZE_CONSTRAINT, f"size {n} is outside {lo}..{'MAX' if hi is None else hi}", p)
+
+
+def default_error(p: int) -> DecodeError:
+    return fail(Rule.DEFAULT_VALUE, "a value equal to its DEFAULT must be absent (RFC 4511 5.1)", p)
+
+
+def depth_error(p: int, max_depth: int) -> DecodeError:
+    return fail(Rule.MAX_DEPTH, f"nesting deeper than {max_depth}", p)
+
+
+def order_error(what: str, p: int) -> DecodeError:
+    return fail(Rule.SUBSTRING_ORDER, what, p)
+
+
+def extensions(b: bytes, s: int, e: int) -> tuple[bytes, ...]:
+    """Unknown trailing elements of a SEQUENCE, kept as raw TLVs."""
+    out = []
+    while s < e:
+        try:
+            u = tlv_end(b, s, e)
+        except DecodeError as err:
+            raise fail(Rule.TRAILING_DATA, "bytes that form no element: " + err.message, s) from None
+        out.append(b[s:u])
+        s = u
+    return tuple(out)
+
+
+def unknown(b: bytes, s: int, e: int) -> UnknownAlternative:
+    o = new(UnknownAlternative)
+    o.raw = b[s:e]
+    return o
+
+
+# -- encoding ------------------------------------------------------------------
+def enc_error(message: str) -> EncodeError:
+    return EncodeError(message)
+
+
+def _length_octets(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(body),)) + body
+
+
+def begin(w: bytearray, tag: int) -> int:
+    w.append(tag)
+    w.append(0)
+    return len(w)
+
+
+def end(w: bytearray, m: int) -> None:
+    n = len(w) - m
+    if n < 0x80:
+        w[m - 1] = n
+    else:
+        w[m - 1 : m] = _length_octets(n)
+
+
+def put_raw(w: bytearray, tag: int, data: bytes) -> None:
+    n = len(data)
+    w.append(tag)
+    if n < 0x80:
+        w.append(n)
+    else:
+        w += _length_octets(n)
+    w += data
+
+
+def type_error(expected: str, v: object) -> EncodeError:
+    return EncodeError(f"expected {expected}, got {type(v).__name__}")
+
+
+def put_text(w: bytearray, tag: int, v: object) -> None:
+    if type(v) is not str and not isinstance(v, str):
+        raise type_error("str", v)
+    try:
+        data = v.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"not valid Unicode at character {exc.start}") from None
+    put_raw(w, tag, data)
+
+
+def put_bytes(w: bytearray, tag: int, v: object) -> None:
+    if type(v) is not bytes:
+        if not isinstance(v, (bytes, bytearray, memoryview)):
+            raise type_error("bytes", v)
+        v = bytes(v)
+    put_raw(w, tag, v)  # type: ignore[arg-type]
+
+
+def put_bool(w: bytearray, tag: int, v: object) -> None:
+    if type(v) is not bool:
+        raise type_error("bool", v)
+    w += bytes((tag, 1, 0xFF if v else 0))
+
+
+def check_int(v: object, lo: int | None, hi: int | None) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise type_error("int", v)
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise EncodeError(f"value {v} is outside {lo}..{'MAX' if hi is None else hi}")
+    return v
+
+
+def put_int(w: bytearray, tag: int, v: int) -> None:
+    body = v.to_bytes(((~v if v < 0 else v).bit_length() // 8) + 1, "big", signed=True)
+    if len(body) > 8:
+        raise EncodeError(f"value {v} is wider than 64 bits")
+    put_raw(w, tag, body)
+
+
+def check_size(n: int, lo: int | None, hi: int | None) -> None:
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        raise EncodeError(f"size {n} is outside {lo}..{'MAX' if hi is None else hi}")
+
+
+def check_list(v: object) -> list:  # type: ignore[type-arg]
+    if not isinstance(v, (list, tuple)):
+        raise type_error("list", v)
+    return v  # type: ignore[return-value]
+
+
+def put_extensions(w: bytearray, exts: object) -> None:
+    if not exts:
+        return
+    if not isinstance(exts, tuple):
+        raise type_error("tuple of bytes", exts)
+    for raw in exts:
+        put_verbatim(w, raw, "extension")
+
+
+def put_verbatim(w: bytearray, raw: object, what: str) -> None:
+    """Write an element kept as raw bytes, after checking it is one valid TLV."""
+    if not isinstance(raw, (bytes, bytearray)):
+        raise type_error("bytes", raw)
+    try:
+        ok = len(raw) > 0 and tlv_end(bytes(raw), 0, len(raw)) == len(raw)
+    except DecodeError:
+        ok = False
+    if not ok:
+        raise EncodeError(f"{what} is not exactly one valid BER element")
+    w += raw
+
+
+def order_check(items: list, first: type, last: type) -> None:  # type: ignore[type-arg]
+    n = len(items)
+    for i, item in enumerate(items):
+        if type(item) is first and i != 0:
+            raise EncodeError(f"{first.__name__} may only come first, found at [{i}]")
+        if type(item) is last and i != n - 1:
+            raise EncodeError(f"{last.__name__} may only come last, found at [{i}]")
+
+
+# -- shared by the generated code ----------------------------------------------
+def rd_bytes(b: bytes, s: int, u: int) -> bytes:
+    return b[s:u]
+
+
+def trailing_error(u: int, n: int) -> DecodeError:
+    return fail(Rule.TRAILING_DATA, f"{n - u} bytes follow the element", u)
+
+
+def enum_table(cls: type) -> tuple:  # type: ignore[type-arg]
+    """Members of an IntEnum indexed by value (None where a value is unused)."""
+    size = max(int(m) for m in cls) + 1  # type: ignore[attr-defined]
+    table = [None] * size
+    for m in cls:  # type: ignore[attr-defined]
+        table[int(m)] = m
+    return tuple(table)
+
+
+def enum_value(table: tuple, v: int) -> object:  # type: ignore[type-arg]
+    """The member for ``v``, or ``v`` itself when the module does not list it
+    (ENUMERATED types are extensible: an unknown value is kept, not fatal)."""
+    if 0 <= v < len(table):
+        m = table[v]
+        if m is not None:
+            return m
+    return v
+
+
+def alternative_class(o: object, classes: frozenset, alias: str) -> type:  # type: ignore[type-arg]
+    """The CHOICE alternative a subclass instance stands for."""
+    for cls in type(o).__mro__:
+        if cls in classes:
+            return cls
+    raise type_error(f"a {alias} alternative", o)
+
+
+def put_null(w: bytearray, tag: int, v: object) -> None:
+    if v is not None:
+        raise type_error("None", v)
+    w.append(tag)
+    w.append(0)
+
+
+def new_writer() -> bytearray:
+    return bytearray()
+
+
+def writer_bytes(w: bytearray) -> bytes:
+    return bytes(w)

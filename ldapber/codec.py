@@ -1,0 +1,184 @@
+"""The public codec API: bytes <-> protocol objects.
+
+One :class:`Codec` per backend; the module-level functions use the backend
+:mod:`ldapber._backend` selected.  Docstrings and argument handling live here
+once, for both backends.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any, Union
+
+from . import _backend
+from ._ber.pyruntime import pdu_length as _pdu_length
+from ._generated.rfc4511_model import LDAPMessage
+from .errors import DecodeError, EncodeError, IncompleteError, Rule, relax_mask
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "Codec", "codec_for", "decode", "decode_prefix",
+    "decode_all", "pdu_length", "encode", "decode_value", "encode_value",
+]
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+#: Default bound on nesting (each BER constructed element is one level; a
+#: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
+#: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
+DEFAULT_MAX_DEPTH = 100
+#: The highest ``max_depth`` a caller may ask for: far below what either
+#: backend's stack could take.
+MAX_DEPTH_LIMIT = 500
+_HEADER_MAX = 2 + 127  # the longest possible tag + length of an LDAPMessage
+
+
+class Codec:
+    """Encoding and decoding with one backend ("cython" or "python")."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.modules: dict[str, ModuleType] = _backend.load(backend)
+        self._decoders: dict[Any, Any] = {}
+        self._encoders: dict[type, Any] = {}
+        for stem, mod in self.modules.items():
+            model = sys.modules[f"ldapber._generated.{stem}_model"]
+            for name, fn in mod.DECODERS.items():
+                self._decoders[name] = fn
+                cls = getattr(model, name, None)
+                if isinstance(cls, type):
+                    self._decoders[cls] = fn
+                    self._encoders[cls] = mod.ENCODERS[name]
+        rfc4511 = self.modules["rfc4511"]
+        self._decode_message = rfc4511.decode_LDAPMessage
+        self._encode_message = rfc4511.encode_LDAPMessage
+        self._copy = backend == "python"  # the Python backend indexes bytes only
+
+    # -- helpers --------------------------------------------------------------
+    def _prepare(self, data: Buffer, prefix: bool) -> Any:
+        if type(data) is bytes:
+            return data
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected a bytes-like object, got {type(data).__name__}")
+        view = memoryview(data)
+        if view.ndim != 1 or view.format not in ("B", "b", "c"):
+            view = view.cast("B")
+        if not self._copy:
+            return view
+        if prefix:  # copy only the first PDU, not the whole buffer
+            size = _pdu_length(bytes(view[:_HEADER_MAX]), 0x30)
+            if size is not None and size <= len(view):
+                return bytes(view[:size])
+        return bytes(view)
+
+    @staticmethod
+    def _options(strict: bool, relax: Iterable[Rule | str], max_depth: int) -> tuple[int, int]:
+        if not isinstance(max_depth, int) or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+            raise ValueError(f"max_depth must be an int in 1..{MAX_DEPTH_LIMIT}")
+        return relax_mask(strict, relax), max_depth
+
+    def _run(self, fn: Any, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int, prefix: bool) -> Any:
+        mask, depth = self._options(strict, relax, max_depth)
+        buf = self._prepare(data, prefix)
+        try:
+            return fn(buf, mask, depth, prefix)
+        except RecursionError:  # the caller was already deep in its own stack
+            raise DecodeError("nesting too deep for the interpreter stack", offset=0, rule=Rule.MAX_DEPTH) from None
+
+    # -- LDAPMessage ------------------------------------------------------------
+    def decode(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
+               max_depth: int = DEFAULT_MAX_DEPTH) -> LDAPMessage:
+        """Decode exactly one LDAPMessage; bytes after it are an error."""
+        return self._run(self._decode_message, data, strict, relax, max_depth, False)[0]  # type: ignore[no-any-return]
+
+    def decode_prefix(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
+                      max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[LDAPMessage, int]:
+        """Decode the LDAPMessage at the start of ``data``; returns it and the
+        number of bytes it used.  :class:`IncompleteError` if ``data`` holds
+        only part of it."""
+        return self._run(self._decode_message, data, strict, relax, max_depth, True)  # type: ignore[no-any-return]
+
+    def decode_all(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
+                   max_depth: int = DEFAULT_MAX_DEPTH) -> list[LDAPMessage]:
+        """Decode a buffer of back-to-back LDAPMessages (a stream of search
+        results, say) into a list.  The cyclic garbage collector is paused
+        meanwhile: decoded objects cannot form cycles, and collections
+        triggered by thousands of fresh objects would only cost time."""
+        mask, depth = self._options(strict, relax, max_depth)
+        view = memoryview(data) if not isinstance(data, bytes) else data
+        out: list[LDAPMessage] = []
+        pos, n = 0, len(view)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            while pos < n:
+                chunk = view[pos:] if pos else view
+                try:
+                    msg, used = self._decode_message(self._prepare(chunk, True), mask, depth, True)
+                except DecodeError as err:
+                    if err.offset >= 0:
+                        err.offset += pos
+                    raise
+                out.append(msg)
+                pos += used
+        finally:
+            if was_enabled:
+                gc.enable()
+        return out
+
+    def encode(self, message: LDAPMessage) -> bytes:
+        """Encode an LDAPMessage (strict DER-like BER: definite minimal
+        lengths, primitive strings, TRUE as 0xFF, DEFAULT values omitted)."""
+        return self._encode_message(message)  # type: ignore[no-any-return]
+
+    # -- any compiled type --------------------------------------------------------
+    def decode_value(self, type_: type | str, data: Buffer, *, strict: bool = True,
+                     relax: Iterable[Rule | str] = (), max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+        """Decode one value of a compiled type (a class such as
+        ``RealSearchControlValue``, or an ASN.1 type name such as ``"Filter"``)."""
+        fn = self._decoders.get(type_)
+        if fn is None:
+            raise KeyError(f"no compiled type {type_!r}")
+        return self._run(fn, data, strict, relax, max_depth, False)[0]
+
+    def encode_value(self, value: Any, type_: type | str | None = None) -> bytes:
+        """Encode one value of a compiled type (by default, its class)."""
+        key = type(value) if type_ is None else type_
+        enc = self._encoders.get(key) if isinstance(key, type) else None
+        if enc is None and isinstance(key, str):
+            for cls, fn in self._encoders.items():
+                if cls.__name__ == key:
+                    enc = fn
+        if enc is None:
+            raise EncodeError(f"no compiled type for {key!r}")
+        return enc(value)  # type: ignore[no-any-return]
+
+
+def pdu_length(data: Buffer) -> int | None:
+    """Total size of the first PDU in ``data`` once its tag and length octets
+    are there, else None.  Raises :class:`DecodeError` for a header that can
+    never be valid (not a SEQUENCE, indefinite length, ...)."""
+    head = bytes(memoryview(data)[:_HEADER_MAX])
+    return _pdu_length(head, 0x30)
+
+
+_codecs: dict[str, Codec] = {}
+
+
+def codec_for(backend: str) -> Codec:
+    """The :class:`Codec` of a backend ("cython" or "python")."""
+    if backend not in _codecs:
+        _codecs[backend] = Codec(backend)
+    return _codecs[backend]
+
+
+_default = codec_for(_backend.BACKEND)
+decode = _default.decode
+decode_prefix = _default.decode_prefix
+decode_all = _default.decode_all
+encode = _default.encode
+decode_value = _default.decode_value
+encode_value = _default.encode_value
+_ = IncompleteError  # re-exported by the package

@@ -1,0 +1,500 @@
+"""Emit a module's BER codec from the resolved IR, in two dialects.
+
+One emitter walks the IR and writes the control flow once; a small dialect
+object renders the few places where Cython and Python differ (function
+signatures and declarations, reading a header, filling a slot).  Both
+backends therefore make the same decisions in the same order, and raise the
+same errors at the same offsets with the same paths.
+
+Generated function families (``K`` is a unit key made into an identifier):
+
+* ``d_K(b, p, s, e, c, depth[, cls])`` decodes the contents ``b[s:e]`` of a
+  SEQUENCE (instantiating ``cls``) or SEQUENCE OF whose element starts at ``p``;
+* ``d_K(b, s, e, c, depth)`` decodes a CHOICE: exactly the element ``b[s:e]``;
+* ``e_K(w, o, tag)`` / ``e_K(w, o)`` append the encoding of ``o`` to ``w``;
+* ``decode_<Entry>`` / ``encode_<Entry>`` are the public entry points.
+
+Errors are located on the way out: each component, alternative or list item
+is a *region* whose failure appends its name (or index) to the error's path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import ir
+from .codewriter import CodeWriter
+
+__all__ = ["emit_python", "emit_cython"]
+
+_LIMITS = {"lo": None, "hi": None}
+
+
+def fn(key: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]", "_", key)
+
+
+def hx(tag: int) -> str:
+    return f"0x{tag:02X}"
+
+
+def _range_test(var: str, lo: int | None, hi: int | None) -> str | None:
+    tests = []
+    if lo is not None:
+        tests.append(f"{var} < {lo}")
+    if hi is not None:
+        tests.append(f"{var} > {hi}")
+    return " or ".join(tests) or None
+
+
+class PyDialect:
+    name = "py"
+    comment = "#"
+
+    def decl(self, w: CodeWriter, **groups: str) -> None:
+        pass
+
+    def def_seq(self, key: str) -> str:
+        return f"def d_{key}(b, p, s, e, c, depth, cls):"
+
+    def def_seqof(self, key: str) -> str:
+        return f"def d_{key}(b, p, s, e, c, depth):"
+
+    def def_choice(self, key: str) -> str:
+        return f"def d_{key}(b, s, e, c, depth):"
+
+    def def_enc(self, key: str) -> str:
+        return f"def e_{key}(w, o, tag):"
+
+    def def_enc_choice(self, key: str) -> str:
+        return f"def e_{key}(w, o):"
+
+    def hdr(self, tag: int) -> str:
+        return f"t, u = hdr(b, s, e, {hx(tag)})"
+
+    def new(self, cls: str) -> str:
+        return f"new({cls})"
+
+    def setf(self, layout: str, attr: str, expr: str) -> str:
+        return f"o.{attr} = {expr}"
+
+    def getf(self, obj: str, layout: str, attr: str) -> str:
+        return f"{obj}.{attr}"
+
+    def int_var(self) -> str:
+        return "iv"
+
+
+class CyDialect(PyDialect):
+    name = "cy"
+
+    def decl(self, w: CodeWriter, **groups: str) -> None:
+        for ctype, names in groups.items():
+            w(f"cdef {ctype.replace('_', ' ')} {names}")
+
+    def def_seq(self, key: str) -> str:
+        return (f"cdef object d_{key}(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t e, "
+                "Ctx c, int depth, object cls):")
+
+    def def_seqof(self, key: str) -> str:
+        return (f"cdef object d_{key}(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t e, "
+                "Ctx c, int depth):")
+
+    def def_choice(self, key: str) -> str:
+        return f"cdef object d_{key}(const unsigned char* b, Py_ssize_t s, Py_ssize_t e, Ctx c, int depth):"
+
+    def def_enc(self, key: str) -> str:
+        return f"cdef int e_{key}(Writer w, object o, int tag) except -1:"
+
+    def def_enc_choice(self, key: str) -> str:
+        return f"cdef int e_{key}(Writer w, object o) except -1:"
+
+    def hdr(self, tag: int) -> str:
+        return f"t = hdr(b, s, e, {hx(tag)}, &u)"
+
+    def new(self, cls: str) -> str:
+        return f"lb_alloc({cls})"
+
+    def setf(self, layout: str, attr: str, expr: str) -> str:
+        return f"lb_set(o, OFF_{layout}_{attr}, {expr})"
+
+    def getf(self, obj: str, layout: str, attr: str) -> str:
+        return f"lb_get({obj}, OFF_{layout}_{attr})"
+
+
+class _Emitter:
+    def __init__(self, m: ir.CompiledModule, d: PyDialect) -> None:
+        self.m = m
+        self.d = d
+        self.units = {u.key: u for u in m.units}
+        self.w = CodeWriter()
+        self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
+        self.enum_tables = {e.name for e in m.enums}
+
+    # -- shared pieces -----------------------------------------------------------
+    def region(self, seg: str, exc: str = "DecodeError"):  # type: ignore[no-untyped-def]
+        """``try: <body> except exc: add seg to the path; raise``."""
+        emitter = self
+
+        class _Region:
+            def __enter__(self) -> None:
+                emitter.w("try:")
+                emitter.w.level += 1
+
+            def __exit__(self, *a: object) -> None:
+                emitter.w.level -= 1
+                with emitter.w.indent(f"except {exc} as x:"):
+                    emitter.w(f"x._segs.append({seg})", "raise")
+
+        return _Region()
+
+    def value_from_content(self, node: ir.RNode, pvar: str, depth: str) -> None:
+        """Code that sets ``v`` from the element at ``pvar`` whose contents are
+        ``b[t:u]`` (the header was checked against ``node.tag``)."""
+        w = self.w
+        if isinstance(node, ir.Prim):
+            k = node.kind
+            if k == "boolean":
+                w(f"v = rd_bool(b, {pvar}, t, u, c)")
+            elif k in ("integer", "enumerated"):
+                w(f"iv = rd_int(b, {pvar}, t, u, c)")
+                lo, hi = (node.lo, node.hi) if k == "integer" else (None, None)
+                test = _range_test("iv", lo, hi)
+                if test:
+                    with w.indent(f"if ({test}) and not c.relax & R_RANGE:"):
+                        w(f"raise range_error(iv, {lo}, {hi}, {pvar})")
+                if k == "enumerated":
+                    assert node.enum is not None
+                    w(f"v = enum_value(T_{node.enum.name}, iv)")
+                else:
+                    w("v = iv")
+            elif k == "text":
+                w(f"v = rd_text(b, {pvar}, t, u, c)")
+            elif k == "octets":
+                w("v = rd_bytes(b, t, u)")
+                test = _range_test("(u - t)", node.lo, node.hi)
+                if test:
+                    with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
+                        w(f"raise size_error(u - t, {node.lo}, {node.hi}, {pvar})")
+            elif k == "null":
+                w(f"rd_null({pvar}, t, u)", "v = None")
+            else:  # pragma: no cover - the resolver produces no other kinds
+                raise AssertionError(k)
+            return
+        if node.kind == "sequence":
+            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1, {node.cls})")
+        elif node.kind == "seqof":
+            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1)")
+        else:  # an explicitly tagged CHOICE: the contents are exactly one element
+            with w.indent("if tlv_end(b, t, u) != u:"):
+                w("raise trailing_error(t, u)")
+            w(f"v = d_{fn(node.unit)}(b, t, u, c, {depth} + 1)")
+
+    def element(self, node: ir.RNode, depth: str) -> None:
+        """Code that decodes the element at ``s`` (bounded by ``e``) into ``v``
+        and sets ``u`` to its end."""
+        if node.tag is None:  # an untagged CHOICE: any element
+            self.w("u = tlv_end(b, s, e)", f"v = d_{fn(node.unit)}(b, s, u, c, {depth})")  # type: ignore[union-attr]
+            return
+        self.w(self.d.hdr(node.tag))
+        self.value_from_content(node, "s", depth)
+
+    def put(self, node: ir.RNode, var: str) -> None:
+        """Code that appends the encoding of ``var`` (of type ``node``) to ``w``."""
+        w = self.w
+        tag = node.tag
+        if isinstance(node, ir.Prim):
+            assert tag is not None
+            k = node.kind
+            if k == "boolean":
+                w(f"put_bool(w, {hx(tag)}, {var})")
+            elif k == "integer":
+                w(f"put_int(w, {hx(tag)}, check_int({var}, {node.lo}, {node.hi}))")
+            elif k == "enumerated":
+                w(f"put_int(w, {hx(tag)}, check_int({var}, 0, 2147483647))")
+            elif k == "text":
+                w(f"put_text(w, {hx(tag)}, {var})")
+            elif k == "octets":
+                w(f"put_bytes(w, {hx(tag)}, {var})")
+                if node.constrained:
+                    w(f"check_size(len({var}), {node.lo}, {node.hi})")
+            elif k == "null":
+                w(f"put_null(w, {hx(tag)}, {var})")
+            return
+        if node.kind == "choice":
+            if tag is None:
+                w(f"e_{fn(node.unit)}(w, {var})")
+            else:
+                w(f"m2 = begin(w, {hx(tag)})", f"e_{fn(node.unit)}(w, {var})", "end(w, m2)")
+            return
+        w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)})")  # type: ignore[arg-type]
+
+    # -- SEQUENCE ---------------------------------------------------------------
+    def sequence(self, u: ir.SequenceUnit) -> None:
+        w, d = self.w, self.d
+        key = fn(u.key)
+        w("", "")
+        with w.indent(d.def_seq(key)):
+            d.decl(w, Py_ssize_t="t, u", object="o, v", long_long="iv")
+            with w.indent("if depth > c.max_depth:"):
+                w("raise depth_error(p, c.max_depth)")
+            w(f"o = {d.new('cls')}")
+            for f in u.fields:
+                self.slots.add((u.layout, f.attr))
+                seg = repr(f.asn1)
+                tag = f.node.tag
+                if f.optional or f.has_default:
+                    assert tag is not None
+                    with w.indent(f"if s < e and (b[s] | 0x20) == {hx(tag | 0x20)}:"):
+                        with self.region(seg):
+                            self.element(f.node, "depth")
+                            if f.has_default:
+                                with w.indent(f"if v == {self.default_expr(f)} and not c.relax & R_DEFAULT:"):
+                                    w("raise default_error(s)")
+                        w(d.setf(u.layout, f.attr, "v"), "s = u")
+                    with w.indent("else:"):
+                        w(d.setf(u.layout, f.attr, self.default_expr(f) if f.has_default else "None"))
+                else:
+                    with self.region(seg):
+                        self.element(f.node, "depth")
+                    w(d.setf(u.layout, f.attr, "v"), "s = u")
+            self.slots.add((u.layout, "extensions"))
+            w(d.setf(u.layout, "extensions", "extensions(b, s, e) if s < e else EMPTY"))
+            w("return o")
+        # encoder
+        w("", "")
+        with w.indent(d.def_enc(key)):
+            d.decl(w, Py_ssize_t="m, m2", object="v")
+            with w.indent(f"if not isinstance(o, {u.layout}):"):
+                w(f"raise type_error({u.layout!r}, o)")
+            w("m = begin(w, tag)")
+            for f in u.fields:
+                with self.region(repr(f.asn1), "EncodeError"):
+                    w(f"v = {d.getf('o', u.layout, f.attr)}")
+                    if f.optional:
+                        with w.indent("if v is not None:"):
+                            self.put(f.node, "v")
+                    elif f.has_default:
+                        cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {self.default_expr(f)}"
+                        with w.indent(f"if {cond}:"):
+                            self.put(f.node, "v")
+                    else:
+                        self.put(f.node, "v")
+            w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
+            w("end(w, m)")
+            if d.name == "cy":
+                w("return 0")
+
+    def default_expr(self, f: ir.Field) -> str:
+        if isinstance(f.node, ir.Prim) and f.node.kind == "enumerated":
+            return f"{f.node.enum.name}.{f.default}"  # type: ignore[union-attr]
+        return repr(f.default)
+
+    # -- SEQUENCE OF / SET OF ---------------------------------------------------
+    def seqof(self, u: ir.SeqOfUnit) -> None:
+        w, d = self.w, self.d
+        key = fn(u.key)
+        w("", "")
+        with w.indent(d.def_seqof(key)):
+            d.decl(w, Py_ssize_t="t, u, i = 0", object="out, v", long_long="iv", bint="last = 0")
+            with w.indent("if depth > c.max_depth:"):
+                w("raise depth_error(p, c.max_depth)")
+            if d.name == "py":
+                w("i = 0")
+                if u.first_last:
+                    w("last = 0")
+            w("out = []")
+            with w.indent("while s < e:"):
+                with self.region("i"):
+                    self.element(u.element, "depth")
+                if u.first_last:
+                    first, last = u.first_last
+                    with w.indent(f"if (last or (type(v) is {first} and i)) and not c.relax & R_SUBSTR:"):
+                        w(f'raise order_error("{first.lower()} must come first and {last.lower()} last, '
+                          'each at most once", s)')
+                    with w.indent(f"if type(v) is {last}:"):
+                        w("last = 1")
+                w("out.append(v)", "s = u", "i += 1")
+            test = _range_test("i", u.lo, u.hi)
+            if test:
+                with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
+                    w(f"raise size_error(i, {u.lo}, {u.hi}, p)")
+            w("return out")
+        w("", "")
+        with w.indent(d.def_enc(key)):
+            d.decl(w, Py_ssize_t="m, m2, i", object="v")
+            w("o = check_list(o)")
+            if u.lo is not None or u.hi is not None:
+                w(f"check_size(len(o), {u.lo}, {u.hi})")
+            if u.first_last:
+                w(f"order_check(o, {u.first_last[0]}, {u.first_last[1]})")
+            w("m = begin(w, tag)")
+            with w.indent("for i in range(len(o)):"):
+                with self.region("i", "EncodeError"):
+                    w("v = o[i]")
+                    self.put(u.element, "v")
+            w("end(w, m)")
+            if d.name == "cy":
+                w("return 0")
+
+    # -- CHOICE -----------------------------------------------------------------
+    def choice(self, u: ir.ChoiceUnit) -> None:
+        w, d = self.w, self.d
+        key = fn(u.key)
+        w("", "")
+        with w.indent(d.def_choice(key)):
+            d.decl(w, Py_ssize_t="t, u", object="o, v", long_long="iv", int="k")
+            with w.indent("if depth > c.max_depth:"):
+                w("raise depth_error(s, c.max_depth)")
+            w("k = b[s] | 0x20")
+            for a in u.alts:
+                with w.indent(f"if k == {hx(a.tag | 0x20)}:"):
+                    with self.region(repr(a.asn1)):
+                        w(d.hdr(a.tag))
+                        if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
+                            w(f"return d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})")
+                        else:
+                            self.value_from_content(a.node, "s", "depth")
+                    w(f"o = {d.new(a.cls)}")
+                    if a.wrap_attr:
+                        self.slots.add((a.cls, a.wrap_attr))
+                        w(d.setf(a.cls, a.wrap_attr, "v"))
+                    w("return o")
+            w("return unknown(b, s, e)")
+        w("", "")
+        with w.indent(d.def_enc_choice(key)):
+            d.decl(w, Py_ssize_t="m2", object="k, v")
+            w("k = type(o)")
+            with w.indent(f"if k not in S_{key}:"):
+                w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
+            for i, a in enumerate(u.alts):
+                with w.indent(f"{'el' if i else ''}if k is {a.cls}:"):
+                    with self.region(repr(a.asn1), "EncodeError"):
+                        if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
+                            w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)})")
+                        elif a.wrap_attr:
+                            w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
+                            self.put(a.node, "v")
+                        else:
+                            self.put(a.node, "None")
+            with w.indent("else:"):
+                w("put_verbatim(w, o.raw, 'an unknown alternative')")
+            if d.name == "cy":
+                w("return 0")
+
+    # -- entries and module -----------------------------------------------------
+    def entry(self, e: ir.Entry) -> None:
+        w, d = self.w, self.d
+        n = e.node
+        assert isinstance(n, ir.Ref)
+        w("", "")
+        with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
+            w("c = Ctx(relax, max_depth)")
+            if d.name == "cy":
+                w("cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
+                  "cdef const unsigned char* b", "cdef int gc_was",
+                  "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
+                  "b = <const unsigned char*>view.buf", "n = view.len",
+                  "gc_was = PyGC_Disable()", "try:")
+                w.level += 1
+            else:
+                w("b = data", "n = len(b)")
+            tag = -1 if n.tag is None else n.tag
+            with self.region_root(e.name):
+                w(f"s, u = top(b, n, {tag})" if d.name == "py" else f"s = top(b, n, {tag}, &u)")
+                with w.indent("if u != n and not prefix:"):
+                    w("raise trailing_error(u, n)")
+                if n.kind == "sequence":
+                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {n.cls})")
+                elif n.kind == "seqof":
+                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1)")
+                else:
+                    w(f"v = d_{fn(n.unit)}(b, 0, u, c, 0)")
+            w("return v, u")
+            if d.name == "cy":
+                w.level -= 1
+                with w.indent("finally:"):
+                    w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
+        w("", "")
+        with w.indent(f"def encode_{e.name}(o):"):
+            w("w = new_writer()")
+            with w.indent("try:"):
+                if n.kind == "choice":
+                    w(f"e_{fn(n.unit)}(w, o)")
+                else:
+                    w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)})")  # type: ignore[arg-type]
+            with w.indent("except EncodeError as x:"):
+                w(f"x.root = {e.name!r}", "raise")
+            w("return writer_bytes(w)")
+
+    def region_root(self, root: str):  # type: ignore[no-untyped-def]
+        emitter = self
+
+        class _Root:
+            def __enter__(self) -> None:
+                emitter.w("try:")
+                emitter.w.level += 1
+
+            def __exit__(self, *a: object) -> None:
+                emitter.w.level -= 1
+                with emitter.w.indent("except DecodeError as x:"):
+                    emitter.w(f"x.root = {root!r}", "raise")
+
+        return _Root()
+
+    def module(self, header: str, model_module: str, runtime: str) -> str:
+        body_writer = self.w
+        for u in self.m.units:
+            if isinstance(u, ir.SequenceUnit):
+                self.sequence(u)
+            elif isinstance(u, ir.SeqOfUnit):
+                self.seqof(u)
+            else:
+                self.choice(u)
+        entries = [e for e in self.m.entries if not (e.node.kind == "seqof" and any(c.name == e.name for c in self.m.classes))]
+        for e in entries:
+            self.entry(e)
+        w = CodeWriter()
+        w(header)
+        classes = sorted({c.name for c in self.m.classes} | {e.name for e in self.m.enums})
+        if self.d.name == "cy":
+            w("# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True")
+            w("from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE", "")
+            w(f'include "{runtime}"', "")
+        else:
+            w(f"from {runtime} import *  # noqa: F403", "")
+        w(f"from {model_module} import (  # noqa: F401")
+        with w.indent():
+            for c in classes:
+                w(f"{c},")
+        w(")", "")
+        for e in self.m.enums:
+            w(f"T_{e.name} = enum_table({e.name})")
+        for u in self.m.units:
+            if isinstance(u, ir.ChoiceUnit):
+                w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
+        if self.d.name == "cy":
+            for layout, attr in sorted(self.slots):
+                w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.__dict__.get({attr!r}) "
+                  f"or getattr({layout}, {attr!r}))")
+        w.lines.extend(body_writer.lines)
+        w("", "")
+        w("DECODERS = {")
+        with w.indent():
+            for e in entries:
+                w(f"{e.name!r}: decode_{e.name},")
+        w("}")
+        w("ENCODERS = {")
+        with w.indent():
+            for e in entries:
+                w(f"{e.name!r}: encode_{e.name},")
+        w("}")
+        return w.text()
+
+
+def emit_python(m: ir.CompiledModule, header: str, model_module: str) -> str:
+    return _Emitter(m, PyDialect()).module(header, model_module, "ldapber._ber.pyruntime")
+
+
+def emit_cython(m: ir.CompiledModule, header: str, model_module: str) -> str:
+    return _Emitter(m, CyDialect()).module(header, model_module, "../_ber/cruntime.pxi")

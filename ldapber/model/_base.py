@@ -1,0 +1,81 @@
+"""Base classes of the protocol object model.
+
+The generated classes (one per SEQUENCE and CHOICE alternative of a module)
+derive from these.  Objects are plain slotted Python classes: decoders fill
+their slots directly, without running ``__init__``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = ["Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative"]
+
+
+class Asn1Object:
+    """Common behaviour: field-wise equality and a readable repr."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    #: The ASN.1 definition this class stands for.
+    asn1_type: ClassVar[str] = ""
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        for name in self._all_slots():
+            if getattr(self, name) != getattr(other, name):
+                return False
+        return True
+
+    def _all_slots(self) -> tuple[str, ...]:
+        return self._fields
+
+    def __repr__(self) -> str:
+        parts = [f"{name}={getattr(self, name, '<unset>')!r}" for name in self._fields]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class Asn1Sequence(Asn1Object):
+    """A SEQUENCE.  ``extensions`` keeps, as raw TLV bytes, the elements that
+    followed the known components (EXTENSIBILITY IMPLIED); they are encoded
+    again after the known components, so a proxy loses nothing."""
+
+    __slots__ = ("extensions",)
+    extensions: tuple[bytes, ...]
+
+    def _all_slots(self) -> tuple[str, ...]:
+        return self._fields + ("extensions",)
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        if self.extensions:
+            text = f"{text[:-1]}, extensions={self.extensions!r})"
+        return text
+
+
+class Asn1Value(Asn1Object):
+    """A CHOICE alternative that wraps a value which is not a SEQUENCE."""
+
+    __slots__ = ()
+
+
+class UnknownAlternative(Asn1Object):
+    """A CHOICE alternative the module does not define (EXTENSIBILITY IMPLIED).
+
+    ``raw`` is the whole element, tag and length included, exactly as
+    received; encoding writes it back unchanged.  A server can answer an
+    unknown operation properly instead of dropping the connection.
+    """
+
+    __slots__ = ("raw",)
+    _fields = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    @property
+    def tag(self) -> int:
+        """The first identifier octet (class, constructed bit, tag number)."""
+        return self.raw[0] if self.raw else -1
