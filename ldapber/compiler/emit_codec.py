@@ -90,7 +90,7 @@ class CyDialect(PyDialect):
 
     def decl(self, w: CodeWriter, **groups: str) -> None:
         for ctype, names in groups.items():
-            w(f"cdef {ctype.replace('_', ' ')} {names}")
+            w(f"cdef {'long long' if ctype == 'long_long' else ctype} {names}")
 
     def def_seq(self, key: str) -> str:
         return (f"cdef object d_{key}(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t e, "
@@ -349,12 +349,15 @@ class _Emitter:
             w("k = b[s] | 0x20")
             for a in u.alts:
                 with w.indent(f"if k == {hx(a.tag | 0x20)}:"):
+                    direct = isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None
                     with self.region(repr(a.asn1)):
                         w(d.hdr(a.tag))
-                        if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
-                            w(f"return d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})")
+                        if direct:
+                            w(f"return d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})")  # type: ignore[union-attr]
                         else:
                             self.value_from_content(a.node, "s", "depth")
+                    if direct:
+                        continue
                     w(f"o = {d.new(a.cls)}")
                     if a.wrap_attr:
                         self.slots.add((a.cls, a.wrap_attr))
@@ -389,16 +392,15 @@ class _Emitter:
         assert isinstance(n, ir.Ref)
         w("", "")
         with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
-            w("c = Ctx(relax, max_depth)")
             if d.name == "cy":
-                w("cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
+                w("cdef Ctx c = Ctx(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
                   "cdef const unsigned char* b", "cdef int gc_was",
                   "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len",
                   "gc_was = PyGC_Disable()", "try:")
                 w.level += 1
             else:
-                w("b = data", "n = len(b)")
+                w("c = Ctx(relax, max_depth)", "b = data", "n = len(b)")
             tag = -1 if n.tag is None else n.tag
             with self.region_root(e.name):
                 w(f"s, u = top(b, n, {tag})" if d.name == "py" else f"s = top(b, n, {tag}, &u)")
@@ -475,8 +477,7 @@ class _Emitter:
                 w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
         if self.d.name == "cy":
             for layout, attr in sorted(self.slots):
-                w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.__dict__.get({attr!r}) "
-                  f"or getattr({layout}, {attr!r}))")
+                w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.{attr})")
         w.lines.extend(body_writer.lines)
         w("", "")
         w("DECODERS = {")

@@ -1,0 +1,422 @@
+# The Cython twin of ldapber/_ber/pyruntime.py, included into each generated
+# extension module.  Same functions, same argument order, same rules; the
+# slow paths (building errors) call the Python runtime, so messages, rules
+# and offsets are identical by construction.  Every read is bounds-checked
+# against the enclosing element's end before it happens.
+
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
+from libc.string cimport memcpy, memmove
+
+cdef extern from "Python.h":
+    int PyGC_Disable()
+    int PyGC_Enable()
+    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    bint PyUnicode_Check(object)
+    bint PyBytes_CheckExact(object)
+    bint PyLong_Check(object)
+    bint PyBool_Check(object)
+    long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
+
+cdef extern from "../_ber/slots.h":
+    Py_ssize_t lb_slot_offset(object descr) except -1
+    object lb_alloc(object cls)
+    void lb_set(object o, Py_ssize_t off, object v)
+    object lb_get(object o, Py_ssize_t off)
+
+from ldapber.errors import DecodeError, EncodeError
+from ldapber.model._base import UnknownAlternative
+from ldapber._ber import pyruntime as _py
+from ldapber._ber.pyruntime import (
+    enum_table, alternative_class, range_error, size_error, default_error,
+    depth_error, order_error, trailing_error, type_error, fail, tag_error,
+)
+from ldapber.errors import Rule, IncompleteError
+
+cdef enum:
+    R_BOOL = 1
+    R_DEFAULT = 2
+    R_MININT = 4
+    R_RANGE = 8
+    R_SIZE = 16
+    R_SUBSTR = 32
+    R_UTF8 = 64
+
+cdef tuple EMPTY = ()
+
+
+cdef class Ctx:
+    cdef public int relax
+    cdef public int max_depth
+
+    def __cinit__(self, int relax, int max_depth):
+        self.relax = relax
+        self.max_depth = max_depth
+
+
+# -- lengths and headers --------------------------------------------------------
+cdef Py_ssize_t long_length(const unsigned char* b, Py_ssize_t p, Py_ssize_t lp, Py_ssize_t e,
+                            Py_ssize_t* n) except -1:
+    cdef unsigned char first = b[lp]
+    cdef Py_ssize_t k, s, i
+    cdef unsigned long long v = 0
+    if first == 0x80:
+        raise fail(Rule.INDEFINITE_LENGTH, "indefinite length is not allowed (RFC 4511 5.1)", p)
+    if first == 0xFF:
+        raise fail(Rule.LENGTH_RESERVED, "length octet 0xFF is reserved (X.690 8.1.3.5)", p)
+    k = first & 0x7F
+    s = lp + 1 + k
+    if s > e:
+        raise fail(Rule.LENGTH_OVERFLOW, "length octets run past the enclosing element", p)
+    i = lp + 1
+    while i < s and b[i] == 0:
+        i += 1
+    if s - i > 7:
+        raise fail(Rule.LENGTH_TOO_LARGE, "length needs more than 7 octets", p)
+    while i < s:
+        v = (v << 8) | b[i]
+        i += 1
+    n[0] = <Py_ssize_t>v
+    return s
+
+
+cdef inline Py_ssize_t hdr(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, int tag,
+                           Py_ssize_t* u) except -1:
+    cdef Py_ssize_t s, n
+    if p >= e:
+        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+    if b[p] != tag:
+        raise tag_error(b[p], p, tag)
+    if p + 1 >= e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    n = b[p + 1]
+    if n < 0x80:
+        s = p + 2
+    else:
+        s = long_length(b, p, p + 1, e, &n)
+    if n > e - s:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    u[0] = s + n
+    return s
+
+
+cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) except -1:
+    cdef Py_ssize_t lp, s, n
+    cdef unsigned char octet
+    if p >= e:
+        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+    lp = p + 1
+    if b[p] & 0x1F == 0x1F:
+        while True:
+            if lp >= e:
+                raise fail(Rule.LENGTH_OVERFLOW, "tag runs past the enclosing element", p)
+            if lp - p > 4:
+                raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", p)
+            octet = b[lp]
+            lp += 1
+            if not octet & 0x80:
+                break
+    if lp >= e:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    n = b[lp]
+    if n < 0x80:
+        s = lp + 1
+    else:
+        s = long_length(b, p, lp, e, &n)
+    if n > e - s:
+        raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
+    return s + n
+
+
+cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u) except -1:
+    # The common case inline; anything else is judged by the Python runtime
+    # from the header octets (at most 2 + 127) and the real length.
+    cdef Py_ssize_t ln
+    if n >= 2 and b[0] == tag and b[1] < 0x80:
+        ln = b[1]
+        if 2 + ln > n:
+            raise IncompleteError(f"the PDU needs {2 + ln - n} more bytes", offset=0, needed=2 + ln - n)
+        u[0] = 2 + ln
+        return 2
+    s, end = _py.top(PyBytes_FromStringAndSize(<const char*>b, min(n, 2 + 127)), n, tag)
+    u[0] = end
+    return s
+
+
+# -- primitive values ------------------------------------------------------------
+cdef inline object rd_bool(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
+    cdef unsigned char v
+    if u - s != 1:
+        raise fail(Rule.PRIMITIVE_LENGTH, "a BOOLEAN has exactly one content octet", p)
+    v = b[s]
+    if v == 0xFF:
+        return True
+    if v == 0:
+        return False
+    if c.relax & R_BOOL:
+        return True
+    raise fail(Rule.BOOLEAN_VALUE, f"BOOLEAN TRUE must be 0xFF, found 0x{v:02x} (RFC 4511 5.1)", p)
+
+
+cdef inline long long rd_int(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c) except? -1:
+    cdef long long v
+    cdef Py_ssize_t n = u - s
+    if n == 1:
+        return <signed char>b[s]
+    if n == 0:
+        raise fail(Rule.PRIMITIVE_LENGTH, "an INTEGER needs at least one content octet", p)
+    if (b[s] == 0 and b[s + 1] < 0x80) or (b[s] == 0xFF and b[s + 1] >= 0x80):
+        if not c.relax & R_MININT:
+            raise fail(Rule.MINIMAL_INTEGER, "INTEGER has redundant leading octets", p)
+        while u - s > 1 and ((b[s] == 0 and b[s + 1] < 0x80) or (b[s] == 0xFF and b[s + 1] >= 0x80)):
+            s += 1
+    if u - s > 8:
+        raise fail(Rule.INTEGER_SIZE, "INTEGER wider than 64 bits", p)
+    v = <signed char>b[s]
+    s += 1
+    while s < u:
+        v = <long long>((<unsigned long long>v << 8) | b[s])
+        s += 1
+    return v
+
+
+cdef inline object rd_text(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
+    try:
+        return PyUnicode_DecodeUTF8(<const char*>b + s, u - s, NULL)
+    except UnicodeDecodeError as exc:
+        if c.relax & R_UTF8:
+            return PyUnicode_DecodeUTF8(<const char*>b + s, u - s, "surrogateescape")
+        raise fail(Rule.UTF8, f"invalid UTF-8 at content octet {exc.start}", p) from None
+
+
+cdef inline object rd_bytes(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):
+    return PyBytes_FromStringAndSize(<const char*>b + s, u - s)
+
+
+cdef inline int rd_null(Py_ssize_t p, Py_ssize_t s, Py_ssize_t u) except -1:
+    if u != s:
+        raise fail(Rule.PRIMITIVE_LENGTH, "NULL has no content octets", p)
+    return 0
+
+
+cdef inline object enum_value(tuple table, long long v):
+    cdef object m
+    if 0 <= v < len(table):
+        m = table[v]
+        if m is not None:
+            return m
+    return v
+
+
+cdef tuple extensions(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
+    cdef Py_ssize_t u
+    out = []
+    while s < e:
+        try:
+            u = tlv_end(b, s, e)
+        except DecodeError as err:
+            raise fail(Rule.TRAILING_DATA, "bytes that form no element: " + err.message, s) from None
+        out.append(PyBytes_FromStringAndSize(<const char*>b + s, u - s))
+        s = u
+    return tuple(out)
+
+
+cdef object unknown(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
+    o = lb_alloc(UnknownAlternative)
+    lb_set(o, OFF_UNKNOWN_raw, PyBytes_FromStringAndSize(<const char*>b + s, e - s))
+    return o
+
+
+cdef Py_ssize_t OFF_UNKNOWN_raw = lb_slot_offset(UnknownAlternative.raw)
+
+
+# -- encoding -------------------------------------------------------------------
+cdef class Writer:
+    cdef unsigned char* buf
+    cdef Py_ssize_t n
+    cdef Py_ssize_t cap
+
+    def __cinit__(self):
+        self.cap = 256
+        self.n = 0
+        self.buf = <unsigned char*>PyMem_Malloc(self.cap)
+        if self.buf == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        PyMem_Free(self.buf)
+
+
+cdef int grow(Writer w, Py_ssize_t k) except -1:
+    cdef Py_ssize_t cap = w.cap
+    cdef unsigned char* nb
+    while cap - w.n < k:
+        cap *= 2
+    nb = <unsigned char*>PyMem_Realloc(w.buf, cap)
+    if nb == NULL:
+        raise MemoryError()
+    w.buf = nb
+    w.cap = cap
+    return 0
+
+
+cdef inline int reserve(Writer w, Py_ssize_t k) except -1:
+    if w.cap - w.n < k:
+        grow(w, k)
+    return 0
+
+
+cdef inline Py_ssize_t begin(Writer w, int tag) except -1:
+    reserve(w, 2)
+    w.buf[w.n] = <unsigned char>tag
+    w.buf[w.n + 1] = 0
+    w.n += 2
+    return w.n
+
+
+cdef int end(Writer w, Py_ssize_t m) except -1:
+    cdef Py_ssize_t ln = w.n - m
+    cdef int k = 0, i
+    cdef Py_ssize_t t = ln
+    if ln < 0x80:
+        w.buf[m - 1] = <unsigned char>ln
+        return 0
+    while t:
+        k += 1
+        t >>= 8
+    reserve(w, k)
+    memmove(w.buf + m + k, w.buf + m, ln)
+    w.buf[m - 1] = <unsigned char>(0x80 | k)
+    t = ln
+    for i in range(k):
+        w.buf[m + k - 1 - i] = <unsigned char>(t & 0xFF)
+        t >>= 8
+    w.n += k
+    return 0
+
+
+cdef int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
+    cdef Py_ssize_t m = begin(w, tag)
+    reserve(w, n)
+    memcpy(w.buf + w.n, data, n)
+    w.n += n
+    return end(w, m)
+
+
+cdef inline int put_text(Writer w, int tag, object v) except -1:
+    cdef Py_ssize_t n
+    cdef const char* data
+    if not PyUnicode_Check(v):
+        raise type_error("str", v)
+    try:
+        data = PyUnicode_AsUTF8AndSize(v, &n)
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"not valid Unicode at character {exc.start}") from None
+    return put_raw(w, tag, data, n)
+
+
+cdef inline int put_bytes(Writer w, int tag, object v) except -1:
+    if not PyBytes_CheckExact(v):
+        if not isinstance(v, (bytes, bytearray, memoryview)):
+            raise type_error("bytes", v)
+        v = bytes(v)
+    return put_raw(w, tag, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v))
+
+
+cdef inline int put_bool(Writer w, int tag, object v) except -1:
+    if not PyBool_Check(v):
+        raise type_error("bool", v)
+    reserve(w, 3)
+    w.buf[w.n] = <unsigned char>tag
+    w.buf[w.n + 1] = 1
+    w.buf[w.n + 2] = 0xFF if v is True else 0
+    w.n += 3
+    return 0
+
+
+cdef inline int put_null(Writer w, int tag, object v) except -1:
+    if v is not None:
+        raise type_error("None", v)
+    reserve(w, 2)
+    w.buf[w.n] = <unsigned char>tag
+    w.buf[w.n + 1] = 0
+    w.n += 2
+    return 0
+
+
+cdef long long check_int(object v, object lo, object hi) except? -1:
+    cdef int overflow = 0
+    cdef long long x
+    if not PyLong_Check(v) or PyBool_Check(v):
+        raise type_error("int", v)
+    x = PyLong_AsLongLongAndOverflow(v, &overflow)
+    if overflow or (lo is not None and x < <long long>lo) or (hi is not None and x > <long long>hi):
+        raise EncodeError(f"value {v} is outside {lo}..{'MAX' if hi is None else hi}")
+    return x
+
+
+cdef inline int put_int(Writer w, int tag, long long v) except -1:
+    cdef int k = 1, i
+    cdef long long t = v
+    while k < 8 and not (-128 <= t < 128):
+        t >>= 8
+        k += 1
+    reserve(w, 2 + k)
+    w.buf[w.n] = <unsigned char>tag
+    w.buf[w.n + 1] = <unsigned char>k
+    for i in range(k):
+        w.buf[w.n + 1 + k - i] = <unsigned char>(v & 0xFF)
+        v >>= 8
+    w.n += 2 + k
+    return 0
+
+
+cdef int check_size(Py_ssize_t n, object lo, object hi) except -1:
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        raise EncodeError(f"size {n} is outside {lo}..{'MAX' if hi is None else hi}")
+    return 0
+
+
+cdef inline object check_list(object v):
+    if not isinstance(v, (list, tuple)):
+        raise type_error("list", v)
+    return v
+
+
+cdef int put_extensions(Writer w, object exts) except -1:
+    if not exts:
+        return 0
+    if not isinstance(exts, tuple):
+        raise type_error("tuple of bytes", exts)
+    for raw in exts:
+        put_verbatim(w, raw, "extension")
+    return 0
+
+
+cdef int put_verbatim(Writer w, object raw, str what) except -1:
+    cdef bytes data
+    if not isinstance(raw, (bytes, bytearray)):
+        raise type_error("bytes", raw)
+    data = bytes(raw)
+    try:
+        ok = len(data) > 0 and tlv_end(<const unsigned char*>PyBytes_AS_STRING(data), 0, len(data)) == len(data)
+    except DecodeError:
+        ok = False
+    if not ok:
+        raise EncodeError(f"{what} is not exactly one valid BER element")
+    reserve(w, len(data))
+    memcpy(w.buf + w.n, PyBytes_AS_STRING(data), len(data))
+    w.n += len(data)
+    return 0
+
+
+cdef object order_check = _py.order_check
+
+
+cdef inline Writer new_writer():
+    return Writer()
+
+
+cdef inline bytes writer_bytes(Writer w):
+    return PyBytes_FromStringAndSize(<const char*>w.buf, w.n)
