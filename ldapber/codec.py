@@ -55,6 +55,8 @@ class Codec:
         self._decode_message = rfc4511.decode_LDAPMessage
         self._encode_message = rfc4511.encode_LDAPMessage
         self._copy = backend == "python"  # the Python backend indexes bytes only
+        # The compiled backend cannot hit RecursionError, so it may skip _run.
+        self._fast = backend == "cython"
 
     # -- helpers --------------------------------------------------------------
     def _prepare(self, data: Buffer, prefix: bool) -> Any:
@@ -91,6 +93,8 @@ class Codec:
     def decode(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
                max_depth: int = DEFAULT_MAX_DEPTH) -> LDAPMessage:
         """Decode exactly one LDAPMessage; bytes after it are an error."""
+        if type(data) is bytes and strict is True and not relax and max_depth == DEFAULT_MAX_DEPTH and self._fast:
+            return self._decode_message(data, 0, DEFAULT_MAX_DEPTH, False)[0]  # type: ignore[no-any-return]
         return self._run(self._decode_message, data, strict, relax, max_depth, False)[0]  # type: ignore[no-any-return]
 
     def decode_prefix(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),

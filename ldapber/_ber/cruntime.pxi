@@ -55,6 +55,18 @@ cdef class Ctx:
         self.max_depth = max_depth
 
 
+cdef Ctx _last_ctx = Ctx(0, 100)
+
+
+cdef inline Ctx ctx_for(int relax, int max_depth):
+    # Options are read-only during a decode, so one Ctx serves every call
+    # with the same options; keep the last one instead of allocating.
+    global _last_ctx
+    if _last_ctx.relax != relax or _last_ctx.max_depth != max_depth:
+        _last_ctx = Ctx(relax, max_depth)
+    return _last_ctx
+
+
 # -- lengths and headers --------------------------------------------------------
 cdef Py_ssize_t long_length(const unsigned char* b, Py_ssize_t p, Py_ssize_t lp, Py_ssize_t e,
                             Py_ssize_t* n) except -1:
@@ -130,15 +142,20 @@ cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) exce
 
 
 cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u) except -1:
-    # The common case inline; anything else is judged by the Python runtime
-    # from the header octets (at most 2 + 127) and the real length.
-    cdef Py_ssize_t ln
-    if n >= 2 and b[0] == tag and b[1] < 0x80:
-        ln = b[1]
-        if 2 + ln > n:
-            raise IncompleteError(f"the PDU needs {2 + ln - n} more bytes", offset=0, needed=2 + ln - n)
-        u[0] = 2 + ln
-        return 2
+    # Plain headers inline; anything unusual (a wrong tag, a cut or invalid
+    # header, a CHOICE at the top) is judged by the Python runtime from the
+    # header octets (at most 2 + 127 of them) and the real length.
+    cdef Py_ssize_t s, ln
+    if n >= 2 and b[0] == tag and b[1] != 0x80 and b[1] != 0xFF and 2 + (b[1] & 0x7F) <= n:
+        if b[1] < 0x80:
+            s = 2
+            ln = b[1]
+        else:
+            s = long_length(b, 0, 1, n, &ln)
+        if ln > n - s:
+            raise IncompleteError(f"the PDU needs {s + ln - n} more bytes", offset=0, needed=s + ln - n)
+        u[0] = s + ln
+        return s
     s, end = _py.top(PyBytes_FromStringAndSize(<const char*>b, min(n, 2 + 127)), n, tag)
     u[0] = end
     return s

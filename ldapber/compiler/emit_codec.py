@@ -393,7 +393,7 @@ class _Emitter:
         w("", "")
         with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
             if d.name == "cy":
-                w("cdef Ctx c = Ctx(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
+                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
                   "cdef const unsigned char* b", "cdef int gc_was",
                   "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len",
