@@ -30,7 +30,7 @@ from ldapber.model._base import UnknownAlternative
 from ldapber._ber import pyruntime as _py
 from ldapber._ber.pyruntime import (
     enum_table, alternative_class, range_error, size_error, default_error,
-    depth_error, order_error, trailing_error, type_error, fail, tag_error,
+    depth_error, order_error, trailing_error, missing_error, type_error, fail, tag_error,
 )
 from ldapber.errors import Rule, IncompleteError
 
@@ -97,7 +97,7 @@ cdef inline Py_ssize_t hdr(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, i
                            Py_ssize_t* u) except -1:
     cdef Py_ssize_t s, n
     if p >= e:
-        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+        raise missing_error(p)
     if b[p] != tag:
         raise tag_error(b[p], p, tag)
     if p + 1 >= e:
@@ -117,7 +117,7 @@ cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) exce
     cdef Py_ssize_t lp, s, n
     cdef unsigned char octet
     if p >= e:
-        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+        raise missing_error(p)
     lp = p + 1
     if b[p] & 0x1F == 0x1F:
         while True:

@@ -68,6 +68,10 @@ def long_length(b: bytes, p: int, lp: int, e: int) -> tuple[int, int]:
     return s, int.from_bytes(b[i:s], "big")
 
 
+def missing_error(p: int) -> DecodeError:
+    return fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+
+
 def tag_error(got: int, p: int, tag: int) -> DecodeError:
     if got == tag | 0x20 and not tag & 0x20:
         return fail(Rule.CONSTRUCTED_STRING, "constructed form of a primitive element (RFC 4511 5.1)", p)
@@ -78,7 +82,7 @@ def hdr(b: bytes, p: int, e: int, tag: int) -> tuple[int, int]:
     """Check that the element at ``p`` has identifier octet ``tag`` and lies
     within ``e``; return its (content start, content end)."""
     if p >= e:
-        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+        raise missing_error(p)
     if b[p] != tag:
         raise tag_error(b[p], p, tag)
     if p + 1 >= e:
@@ -98,7 +102,7 @@ def tlv_end(b: bytes, p: int, e: int) -> int:
     """The end of the element at ``p`` whatever its tag (multi-octet tag
     numbers included); the element must end by ``e``."""
     if p >= e:
-        raise fail(Rule.MISSING_COMPONENT, "a required component is missing", p)
+        raise missing_error(p)
     lp = p + 1
     if b[p] & 0x1F == 0x1F:
         while True:

@@ -63,6 +63,13 @@ class PyDialect:
     def def_choice(self, key: str) -> str:
         return f"def d_{key}(b, s, e, c, depth):"
 
+    def call_choice(self, key: str, s: str, e: str, depth: str, end: str) -> str:
+        """Decode the CHOICE element at ``s`` (within ``e``) into ``v``; its end into ``end``."""
+        return f"v, {end} = d_{key}(b, {s}, {e}, c, {depth})"
+
+    def ret_choice(self, expr: str) -> list[str]:
+        return [f"return {expr}, u"]
+
     def def_enc(self, key: str) -> str:
         return f"def e_{key}(w, o, tag):"
 
@@ -101,7 +108,14 @@ class CyDialect(PyDialect):
                 "Ctx c, int depth):")
 
     def def_choice(self, key: str) -> str:
-        return f"cdef object d_{key}(const unsigned char* b, Py_ssize_t s, Py_ssize_t e, Ctx c, int depth):"
+        return (f"cdef object d_{key}(const unsigned char* b, Py_ssize_t s, Py_ssize_t e, Ctx c, int depth, "
+                "Py_ssize_t* end):")
+
+    def call_choice(self, key: str, s: str, e: str, depth: str, end: str) -> str:
+        return f"v = d_{key}(b, {s}, {e}, c, {depth}, &{end})"
+
+    def ret_choice(self, expr: str) -> list[str]:
+        return ["end[0] = u", f"return {expr}"]
 
     def def_enc(self, key: str) -> str:
         return f"cdef int e_{key}(Writer w, object o, int tag) except -1:"
@@ -186,15 +200,15 @@ class _Emitter:
         elif node.kind == "seqof":
             w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1)")
         else:  # an explicitly tagged CHOICE: the contents are exactly one element
-            with w.indent("if tlv_end(b, t, u) != u:"):
-                w("raise trailing_error(t, u)")
-            w(f"v = d_{fn(node.unit)}(b, t, u, c, {depth} + 1)")
+            w(self.d.call_choice(fn(node.unit), "t", "u", f"{depth} + 1", "w2"))
+            with w.indent("if w2 != u:"):
+                w("raise trailing_error(w2, u)")
 
     def element(self, node: ir.RNode, depth: str) -> None:
         """Code that decodes the element at ``s`` (bounded by ``e``) into ``v``
         and sets ``u`` to its end."""
         if node.tag is None:  # an untagged CHOICE: any element
-            self.w("u = tlv_end(b, s, e)", f"v = d_{fn(node.unit)}(b, s, u, c, {depth})")  # type: ignore[union-attr]
+            self.w(self.d.call_choice(fn(node.unit), "s", "e", depth, "u"))  # type: ignore[union-attr]
             return
         self.w(self.d.hdr(node.tag))
         self.value_from_content(node, "s", depth)
@@ -235,7 +249,7 @@ class _Emitter:
         key = fn(u.key)
         w("", "")
         with w.indent(d.def_seq(key)):
-            d.decl(w, Py_ssize_t="t, u", object="o, v", long_long="iv")
+            d.decl(w, Py_ssize_t="t, u, w2", object="o, v", long_long="iv")
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(p, c.max_depth)")
             w(f"o = {d.new('cls')}")
@@ -296,7 +310,7 @@ class _Emitter:
         key = fn(u.key)
         w("", "")
         with w.indent(d.def_seqof(key)):
-            d.decl(w, Py_ssize_t="t, u, i = 0", object="out, v", long_long="iv", bint="last = 0")
+            d.decl(w, Py_ssize_t="t, u, w2, i = 0", object="out, v", long_long="iv", bint="last = 0")
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(p, c.max_depth)")
             if d.name == "py":
@@ -343,7 +357,9 @@ class _Emitter:
         key = fn(u.key)
         w("", "")
         with w.indent(d.def_choice(key)):
-            d.decl(w, Py_ssize_t="t, u", object="o, v", long_long="iv", int="k")
+            d.decl(w, Py_ssize_t="t, u, w2", object="o, v", long_long="iv", int="k")
+            with w.indent("if s >= e:"):
+                w("raise missing_error(s)")
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(s, c.max_depth)")
             w("k = b[s] | 0x20")
@@ -353,7 +369,7 @@ class _Emitter:
                     with self.region(repr(a.asn1)):
                         w(d.hdr(a.tag))
                         if direct:
-                            w(f"return d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})")  # type: ignore[union-attr]
+                            w(*d.ret_choice(f"d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})"))  # type: ignore[union-attr]
                         else:
                             self.value_from_content(a.node, "s", "depth")
                     if direct:
@@ -362,8 +378,8 @@ class _Emitter:
                     if a.wrap_attr:
                         self.slots.add((a.cls, a.wrap_attr))
                         w(d.setf(a.cls, a.wrap_attr, "v"))
-                    w("return o")
-            w("return unknown(b, s, e)")
+                    w(*d.ret_choice("o"))
+            w("u = tlv_end(b, s, e)", *d.ret_choice("unknown(b, s, u)"))
         w("", "")
         with w.indent(d.def_enc_choice(key)):
             d.decl(w, Py_ssize_t="m2", object="k, v")
@@ -393,7 +409,7 @@ class _Emitter:
         w("", "")
         with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
             if d.name == "cy":
-                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n",
+                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n, w2",
                   "cdef const unsigned char* b", "cdef int gc_was",
                   "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len",
@@ -411,7 +427,7 @@ class _Emitter:
                 elif n.kind == "seqof":
                     w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1)")
                 else:
-                    w(f"v = d_{fn(n.unit)}(b, 0, u, c, 0)")
+                    w(d.call_choice(fn(n.unit), "0", "u", "0", "w2"))
             w("return v, u")
             if d.name == "cy":
                 w.level -= 1
