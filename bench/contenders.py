@@ -29,14 +29,13 @@ gives for the expected message, and every field must match.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any as _Any
 
 # ldap3.utils.asn1 patches pyasn1's BOOLEAN encoder (TRUE as 0xFF) when
 # imported; import it here, first, so pyasn1 encodes the same way in every
 # test whatever the test order.  The corpus has no TRUE boolean anyway.
-import warnings
-
 with warnings.catch_warnings():  # ldap3 2.9 uses pyasn1's deprecated tagMap/typeMap
     warnings.simplefilter("ignore", DeprecationWarning)
     from ldap3.utils.asn1 import decode_message_fast
@@ -271,5 +270,5 @@ def check_decoded_all(contender: str, results: list, expected: tuple[LDAPMessage
     if contender in _BACKEND:
         assert all(type(r) is LDAPMessage for r in results) and list(results) == list(expected)
     else:
-        for result, message in zip(results, expected):
+        for result, message in zip(results, expected, strict=True):
             check_decoded(contender, result, message)

@@ -76,19 +76,29 @@ def targets(stream_message: str) -> list[Target]:
     return out
 
 
-def load(path: Path) -> list[Result]:
+def load(path: Path) -> tuple[list[Result], str]:
+    """The suite's results in a pytest-benchmark JSON file, and a one-line
+    description of where they were taken."""
     text = path.read_text()
     if not text.strip():
         raise SystemExit(f"{path} is empty: was it written by a run with --benchmark-disable? "
                          "Timings need --benchmark-only (or no --benchmark-disable).")
+    data = json.loads(text)
+    machine = data.get("machine_info", {})
+    where = ", ".join(x for x in (
+        f"{machine.get('python_implementation', '')} {machine.get('python_version', '')}".strip(),
+        (machine.get("cpu") or {}).get("brand_raw", ""),
+        f"{(machine.get('cpu') or {}).get('count', '?')} CPUs" if machine.get("cpu") else "",
+        data.get("datetime", "")[:19],
+    ) if x)
     results = []
-    for bench in json.loads(text).get("benchmarks", []):
+    for bench in data.get("benchmarks", []):
         info, stats = bench.get("extra_info", {}), bench.get("stats")
         if not stats or "contender" not in info:
             continue
         results.append(Result(info["op"], info["message"], info["contender"], stats["median"],
                               info["bytes"], info.get("pdus", 1), stats["rounds"]))
-    return results
+    return results, where
 
 
 def fmt_time(seconds: float) -> str:
@@ -128,7 +138,7 @@ def evaluate(t: Target, index: dict[tuple[str, str, str], Result]) -> float | No
     return None if slow is None else speedup(fast, slow)
 
 
-def render(results: list[Result], source: str = "") -> tuple[str, int, int]:
+def render(results: list[Result], source: str = "", where: str = "") -> tuple[str, int, int]:
     """The markdown report, and the number of targets met and of targets."""
     index = {(r.op, r.message, r.contender): r for r in results}
     groups: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
@@ -141,8 +151,9 @@ def render(results: list[Result], source: str = "") -> tuple[str, int, int]:
 
     lines = ["# ldapber benchmark report", ""]
     if source:
-        lines += [f"Source: `{source}`. Times are medians per call; \"x faster\" is how many times "
-                  f"less time {REFERENCE} takes than the contender of that row.", ""]
+        lines += [f"Source: `{source}`" + (f" ({where})" if where else "") + ". Times are medians per call; "
+                  f"\"x faster\" is how many times less time {REFERENCE} takes than the contender of that row.",
+                  ""]
     for op, message in keys:
         rows = groups[(op, message)]
         ref = rows.get(REFERENCE)
@@ -161,7 +172,8 @@ def render(results: list[Result], source: str = "") -> tuple[str, int, int]:
             elif name == REFERENCE:
                 rel = "reference"
             else:
-                rel = f"{fmt_ratio(speedup(ref, r))} faster"
+                x = speedup(ref, r)
+                rel = f"{fmt_ratio(x)} faster" if x >= 1 else f"{fmt_ratio(1 / x)} slower"
             if op == "stream":
                 lines.append(f"| {name} | {r.pdus:,} | {r.nbytes:,} | {fmt_time(r.median)} | {r.mb_per_s:,.1f} "
                              f"| {r.median / r.pdus * 1e6:.2f} | {rel} |")
@@ -185,10 +197,15 @@ def render(results: list[Result], source: str = "") -> tuple[str, int, int]:
                 lines.append(f"| {what} | {shown} | {t.factor:g}{unit} | {ratio} | {verdict(got, t.factor)} |")
         lines.append("")
 
-    met, missed, unmeasured = [], [], []
+    met: list[tuple[Target, float]] = []
+    missed: list[tuple[Target, float]] = []
+    unmeasured: list[tuple[Target, None]] = []
     for t in all_targets:
         got = evaluate(t, index)
-        (unmeasured if got is None else met if got >= t.factor else missed).append((t, got))
+        if got is None:
+            unmeasured.append((t, got))
+        else:
+            (met if got >= t.factor else missed).append((t, got))
     lines += ["## Targets", ""]
     lines.append(f"{len(met)} of {len(all_targets)} targets met, {len(missed)} missed"
                  + (f", {len(unmeasured)} not measured" if unmeasured else "") + ".")
@@ -209,11 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("json", type=Path, help="output of pytest --benchmark-json")
     parser.add_argument("--fail-on-miss", action="store_true", help="exit 1 unless every target is met")
     args = parser.parse_args(argv)
-    results = load(args.json)
+    results, where = load(args.json)
     if not results:
         print(f"{args.json} holds no timings of this suite.", file=sys.stderr)
         return 2
-    text, met, total = render(results, str(args.json))
+    text, met, total = render(results, str(args.json), where)
     print(text, end="")
     return 1 if args.fail_on_miss and met < total else 0
 

@@ -21,8 +21,9 @@ and the stream: 10,000 small entries back to back in one ``bytes`` buffer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
+from ldapber import BACKEND as _BUILD_BACKEND
 from ldapber import (
     And,
     Any,
@@ -45,7 +46,6 @@ from ldapber import (
     SubstringFilter,
     codec_for,
 )
-from ldapber import BACKEND as _BUILD_BACKEND
 
 MESSAGES = ("small-entry", "large-entry", "search-request", "bind-request")
 
@@ -157,7 +157,7 @@ def filter_nodes(f: object) -> int:
     return 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def corpus() -> dict[str, Sample]:
     """The single-message samples, by name (built once per process)."""
     enc = codec_for(_BUILD_BACKEND).encode  # both backends encode alike (self_check)
@@ -168,7 +168,7 @@ def corpus() -> dict[str, Sample]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def stream() -> Stream:
     """STREAM_SIZE small entries back to back (built once per process)."""
     enc = codec_for(_BUILD_BACKEND).encode

@@ -42,11 +42,12 @@ class Codec:
         self.backend = backend
         self.modules: dict[str, ModuleType] = _backend.load(backend)
         self._decoders: dict[Any, Any] = {}
-        self._encoders: dict[type, Any] = {}
+        self._encoders: dict[Any, Any] = {}
         for stem, mod in self.modules.items():
             model = sys.modules[f"ldapber._generated.{stem}_model"]
             for name, fn in mod.DECODERS.items():
                 self._decoders[name] = fn
+                self._encoders[name] = mod.ENCODERS[name]
                 cls = getattr(model, name, None)
                 if isinstance(cls, type):
                     self._decoders[cls] = fn
@@ -111,7 +112,9 @@ class Codec:
         meanwhile: decoded objects cannot form cycles, and collections
         triggered by thousands of fresh objects would only cost time."""
         mask, depth = self._options(strict, relax, max_depth)
-        view = memoryview(data) if not isinstance(data, bytes) else data
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected a bytes-like object, got {type(data).__name__}")
+        view = memoryview(data)  # slicing a view copies nothing: linear in len(data)
         out: list[LDAPMessage] = []
         pos, n = 0, len(view)
         was_enabled = gc.isenabled()
@@ -148,13 +151,11 @@ class Codec:
         return self._run(fn, data, strict, relax, max_depth, False)[0]
 
     def encode_value(self, value: Any, type_: type | str | None = None) -> bytes:
-        """Encode one value of a compiled type (by default, its class)."""
+        """Encode one value of a compiled type: by default the type its class
+        stands for; pass ``type_`` (a class or an ASN.1 type name such as
+        ``"Filter"`` or ``"Controls"``) for CHOICE and SEQUENCE OF types."""
         key = type(value) if type_ is None else type_
-        enc = self._encoders.get(key) if isinstance(key, type) else None
-        if enc is None and isinstance(key, str):
-            for cls, fn in self._encoders.items():
-                if cls.__name__ == key:
-                    enc = fn
+        enc = self._encoders.get(key)
         if enc is None:
             raise EncodeError(f"no compiled type for {key!r}")
         return enc(value)  # type: ignore[no-any-return]

@@ -142,13 +142,16 @@ def _length(n: int, style: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
+_LENGTH_STYLES = st.sampled_from([0, 0, 0, 1, 2])
+
+
 @st.composite
 def tlv(draw: st.DrawFn, tags: st.SearchStrategy[bytes]) -> bytes:
     """One BER element with one of ``tags`` (identifier octets) and any
     content (a constructed element's content is not looked into)."""
     tag = draw(tags)
     content = draw(small_octets)
-    style = draw(st.sampled_from([0, 0, 0, 1, 2]))
+    style = draw(_LENGTH_STYLES)
     return tag + _length(len(content), style) + content
 
 
@@ -209,15 +212,23 @@ def avas(cls: type = AttributeValueAssertion, ext: bool = True) -> st.SearchStra
 
 
 # -- filters -------------------------------------------------------------------
+_any_items = st.builds(Any, octets)
+_MIDDLES = {
+    False: st.lists(_any_items, max_size=3),
+    True: st.lists(
+        st.one_of(_any_items, _any_items, _any_items, unknown_alternatives(SUBSTRING_UNKNOWN_TAGS)), max_size=3
+    ),
+}
+
+
 @st.composite
 def substring_lists(draw: st.DrawFn, unknown: bool = True) -> list:
-    middle_item = st.builds(Any, octets)
-    if unknown:
-        middle_item = st.one_of(middle_item, middle_item, middle_item, unknown_alternatives(SUBSTRING_UNKNOWN_TAGS))
+    """Non-empty; Initial at most once and first, Final at most once and last;
+    Any (and, with ``unknown``, unknown alternatives) in between."""
     items = []
     if draw(booleans):
         items.append(Initial(draw(octets)))
-    items.extend(draw(st.lists(middle_item, max_size=3)))
+    items.extend(draw(_MIDDLES[unknown]))
     if draw(booleans) or not items:
         items.append(Final(draw(octets)))
     return items

@@ -9,7 +9,7 @@ compares ``repr``: it tells an enum member from a plain int and ``True`` from
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ldapber
@@ -67,9 +67,15 @@ from ldapber import (
     UnknownAlternative,
 )
 
-from . import strategies as S
+try:
+    from . import strategies as S
+except ImportError:  # tests/ is not a package: pytest put it on sys.path
+    import strategies as S  # type: ignore[no-redef]
 
-SETTINGS = settings(max_examples=200, deadline=None)
+# ``codec`` is function-scoped but returns the one cached Codec per backend:
+# nothing to reset between examples.
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
 
 
 def assert_same(decoded: object, original: object) -> None:
@@ -91,7 +97,7 @@ def test_roundtrip_any_message(codec: ldapber.Codec, m: LDAPMessage) -> None:
     assert codec.encode(decoded) == data
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(m=S.messages(), trailing=st.binary(max_size=20))
 def test_decode_prefix_reports_bytes_used(codec: ldapber.Codec, m: LDAPMessage, trailing: bytes) -> None:
     data = codec.encode(m)
@@ -111,7 +117,7 @@ def test_decode_prefix_reports_bytes_used(codec: ldapber.Codec, m: LDAPMessage, 
         assert not isinstance(info.value, IncompleteError)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(m=S.messages(), data=st.data())
 def test_decode_prefix_of_a_cut_message_is_incomplete(codec: ldapber.Codec, m: LDAPMessage, data: st.DataObject) -> None:
     full = codec.encode(m)
@@ -129,7 +135,7 @@ def test_decode_prefix_of_a_cut_message_is_incomplete(codec: ldapber.Codec, m: L
             assert err.needed is None
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(ms=st.lists(S.messages(), min_size=1, max_size=4))
 def test_decode_all_splits_a_stream(codec: ldapber.Codec, ms: list[LDAPMessage]) -> None:
     stream = b"".join(codec.encode(m) for m in ms)
@@ -329,18 +335,27 @@ FIXED: list[tuple[str, LDAPMessage, str]] = [
     (
         "long-form-length",  # 200-octet value: content length 0xd0 needs 81 d0
         LDAPMessage(1, DelRequest("a" * 200)),
-        "308190020101" + "4a81c8" + "61" * 200,
+        "3081ce020101" + "4a81c8" + "61" * 200,
     ),
     (
         "extensions-and-unknown-alternative",  # kept verbatim, after the known components
         LDAPMessage(1, UnknownAlternative(b"\x75\x02\x04\x00"), extensions=(b"\xc0\x01\xaa",)),
-        "300b0201017502 0400c001aa".replace(" ", ""),
+        "300a020101750204" + "00c001aa",
     ),
     (
-        "unknown-filter-and-auth",
+        "unknown-filter",
         LDAPMessage(
             1,
-            SearchRequest("", 0, 0, 0, 0, False, Not(UnknownAlternative(b"\x8a\x01z")), []),
+            SearchRequest(
+                "",
+                Scope.BASE_OBJECT,
+                DerefAliases.NEVER_DEREF_ALIASES,
+                0,
+                0,
+                False,
+                Not(UnknownAlternative(b"\x8a\x01z")),
+                [],
+            ),
         ),
         "301d020101631804000a01000a01000201000201000101"
         "00a2038a017a3000",
@@ -352,10 +367,7 @@ FIXED: list[tuple[str, LDAPMessage, str]] = [
 def test_fixed_example(codec: ldapber.Codec, name: str, message: LDAPMessage, hexdata: str) -> None:
     data = bytes.fromhex(hexdata)
     assert codec.encode(message).hex() == data.hex()
-    decoded = codec.decode(data)
-    assert decoded == message
-    if name != "unknown-filter-and-auth":  # plain ints 0 decode as members there
-        assert repr(decoded) == repr(message)
+    assert_same(codec.decode(data), message)
 
 
 def test_fixed_examples_cover_every_protocol_op() -> None:
@@ -414,7 +426,7 @@ VALUE_STRATEGIES = {
 
 
 @pytest.mark.parametrize("type_name", sorted(VALUE_STRATEGIES))
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(data=st.data())
 def test_value_roundtrip(codec: ldapber.Codec, type_name: str, data: st.DataObject) -> None:
     value = data.draw(VALUE_STRATEGIES[type_name])
@@ -426,6 +438,7 @@ def test_value_roundtrip(codec: ldapber.Codec, type_name: str, data: st.DataObje
 
 @pytest.mark.xfail(
     strict=True,
+    raises=EncodeError,
     reason="BUG: encode_value cannot encode a CHOICE or SEQUENCE OF type by name (e.g. 'Filter'): "
     "Codec registers encoders only for model classes, though decode_value('Filter', ...) works "
     "and the generated ENCODERS table has 'Filter'",

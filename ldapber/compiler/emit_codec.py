@@ -27,7 +27,7 @@ from .codewriter import CodeWriter
 
 __all__ = ["emit_python", "emit_cython"]
 
-_LIMITS = {"lo": None, "hi": None}
+ENUM_MAX = 2**31 - 1  # the range of ENUMERATED values, known or not
 
 
 def fn(key: str) -> str:
@@ -172,7 +172,9 @@ class _Emitter:
                 w(f"v = rd_bool(b, {pvar}, t, u, c)")
             elif k in ("integer", "enumerated"):
                 w(f"iv = rd_int(b, {pvar}, t, u, c)")
-                lo, hi = (node.lo, node.hi) if k == "integer" else (None, None)
+                # ENUMERATED: unknown values are kept, but only those the
+                # encoder could write back (LDAP's enumerations are 0..maxInt).
+                lo, hi = (node.lo, node.hi) if k == "integer" else (0, ENUM_MAX)
                 test = _range_test("iv", lo, hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_RANGE:"):
@@ -225,7 +227,7 @@ class _Emitter:
             elif k == "integer":
                 w(f"put_int(w, {hx(tag)}, check_int({var}, {node.lo}, {node.hi}))")
             elif k == "enumerated":
-                w(f"put_int(w, {hx(tag)}, check_int({var}, 0, 2147483647))")
+                w(f"put_int(w, {hx(tag)}, check_int({var}, 0, {ENUM_MAX}))")
             elif k == "text":
                 w(f"put_text(w, {hx(tag)}, {var})")
             elif k == "octets":

@@ -1,0 +1,64 @@
+"""``python -m ldapber``: decode LDAP PDUs and print them.
+
+With no arguments it decodes the sample PDUs bundled with the package,
+prints each as objects, re-encodes it and says whether the bytes came back
+identical.  ``python -m ldapber decode HEX...`` does the same for PDUs given
+in hex.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+
+from . import BACKEND, DecodeError, decode, encode
+
+__all__ = ["main", "bundled_samples"]
+
+
+def bundled_samples() -> list[tuple[str, bytes]]:
+    """The sample PDUs shipped in ``ldapber/samples/messages.hex``."""
+    text = resources.files("ldapber").joinpath("samples/messages.hex").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, hexdata = line.rpartition(": ")
+            out.append((name, bytes.fromhex(hexdata)))
+    return out
+
+
+def show(name: str, data: bytes, strict: bool) -> bool:
+    print(f"== {name} ({len(data)} bytes)")
+    try:
+        msg = decode(data, strict=strict)
+    except DecodeError as err:
+        print(f"   error: {err}")
+        return False
+    print(f"   {msg!r}")
+    again = encode(msg)
+    same = "identical" if again == data else f"canonical form {again.hex()}"
+    print(f"   re-encoded: {same}")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ldapber", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command")
+    dec = sub.add_parser("decode", help="decode PDUs given in hex (default: the bundled samples)")
+    dec.add_argument("hex", nargs="*", help="one PDU per argument, in hex")
+    dec.add_argument("--lenient", action="store_true", help="accept what lenient peers send (strict=False)")
+    args = ap.parse_args(argv)
+    strict = not getattr(args, "lenient", False)
+    items = [(f"argument {i + 1}", bytes.fromhex(h)) for i, h in enumerate(getattr(args, "hex", None) or [])]
+    if not items:
+        items = bundled_samples()
+        print(f"ldapber {BACKEND} backend: decoding {len(items)} bundled sample PDUs")
+    ok = [show(name, data, strict) for name, data in items]
+    print(f"{sum(ok)} of {len(ok)} decoded")
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,456 @@
+"""The compiled and the pure-Python backend must be indistinguishable.
+
+Same bytes for the same object; for any input bytes, either both decode to
+equal objects, or both raise the same exception class with the same offset,
+rule, path and message.  Nothing but ldapber's own errors may escape: an
+IndexError, KeyError, RecursionError, ... from either backend fails the
+test (the ``outcome`` helpers only catch ``LDAPBERError``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+import ldapber
+from ldapber import (
+    And,
+    Attribute,
+    Control,
+    DecodeError,
+    DerefAliases,
+    EncodeError,
+    IncompleteError,
+    LDAPMessage,
+    Not,
+    PartialAttribute,
+    Present,
+    ResultCode,
+    Rule,
+    Scope,
+    SearchRequest,
+    SearchResultDone,
+    UnknownAlternative,
+)
+from ldapber.errors import LDAPBERError, RELAXABLE_RULES
+
+try:
+    from . import strategies as S
+except ImportError:  # tests/ is not a package: pytest put it on sys.path
+    import strategies as S  # type: ignore[no-redef]
+
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def decode_outcome(fn, *args, **kwargs) -> tuple:  # type: ignore[no-untyped-def]
+    """What a decode call did, comparable across backends.  Any exception
+    other than an ldapber error propagates and fails the test."""
+    try:
+        value = fn(*args, **kwargs)
+    except LDAPBERError as err:
+        assert isinstance(err, DecodeError), f"a decoder raised {type(err).__name__}: {err}"
+        assert isinstance(err.rule, Rule)
+        assert err.offset >= 0
+        return ("error", type(err), err.offset, err.rule, err.path, err.message, str(err), getattr(err, "needed", None))
+    return ("ok", repr(value))
+
+
+def encode_outcome(fn, obj) -> tuple:  # type: ignore[no-untyped-def]
+    try:
+        data = fn(obj)
+    except LDAPBERError as err:
+        assert isinstance(err, EncodeError), f"an encoder raised {type(err).__name__}: {err}"
+        return ("error", type(err), err.path, str(err))
+    assert type(data) is bytes
+    return ("ok", data)
+
+
+ALL_RELAXED = tuple(sorted(RELAXABLE_RULES, key=lambda r: r.value))
+OPTION_SETS = [
+    {},
+    {"strict": False},
+    {"relax": ALL_RELAXED},
+    {"relax": (Rule.UTF8, Rule.SIZE_CONSTRAINT)},
+    {"max_depth": 3},
+    {"max_depth": 6},
+]
+
+
+def assert_backends_agree_on(both: tuple[ldapber.Codec, ldapber.Codec], data: bytes) -> list[tuple]:
+    """Decode ``data`` every way with both backends; they must agree.  When a
+    decode succeeds, re-encoding the result must agree too."""
+    cy, py = both
+    outcomes = []
+    for opts in OPTION_SETS:
+        for method in ("decode", "decode_prefix"):
+            a = decode_outcome(getattr(cy, method), data, **opts)
+            b = decode_outcome(getattr(py, method), data, **opts)
+            assert a == b, f"{method}({data.hex()}, {opts}): cython {a} != python {b}"
+            outcomes.append(a)
+            if a[0] == "ok" and method == "decode":
+                msg = cy.decode(data, **opts)
+                ea, eb = encode_outcome(cy.encode, msg), encode_outcome(py.encode, py.decode(data, **opts))
+                assert ea == eb, f"re-encoding the decode of {data.hex()} ({opts}): {ea} != {eb}"
+    return outcomes
+
+
+# -- valid objects -------------------------------------------------------------------
+@settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(m=S.messages())
+def test_same_bytes_and_same_objects(both: tuple[ldapber.Codec, ldapber.Codec], m: LDAPMessage) -> None:
+    cy, py = both
+    data = cy.encode(m)
+    assert py.encode(m) == data
+    a, b = cy.decode(data), py.decode(data)
+    assert a == b == m
+    assert repr(a) == repr(b)
+    # The decoded objects are interchangeable: each backend encodes the other's.
+    assert cy.encode(b) == py.encode(a) == data
+
+
+# -- arbitrary and mutated bytes -------------------------------------------------------
+INTERESTING = [0x00, 0x01, 0x02, 0x04, 0x0A, 0x1F, 0x20, 0x30, 0x7F, 0x80, 0x81, 0x82, 0x84, 0x87, 0x88, 0xA0, 0xFF]
+# Strategies are built once: building them inside a composite costs more than drawing.
+_BASE_MESSAGES = S.messages(filter_depth=3)
+_OPS = st.sampled_from(["flip", "flip", "set", "set", "insert", "delete", "duplicate", "truncate"])
+_BYTE = st.sampled_from(INTERESTING) | st.integers(0, 255)
+_INSERT = st.binary(min_size=1, max_size=4) | st.sampled_from([b"\x00", b"\x80", b"\x01\x01\x01", b"\x30\x00"])
+
+
+def _reframe(data: bytearray) -> bytearray:
+    """Make the outer LDAPMessage length match the data again, so that an
+    edit which changed a length is judged inside the PDU, not at its edge."""
+    if len(data) < 2 or data[0] != 0x30:
+        return data
+    n = data[1]
+    head = 2 if n < 0x80 else 2 + (n & 0x7F)
+    body = data[head:]
+    if len(body) < 0x80:
+        return bytearray(b"\x30" + bytes((len(body),)) + body)
+    size = len(body).to_bytes((len(body).bit_length() + 7) // 8, "big")
+    return bytearray(b"\x30" + bytes((0x80 | len(size),)) + size + body)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A valid encoding with one to three random edits, the outer length
+    sometimes fixed up afterwards."""
+    data = bytearray(ldapber.codec_for("python").encode(draw(_BASE_MESSAGES)))
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(_OPS)
+        pos = draw(st.integers(0, max(0, len(data) - 1)))
+        if op == "flip" and data:
+            data[pos] ^= 1 << draw(st.integers(0, 7))
+        elif op == "set" and data:
+            data[pos] = draw(_BYTE)
+        elif op == "insert":
+            data[pos:pos] = draw(_INSERT)
+        elif op == "delete":
+            del data[pos : pos + draw(st.integers(1, 4))]
+        elif op == "duplicate":
+            end = draw(st.integers(pos, min(len(data), pos + 8)))
+            data[pos:pos] = data[pos:end]
+        elif op == "truncate":
+            del data[pos:]
+    if draw(st.booleans()):
+        data = _reframe(data)
+    return bytes(data)
+
+
+_NOISE = st.binary(max_size=40)
+_NOISE_HEADS = st.sampled_from([b"\x02\x01\x01", b"\x02\x01\x05\x63", b"\x02\x01\x07\x60", b""])
+
+
+@st.composite
+def framed_noise(draw: st.DrawFn) -> bytes:
+    """Random content behind a plausible LDAPMessage header, so the decoder
+    gets past the first octet."""
+    body = draw(_NOISE)
+    head = draw(_NOISE_HEADS)
+    body = head + body
+    if len(body) < 0x80:
+        return b"\x30" + bytes((len(body),)) + body
+    return b"\x30\x81" + bytes((len(body),)) + body
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(data=st.one_of(st.binary(max_size=64), framed_noise(), mutated(), mutated()))
+@example(data=b"")
+@example(data=b"\x30")
+@example(data=b"\x30\x80")
+@example(data=b"\x30\xff")
+@example(data=b"\x30\x88\x00\x00\x00\x00\x00\x00\x00\x05")  # leading zeros, then 5
+@example(data=b"\x30\x89\x01\x00\x00\x00\x00\x00\x00\x00\x00")  # more than 7 significant octets
+@example(data=b"\x30\x84\xff\xff\xff\xff")
+@example(data=bytes.fromhex("300c02010165070a015c04000400"))  # resultCode 92
+@example(data=bytes.fromhex("300702010165020a00"))  # LDAPResult cut after resultCode's tag
+@example(data=bytes.fromhex("30060201014201ff"))  # NULL with content
+@example(data=bytes.fromhex("30050201016200"))  # constructed NULL
+@example(data=bytes.fromhex("300c0201006308040004000a0100"))  # SearchRequest overflowing its parent
+@example(data=bytes.fromhex("300d02090080000000000000004200"))  # 9-octet messageID
+@example(data=bytes.fromhex("3006020200014200"))  # non-minimal messageID
+@example(data=bytes.fromhex("300502 01ff 4200".replace(" ", "")))  # negative messageID
+@example(data=bytes.fromhex("300c020101a0070405312e322e33"))  # [0] where protocolOp belongs
+@example(data=bytes.fromhex("300602010142001f"))  # a stray octet after the components
+@example(data=bytes.fromhex("30070201017f818180"))  # multi-octet unknown tag, cut
+@example(data=bytes.fromhex("30090201015f8181818100"))  # tag number beyond 4 octets
+@example(data=bytes.fromhex("300c02010160070201030400a000"))  # constructed simple password
+@example(data=bytes.fromhex("300d02010160070201030400800000"))  # trailing octet in the PDU
+@example(data=bytes.fromhex("30050201014a00"))  # delRequest with an empty DN
+@example(data=bytes.fromhex("30070201014a02c328"))  # invalid UTF-8 DN
+@example(data=bytes.fromhex("30080201014a03eda080"))  # UTF-8 encoded surrogate
+@example(data=bytes.fromhex("30050201017300"))  # empty searchResRef: SIZE (1..MAX)
+@example(data=bytes.fromhex("30050201015000"))  # abandonRequest with an empty INTEGER
+@example(data=bytes.fromhex("300e020101a409040161300480016181"))  # substrings where protocolOp belongs
+@example(data=bytes.fromhex("30100201016b0b0a0100040004000a01ff"))  # unknown trailing ENUMERATED-tagged element
+def test_backends_agree_on_any_bytes(both: tuple[ldapber.Codec, ldapber.Codec], data: bytes) -> None:
+    assert_backends_agree_on(both, data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(data=mutated(), type_name=st.sampled_from(
+    ["Filter", "Control", "Controls", "SearchRequest", "AuthenticationChoice", "LDAPResult", "AttributeList", "Referral"]
+))
+def test_backends_agree_on_any_value_type(both: tuple[ldapber.Codec, ldapber.Codec], data: bytes, type_name: str) -> None:
+    # Mutated messages, minus their outer header, as some other type's input.
+    cy, py = both
+    for chunk in (data, data[2:], data[5:]):
+        for opts in ({}, {"strict": False}, {"max_depth": 2}):
+            a = decode_outcome(cy.decode_value, type_name, chunk, **opts)
+            b = decode_outcome(py.decode_value, type_name, chunk, **opts)
+            assert a == b, f"decode_value({type_name!r}, {chunk.hex()}, {opts}): {a} != {b}"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(ms=st.lists(S.messages(filter_depth=2), min_size=1, max_size=3), cut=st.integers(0, 400), noise=st.binary(max_size=6))
+def test_backends_agree_on_streams(both: tuple[ldapber.Codec, ldapber.Codec], ms: list, cut: int, noise: bytes) -> None:
+    cy, py = both
+    whole = b"".join(cy.encode(m) for m in ms)
+    k = cut % (len(whole) + 1)
+    stream = whole[: len(whole) - k] + noise
+    a, b = decode_outcome(cy.decode_all, stream), decode_outcome(py.decode_all, stream)
+    assert a == b
+    if stream == whole:
+        assert a == ("ok", repr(ms))
+
+
+def test_the_mutation_fuzzer_reaches_deep_errors(both: tuple[ldapber.Codec, ldapber.Codec]) -> None:
+    """Guard against a fuzzer that only ever trips on the first octet: a
+    fixed sample of inputs must reach errors with paths below protocolOp
+    and a spread of rules."""
+    paths, rules = set(), set()
+
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
+    @given(data=mutated())
+    def collect(data: bytes) -> None:
+        for out in assert_backends_agree_on(both, data)[:1]:
+            if out[0] == "error":
+                paths.add(out[4].count("."))
+                rules.add(out[3])
+
+    collect()
+    assert max(paths) >= 3
+    assert len(rules) >= 6
+
+
+# -- encode errors ---------------------------------------------------------------------
+JUNK = [
+    None, 0, -1, 2**31, 2**63, 2**64, True, 1.5, "", "x\ud800", b"", b"x", bytearray(b"ab"), memoryview(b"mv"),
+    [], [None], ["s"], [b"b"], (), ("t",), object(), UnknownAlternative(b""), UnknownAlternative(b"\x04\x00"),
+    Present("p"), PartialAttribute("a", []), Control("1"), ResultCode.SUCCESS, {"a": 1},
+]
+
+
+def _slots(obj: object) -> list[str]:
+    names: list[str] = []
+    for cls in type(obj).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _field_paths(obj: object, path: tuple = ()) -> list[tuple]:
+    """Every (container, key) inside a model object: slots and list items."""
+    out = []
+    if isinstance(obj, list):
+        for i, item in enumerate(obj):
+            out.append((obj, i))
+            out.extend(_field_paths(item, path + (i,)))
+    elif hasattr(type(obj), "_fields"):
+        for name in _slots(obj):
+            out.append((obj, name))
+            out.extend(_field_paths(getattr(obj, name), path + (name,)))
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(m=S.messages(filter_depth=3), data=st.data())
+def test_backends_agree_on_broken_objects(both: tuple[ldapber.Codec, ldapber.Codec], m: LDAPMessage, data: st.DataObject) -> None:
+    cy, py = both
+    m = py.decode(py.encode(m))  # a private copy to break
+    targets = _field_paths(m)
+    container, key = data.draw(st.sampled_from(targets), label="target")
+    junk = data.draw(st.sampled_from(JUNK), label="junk")
+    if isinstance(container, list):
+        container[key] = junk
+    else:
+        object.__setattr__(container, key, junk)
+    a, b = encode_outcome(cy.encode, m), encode_outcome(py.encode, m)
+    assert a == b, f"{a} != {b}"
+
+
+BROKEN = [
+    LDAPMessage(1, SearchResultDone(ResultCode.SUCCESS, "", "", referral=[])),
+    LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, And([]), [])),
+    LDAPMessage(1, SearchRequest("", Scope.BASE_OBJECT, 0, -1, 0, False, Present("x"), [])),
+    LDAPMessage(1, SearchRequest("", Scope.BASE_OBJECT, 0, 0, 2**31, False, Present("x"), [])),
+    LDAPMessage(1, SearchRequest("", Scope.BASE_OBJECT, 0, 0, 0, False, Present("x"), ["ok", "bad\udc80"])),
+    LDAPMessage(2**31, SearchResultDone(ResultCode.SUCCESS, "", "")),
+    LDAPMessage(1, ldapber.AddRequest("cn=x", [Attribute("a", [b"1"]), Attribute("b", [])])),
+    LDAPMessage(1, ldapber.BindRequest(128, "", ldapber.Simple(b""))),
+    LDAPMessage(1, ldapber.BindRequest(0, "", ldapber.Simple(b""))),
+    LDAPMessage(1, ldapber.SearchResultReference([])),
+    LDAPMessage(1, SearchResultDone(-1, "", "")),
+    LDAPMessage(1, SearchResultDone(2**31, "", "")),
+    LDAPMessage(1, ldapber.AbandonRequest(-5)),
+    LDAPMessage(1, UnknownAlternative(b"\x75\x05\x00")),
+    LDAPMessage(1, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[Control("1", criticality=None)]),
+    LDAPMessage(1, SearchResultDone(ResultCode.SUCCESS, "", ""), extensions=(b"\xc0\x00", b"\xc0")),
+    LDAPMessage(
+        1,
+        SearchRequest(
+            "", Scope.BASE_OBJECT, 0, 0, 0, False,
+            ldapber.SubstringFilter("a", [ldapber.Any(b""), ldapber.Final(b""), ldapber.Final(b"")]), [],
+        ),
+    ),
+    LDAPMessage(
+        1,
+        SearchRequest(
+            "", Scope.BASE_OBJECT, 0, 0, 0, False,
+            ldapber.SubstringFilter("a", [ldapber.Initial(b""), ldapber.Initial(b"")]), [],
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("m", BROKEN, ids=range(len(BROKEN)))
+def test_encode_errors_are_identical(both: tuple[ldapber.Codec, ldapber.Codec], m: LDAPMessage) -> None:
+    cy, py = both
+    a, b = encode_outcome(cy.encode, m), encode_outcome(py.encode, m)
+    assert a[0] == "error", f"encoded an invalid object: {a}"
+    assert a == b
+    assert a[2].startswith("LDAPMessage")
+
+
+# -- nesting: deep filters -------------------------------------------------------------
+def nested(kind: type, n: int) -> object:
+    f: object = Present("x")
+    for _ in range(n):
+        f = kind([f]) if kind is And else kind(f)
+    return f
+
+
+def search(filter_: object) -> LDAPMessage:
+    return LDAPMessage(
+        1, SearchRequest("", Scope.BASE_OBJECT, DerefAliases.NEVER_DEREF_ALIASES, 0, 0, False, filter_, [])
+    )
+
+
+@pytest.mark.parametrize("kind", [And, Not])
+@pytest.mark.parametrize("n,max_depth", [(40, 100), (97, 100), (98, 100), (99, 100), (150, 100), (40, 42), (41, 42)])
+def test_depth_limit_is_the_same(both: tuple[ldapber.Codec, ldapber.Codec], kind: type, n: int, max_depth: int) -> None:
+    cy, py = both
+    data = cy.encode(search(nested(kind, n)))
+    assert py.encode(search(nested(kind, n))) == data
+    a = decode_outcome(cy.decode, data, max_depth=max_depth)
+    b = decode_outcome(py.decode, data, max_depth=max_depth)
+    assert a == b
+    # The filter is at depth 2 (LDAPMessage 1, SearchRequest 2); each level adds one.
+    if 2 + n <= max_depth:
+        assert a[0] == "ok"
+    else:
+        assert a[0] == "error" and a[3] is Rule.MAX_DEPTH
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: with max_depth=500 (the documented MAX_DEPTH_LIMIT) the Python backend raises "
+    "DecodeError('nesting too deep for the interpreter stack', offset=0, rule=MAX_DEPTH) for an "
+    "AND filter nested 498 deep (filter depth 500) that the cython backend decodes: d_Filter + "
+    "d_Filter_and take two Python frames per level and hit the 1000-frame recursion limit",
+)
+def test_max_depth_limit_decodes_the_same_on_both_backends(both: tuple[ldapber.Codec, ldapber.Codec]) -> None:
+    cy, py = both
+    data = cy.encode(search(nested(And, 498)))
+    a = decode_outcome(cy.decode, data, max_depth=ldapber.codec.MAX_DEPTH_LIMIT)
+    b = decode_outcome(py.decode, data, max_depth=ldapber.codec.MAX_DEPTH_LIMIT)
+    assert a[0] == "ok"
+    assert a == b
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RecursionError,
+    reason="BUG: the Python backend's encoder leaks RecursionError for a filter nested ~500 deep "
+    "(an AND chain of 498, which both decoders accept with max_depth=500); the cython backend "
+    "encodes it",
+)
+def test_deep_filter_encodes_the_same_on_both_backends(both: tuple[ldapber.Codec, ldapber.Codec]) -> None:
+    cy, py = both
+    m = search(nested(And, 498))
+    assert encode_outcome(py.encode, m) == encode_outcome(cy.encode, m)
+
+
+_DEEP_ENCODE = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from ldapber import EncodeError, LDAPMessage, Not, Present, SearchRequest, codec_for
+    f = Present("x")
+    for _ in range({n}):
+        f = Not(f)
+    m = LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, f, []))
+    try:
+        data = codec_for({backend!r}).encode(m)
+    except EncodeError as err:
+        print("EncodeError", err.message)
+    else:
+        print("encoded", len(data))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param(
+            "cython",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="BUG: the cython encoder recurses in C with no depth bound and kills the process "
+                "with SIGSEGV for a NOT filter nested 100000 deep (about 30000 suffice with an 8 MiB stack)",
+            ),
+        ),
+        pytest.param(
+            "python",
+            marks=pytest.mark.xfail(
+                strict=True, reason="BUG: the Python encoder leaks RecursionError instead of raising EncodeError"
+            ),
+        ),
+    ],
+)
+def test_absurdly_deep_filter_fails_cleanly(backend: str) -> None:
+    """Encoding a 100000-deep NOT chain must give bytes or an EncodeError,
+    not crash the interpreter (run in a child: a crash would kill pytest)."""
+    code = _DEEP_ENCODE.format(root=str(ROOT), n=100_000, backend=backend)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-300:]}"
+    assert proc.stdout.split()[0] in ("encoded", "EncodeError")

@@ -1,0 +1,152 @@
+"""Hostile and unusual input: truncation, corruption, huge lengths, long
+tags, bad objects.  Invariant: a value or a DecodeError/EncodeError, never any
+other exception, and never a read or allocation beyond what the input holds."""
+
+from __future__ import annotations
+
+import pytest
+from ber import BIND, integer, message, octets, tlv
+from samples import MESSAGES
+
+import ldapber
+from ldapber import (
+    And, Codec, Control, DecodeError, DelRequest, EncodeError, IncompleteError, LDAPMessage, Present,
+    SearchRequest, SubstringFilter, Any, Initial, Final, BindRequest, Simple, Scope, DerefAliases, Rule,
+    UnknownAlternative,
+)
+
+
+@pytest.fixture(scope="module")
+def encoded() -> list[bytes]:
+    return [ldapber.codec_for("python").encode(m) for m in MESSAGES]
+
+
+def test_samples_round_trip(codec: Codec) -> None:
+    for m in MESSAGES:
+        data = codec.encode(m)
+        assert codec.decode(data) == m
+        assert ldapber.pdu_length(data) == len(data)
+
+
+def test_every_truncation_is_incomplete(codec: Codec, encoded: list[bytes]) -> None:
+    for data in encoded:
+        for cut in range(len(data)):
+            with pytest.raises(IncompleteError):
+                codec.decode(data[:cut])
+            with pytest.raises(IncompleteError):
+                codec.decode_prefix(data[:cut])
+
+
+def test_pdu_length_needs_only_the_header(encoded: list[bytes]) -> None:
+    big = b"\x30\x84\x00\x01\x00\x00"
+    assert ldapber.pdu_length(big) == 6 + 0x10000
+    assert ldapber.pdu_length(b"") is None and ldapber.pdu_length(b"\x30") is None
+    assert ldapber.pdu_length(b"\x30\x84\x00\x01") is None
+    for data in encoded:
+        assert ldapber.pdu_length(data[:6] if len(data) > 200 else data[:2]) == len(data)
+    with pytest.raises(DecodeError):
+        ldapber.pdu_length(b"\x31\x00")
+    with pytest.raises(DecodeError):
+        ldapber.pdu_length(b"\x30\x80")
+
+
+def test_every_single_byte_corruption(codec: Codec, encoded: list[bytes]) -> None:
+    for data in encoded[:12]:
+        for i in range(len(data)):
+            for new in {0x00, 0xFF, data[i] ^ 0x01, data[i] ^ 0x20, data[i] ^ 0x80}:
+                bad = data[:i] + bytes([new]) + data[i + 1:]
+                try:
+                    msg = codec.decode(bad)
+                except DecodeError:
+                    continue
+                again = codec.encode(msg)  # whatever decodes must encode again, stably
+                assert codec.decode(again) == msg
+
+
+def test_huge_declared_length_allocates_nothing(codec: Codec) -> None:
+    with pytest.raises(IncompleteError) as info:
+        codec.decode(b"\x30\x84\xff\xff\xff\xff\x02\x01\x01")
+    assert info.value.needed == 0xFFFFFFFF + 6 - 9
+    with pytest.raises(DecodeError) as info2:
+        codec.decode(message(1, tlv(0x60, integer(3), b"\x04\x84\xff\xff\xff\xff", octets(0x80, ""))))
+    assert info2.value.rule is Rule.LENGTH_OVERFLOW
+
+
+def test_long_form_tag_in_unknown_elements(codec: Codec) -> None:
+    ext = b"\x9f\x81\x00\x01\x07"  # [128] with a two-octet tag number
+    data = message(1, tlv(0x60, integer(3), octets(0x04, ""), octets(0x80, ""), ext))
+    assert codec.decode(data).protocol_op.extensions == (ext,)
+    too_long = b"\x9f\x81\x81\x81\x81\x01\x00"
+    bad = message(1, tlv(0x60, integer(3), octets(0x04, ""), octets(0x80, ""), too_long))
+    with pytest.raises(DecodeError) as info:
+        codec.decode(bad)
+    assert info.value.rule is Rule.TRAILING_DATA and "4 octets" in info.value.message
+    op = b"\x7f\x81\x00\x00"  # [APPLICATION 128] as the protocolOp
+    assert codec.decode(message(1, op)).protocol_op == UnknownAlternative(op)
+
+
+def test_buffers_of_every_kind(codec: Codec) -> None:
+    data = BIND + b"\x30\x05"
+    for buf in (bytearray(data), memoryview(data), memoryview(bytearray(data))):
+        msg, used = codec.decode_prefix(buf)
+        assert used == len(BIND) and msg.protocol_op == BindRequest(3, "", Simple(b""))
+    assert codec.decode(memoryview(BIND)).message_id == 1
+    with pytest.raises(TypeError):
+        codec.decode("not bytes")  # type: ignore[arg-type]
+
+
+def test_decode_all_stream(codec: Codec, encoded: list[bytes]) -> None:
+    stream = b"".join(encoded)
+    assert codec.decode_all(stream) == MESSAGES
+    with pytest.raises(IncompleteError) as info:
+        codec.decode_all(stream + encoded[0][:3])
+    assert info.value.offset == len(stream)
+
+
+def search(filter_: object) -> LDAPMessage:
+    return LDAPMessage(1, SearchRequest("", Scope.BASE_OBJECT, DerefAliases.NEVER_DEREF_ALIASES, 0, 0, False,
+                                        filter_, []))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "msg, path, words",
+    [
+        (LDAPMessage(-1, DelRequest("x")), "LDAPMessage.messageID", "outside"),
+        (LDAPMessage(2**31, DelRequest("x")), "LDAPMessage.messageID", "outside"),
+        (LDAPMessage(1, BindRequest(0, "", Simple(b""))), "LDAPMessage.protocolOp.bindRequest.version", "outside"),
+        (LDAPMessage(1, BindRequest(128, "", Simple(b""))), "LDAPMessage.protocolOp.bindRequest.version", "outside"),
+        (search(And([])), "LDAPMessage.protocolOp.searchRequest.filter.and", "size 0"),
+        (search(And([Present("a"), And([])])), "LDAPMessage.protocolOp.searchRequest.filter.and[1].and", "size 0"),
+        (search(SubstringFilter("cn", [])), "LDAPMessage.protocolOp.searchRequest.filter.substrings.substrings", "size"),
+        (search(SubstringFilter("cn", [Any(b"a"), Initial(b"b")])),
+         "LDAPMessage.protocolOp.searchRequest.filter.substrings.substrings", "first"),
+        (search(SubstringFilter("cn", [Final(b"a"), Any(b"b")])),
+         "LDAPMessage.protocolOp.searchRequest.filter.substrings.substrings", "last"),
+        (LDAPMessage(1, DelRequest("\ud800")), "LDAPMessage.protocolOp.delRequest", "Unicode"),
+        (LDAPMessage(1, DelRequest(b"cn=x")), "LDAPMessage.protocolOp.delRequest", "expected str"),  # type: ignore[arg-type]
+        (LDAPMessage(1, "bind"), "LDAPMessage.protocolOp", "alternative"),  # type: ignore[arg-type]
+        (LDAPMessage("1", DelRequest("x")), "LDAPMessage.messageID", "expected int"),  # type: ignore[arg-type]
+        (LDAPMessage(True, DelRequest("x")), "LDAPMessage.messageID", "expected int"),  # type: ignore[arg-type]
+        (LDAPMessage(1, DelRequest("x"), controls=[Control("1.2", criticality=1)]),  # type: ignore[arg-type]
+         "LDAPMessage.controls[0].criticality", "expected bool"),
+        (LDAPMessage(1, DelRequest("x"), controls=Control("1.2")),  # type: ignore[arg-type]
+         "LDAPMessage.controls", "expected list"),
+        (LDAPMessage(1, DelRequest("x"), extensions=(b"\x04\x05ab",)), "LDAPMessage", "one valid BER element"),
+        (LDAPMessage(1, UnknownAlternative(b"\x5a\x01")), "LDAPMessage.protocolOp", "one valid BER element"),
+    ],
+)
+def test_encode_errors(codec: Codec, msg: LDAPMessage, path: str, words: str) -> None:
+    with pytest.raises(EncodeError) as info:
+        codec.encode(msg)
+    assert info.value.path == path and words in str(info.value), str(info.value)
+
+
+def test_encoding_is_strict_der_like(codec: Codec) -> None:
+    msg = LDAPMessage(1, DelRequest("x"), controls=[Control("1.2", criticality=False), Control("1.3", criticality=True)])
+    data = codec.encode(msg)
+    # criticality FALSE omitted, TRUE as 0xFF, definite minimal lengths.
+    assert data == tlv(0x30, integer(1), octets(0x4A, "x"),
+                       tlv(0xA0, tlv(0x30, octets(0x04, "1.2")), tlv(0x30, octets(0x04, "1.3"), b"\x01\x01\xff")))
+    big = LDAPMessage(1, DelRequest("x" * 300))
+    assert codec.encode(big)[:4] == b"\x30\x82\x01\x33"
+    assert codec.encode(LDAPMessage(128, DelRequest("")))[2:6] == b"\x02\x02\x00\x80"
