@@ -29,9 +29,10 @@ Buffer = Union[bytes, bytearray, memoryview]
 #: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
 #: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
 DEFAULT_MAX_DEPTH = 100
-#: The highest ``max_depth`` a caller may ask for: far below what either
-#: backend's stack could take.
-MAX_DEPTH_LIMIT = 500
+#: The highest ``max_depth`` a caller may ask for.  The pure-Python backend
+#: spends up to two interpreter frames per level (a CHOICE and a SET OF), so
+#: this keeps it well inside CPython's default recursion limit of 1000.
+MAX_DEPTH_LIMIT = 250
 _HEADER_MAX = 2 + 127  # the longest possible tag + length of an LDAPMessage
 
 
@@ -71,7 +72,10 @@ class Codec:
         if not self._copy:
             return view
         if prefix:  # copy only the first PDU, not the whole buffer
-            size = _pdu_length(bytes(view[:_HEADER_MAX]), 0x30)
+            try:
+                size = _pdu_length(bytes(view[:_HEADER_MAX]), 0x30)
+            except DecodeError:
+                size = None  # let the decoder itself report it, with its path
             if size is not None and size <= len(view):
                 return bytes(view[:size])
         return bytes(view)
@@ -166,7 +170,11 @@ def pdu_length(data: Buffer) -> int | None:
     are there, else None.  Raises :class:`DecodeError` for a header that can
     never be valid (not a SEQUENCE, indefinite length, ...)."""
     head = bytes(memoryview(data)[:_HEADER_MAX])
-    return _pdu_length(head, 0x30)
+    try:
+        return _pdu_length(head, 0x30)
+    except DecodeError as err:
+        err.root = "LDAPMessage"
+        raise
 
 
 _codecs: dict[str, Codec] = {}

@@ -30,7 +30,7 @@ from ldapber.model._base import UnknownAlternative
 from ldapber._ber import pyruntime as _py
 from ldapber._ber.pyruntime import (
     enum_table, alternative_class, range_error, size_error, default_error,
-    depth_error, order_error, trailing_error, missing_error, type_error, fail, tag_error,
+    depth_error, order_error, trailing_error, missing_error, enc_size_error, enc_depth_error, type_error, fail, tag_error,
 )
 from ldapber.errors import Rule, IncompleteError
 
@@ -44,6 +44,7 @@ cdef enum:
     R_UTF8 = 64
 
 cdef tuple EMPTY = ()
+cdef int ENC_MAX_DEPTH = _py.ENC_MAX_DEPTH
 
 
 cdef class Ctx:
@@ -402,7 +403,7 @@ cdef inline object check_list(object v):
 
 
 cdef int put_extensions(Writer w, object exts) except -1:
-    if not exts:
+    if exts is EMPTY or (type(exts) is tuple and len(<tuple>exts) == 0):
         return 0
     if not isinstance(exts, tuple):
         raise type_error("tuple of bytes", exts)

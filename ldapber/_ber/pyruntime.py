@@ -28,6 +28,9 @@ R_SUBSTR = 32
 R_UTF8 = 64
 
 new = object.__new__
+#: Encoders refuse objects nested deeper than this (also catches cycles);
+#: equal to ldapber.codec.MAX_DEPTH_LIMIT, the deepest a decoder may go.
+ENC_MAX_DEPTH = 250
 EMPTY: tuple[bytes, ...] = ()
 
 
@@ -332,7 +335,15 @@ def put_int(w: bytearray, tag: int, v: int) -> None:
 
 def check_size(n: int, lo: int | None, hi: int | None) -> None:
     if (lo is not None and n < lo) or (hi is not None and n > hi):
-        raise EncodeError(f"size {n} is outside {lo}..{'MAX' if hi is None else hi}")
+        raise enc_size_error(n, lo, hi)
+
+
+def enc_depth_error() -> EncodeError:
+    return EncodeError(f"nesting deeper than {ENC_MAX_DEPTH} (or a cycle)")
+
+
+def enc_size_error(n: int, lo: int | None, hi: int | None) -> EncodeError:
+    return EncodeError(f"size {n} is outside {lo}..{'MAX' if hi is None else hi}")
 
 
 def check_list(v: object) -> list:  # type: ignore[type-arg]
@@ -342,7 +353,7 @@ def check_list(v: object) -> list:  # type: ignore[type-arg]
 
 
 def put_extensions(w: bytearray, exts: object) -> None:
-    if not exts:
+    if exts is EMPTY:
         return
     if not isinstance(exts, tuple):
         raise type_error("tuple of bytes", exts)

@@ -21,6 +21,8 @@ is a *region* whose failure appends its name (or index) to the error's path.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from . import ir
 from .codewriter import CodeWriter
@@ -71,10 +73,10 @@ class PyDialect:
         return [f"return {expr}, u"]
 
     def def_enc(self, key: str) -> str:
-        return f"def e_{key}(w, o, tag):"
+        return f"def e_{key}(w, o, tag, depth):"
 
     def def_enc_choice(self, key: str) -> str:
-        return f"def e_{key}(w, o):"
+        return f"def e_{key}(w, o, depth):"
 
     def hdr(self, tag: int) -> str:
         return f"t, u = hdr(b, s, e, {hx(tag)})"
@@ -88,8 +90,8 @@ class PyDialect:
     def getf(self, obj: str, layout: str, attr: str) -> str:
         return f"{obj}.{attr}"
 
-    def int_var(self) -> str:
-        return "iv"
+    def cls_ref(self, cls: str) -> str:
+        return cls
 
 
 class CyDialect(PyDialect):
@@ -118,10 +120,10 @@ class CyDialect(PyDialect):
         return ["end[0] = u", f"return {expr}"]
 
     def def_enc(self, key: str) -> str:
-        return f"cdef int e_{key}(Writer w, object o, int tag) except -1:"
+        return f"cdef int e_{key}(Writer w, object o, int tag, int depth) except -1:"
 
     def def_enc_choice(self, key: str) -> str:
-        return f"cdef int e_{key}(Writer w, object o) except -1:"
+        return f"cdef int e_{key}(Writer w, object o, int depth) except -1:"
 
     def hdr(self, tag: int) -> str:
         return f"t = hdr(b, s, e, {hx(tag)}, &u)"
@@ -135,6 +137,9 @@ class CyDialect(PyDialect):
     def getf(self, obj: str, layout: str, attr: str) -> str:
         return f"lb_get({obj}, OFF_{layout}_{attr})"
 
+    def cls_ref(self, cls: str) -> str:
+        return f"K_{cls}"
+
 
 class _Emitter:
     def __init__(self, m: ir.CompiledModule, d: PyDialect) -> None:
@@ -146,21 +151,35 @@ class _Emitter:
         self.enum_tables = {e.name for e in m.enums}
 
     # -- shared pieces -----------------------------------------------------------
-    def region(self, seg: str, exc: str = "DecodeError"):  # type: ignore[no-untyped-def]
-        """``try: <body> except exc: add seg to the path; raise``."""
-        emitter = self
+    def k(self, cls: str) -> str:
+        """A class as the generated code refers to it."""
+        return self.d.cls_ref(cls)
 
-        class _Region:
-            def __enter__(self) -> None:
-                emitter.w("try:")
-                emitter.w.level += 1
+    @contextmanager
+    def function(self, header: str, exc: str, decls: dict[str, str], items: bool = False) -> Iterator[None]:
+        """A generated function whose body runs in one ``try``: a failure
+        appends the current path segment (``seg``, or the item index ``i``
+        while ``item`` is set) to the error's path.  One exception frame per
+        call instead of one per component keeps the happy path cheap."""
+        w, d = self.w, self.d
+        with w.indent(header):
+            d.decl(w, **decls)
+            w("item = 0" if items else "seg = None")
+            w("try:")
+            w.level += 1
+            yield
+            w.level -= 1
+            with w.indent(f"except {exc} as x:"):
+                if items:
+                    with w.indent("if item:"):
+                        w("x._segs.append(i)")
+                else:
+                    with w.indent("if seg is not None:"):
+                        w("x._segs.append(seg)")
+                w("raise")
 
-            def __exit__(self, *a: object) -> None:
-                emitter.w.level -= 1
-                with emitter.w.indent(f"except {exc} as x:"):
-                    emitter.w(f"x._segs.append({seg})", "raise")
-
-        return _Region()
+    def seg(self, name: str) -> None:
+        self.w(f"seg = {name!r}")
 
     def value_from_content(self, node: ir.RNode, pvar: str, depth: str) -> None:
         """Code that sets ``v`` from the element at ``pvar`` whose contents are
@@ -198,7 +217,7 @@ class _Emitter:
                 raise AssertionError(k)
             return
         if node.kind == "sequence":
-            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1, {node.cls})")
+            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1, {self.k(node.cls)})")  # type: ignore[arg-type]
         elif node.kind == "seqof":
             w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1)")
         else:  # an explicitly tagged CHOICE: the contents are exactly one element
@@ -239,63 +258,64 @@ class _Emitter:
             return
         if node.kind == "choice":
             if tag is None:
-                w(f"e_{fn(node.unit)}(w, {var})")
+                w(f"e_{fn(node.unit)}(w, {var}, depth + 1)")
             else:
-                w(f"m2 = begin(w, {hx(tag)})", f"e_{fn(node.unit)}(w, {var})", "end(w, m2)")
+                w(f"m2 = begin(w, {hx(tag)})", f"e_{fn(node.unit)}(w, {var}, depth + 1)", "end(w, m2)")
             return
-        w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)})")  # type: ignore[arg-type]
+        w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)}, depth + 1)")  # type: ignore[arg-type]
 
     # -- SEQUENCE ---------------------------------------------------------------
     def sequence(self, u: ir.SequenceUnit) -> None:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        with w.indent(d.def_seq(key)):
-            d.decl(w, Py_ssize_t="t, u, w2", object="o, v", long_long="iv")
+        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v, seg", "long_long": "iv"}
+        with self.function(d.def_seq(key), "DecodeError", decls):
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(p, c.max_depth)")
             w(f"o = {d.new('cls')}")
             for f in u.fields:
                 self.slots.add((u.layout, f.attr))
-                seg = repr(f.asn1)
                 tag = f.node.tag
                 if f.optional or f.has_default:
                     assert tag is not None
                     with w.indent(f"if s < e and (b[s] | 0x20) == {hx(tag | 0x20)}:"):
-                        with self.region(seg):
-                            self.element(f.node, "depth")
-                            if f.has_default:
-                                with w.indent(f"if v == {self.default_expr(f)} and not c.relax & R_DEFAULT:"):
-                                    w("raise default_error(s)")
+                        self.seg(f.asn1)
+                        self.element(f.node, "depth")
+                        if f.has_default:
+                            with w.indent(f"if v == {self.default_expr(f)} and not c.relax & R_DEFAULT:"):
+                                w("raise default_error(s)")
                         w(d.setf(u.layout, f.attr, "v"), "s = u")
                     with w.indent("else:"):
                         w(d.setf(u.layout, f.attr, self.default_expr(f) if f.has_default else "None"))
                 else:
-                    with self.region(seg):
-                        self.element(f.node, "depth")
+                    self.seg(f.asn1)
+                    self.element(f.node, "depth")
                     w(d.setf(u.layout, f.attr, "v"), "s = u")
             self.slots.add((u.layout, "extensions"))
+            w("seg = None")
             w(d.setf(u.layout, "extensions", "extensions(b, s, e) if s < e else EMPTY"))
             w("return o")
-        # encoder
         w("", "")
-        with w.indent(d.def_enc(key)):
-            d.decl(w, Py_ssize_t="m, m2", object="v")
-            with w.indent(f"if not isinstance(o, {u.layout}):"):
+        with self.function(d.def_enc(key), "EncodeError", {"Py_ssize_t": "m, m2", "object": "v, seg"}):
+            with w.indent("if depth > ENC_MAX_DEPTH:"):
+                w("raise enc_depth_error()")
+            with w.indent(f"if not isinstance(o, {self.k(u.layout)}):"):
                 w(f"raise type_error({u.layout!r}, o)")
             w("m = begin(w, tag)")
             for f in u.fields:
-                with self.region(repr(f.asn1), "EncodeError"):
-                    w(f"v = {d.getf('o', u.layout, f.attr)}")
-                    if f.optional:
-                        with w.indent("if v is not None:"):
-                            self.put(f.node, "v")
-                    elif f.has_default:
-                        cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {self.default_expr(f)}"
-                        with w.indent(f"if {cond}:"):
-                            self.put(f.node, "v")
-                    else:
+                self.seg(f.asn1)
+                w(f"v = {d.getf('o', u.layout, f.attr)}")
+                if f.optional:
+                    with w.indent("if v is not None:"):
                         self.put(f.node, "v")
+                elif f.has_default:
+                    cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {self.default_expr(f)}"
+                    with w.indent(f"if {cond}:"):
+                        self.put(f.node, "v")
+                else:
+                    self.put(f.node, "v")
+            w("seg = None")
             w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
             w("end(w, m)")
             if d.name == "cy":
@@ -311,45 +331,49 @@ class _Emitter:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        with w.indent(d.def_seqof(key)):
-            d.decl(w, Py_ssize_t="t, u, w2, i = 0", object="out, v", long_long="iv", bint="last = 0")
+        decls = {"Py_ssize_t": "t, u, w2, i = 0", "object": "v", "list": "out",
+                 "long_long": "iv", "bint": "last = 0, item"}
+        with self.function(d.def_seqof(key), "DecodeError", decls, items=True):
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(p, c.max_depth)")
             if d.name == "py":
                 w("i = 0")
                 if u.first_last:
                     w("last = 0")
-            w("out = []")
+            w("out = []", "item = 1")
             with w.indent("while s < e:"):
-                with self.region("i"):
-                    self.element(u.element, "depth")
+                self.element(u.element, "depth")
                 if u.first_last:
-                    first, last = u.first_last
+                    first, last = (self.k(c) for c in u.first_last)
                     with w.indent(f"if (last or (type(v) is {first} and i)) and not c.relax & R_SUBSTR:"):
-                        w(f'raise order_error("{first.lower()} must come first and {last.lower()} last, '
-                          'each at most once", s)')
+                        w(f'raise order_error("{u.first_last[0].lower()} must come first and '
+                          f'{u.first_last[1].lower()} last, each at most once", s)')
                     with w.indent(f"if type(v) is {last}:"):
                         w("last = 1")
                 w("out.append(v)", "s = u", "i += 1")
+            w("item = 0")
             test = _range_test("i", u.lo, u.hi)
             if test:
                 with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
                     w(f"raise size_error(i, {u.lo}, {u.hi}, p)")
             w("return out")
         w("", "")
-        with w.indent(d.def_enc(key)):
-            d.decl(w, Py_ssize_t="m, m2, i", object="v")
-            w("o = check_list(o)")
-            if u.lo is not None or u.hi is not None:
-                w(f"check_size(len(o), {u.lo}, {u.hi})")
+        decls = {"Py_ssize_t": "m, m2, i = 0, n", "object": "v", "list": "items", "bint": "item"}
+        with self.function(d.def_enc(key), "EncodeError", decls, items=True):
+            with w.indent("if depth > ENC_MAX_DEPTH:"):
+                w("raise enc_depth_error()")
+            w("items = o if type(o) is list else list(check_list(o))", "n = len(items)")
+            test = _range_test("n", u.lo, u.hi)
+            if test:
+                with w.indent(f"if {test}:"):
+                    w(f"raise enc_size_error(n, {u.lo}, {u.hi})")
             if u.first_last:
-                w(f"order_check(o, {u.first_last[0]}, {u.first_last[1]})")
-            w("m = begin(w, tag)")
-            with w.indent("for i in range(len(o)):"):
-                with self.region("i", "EncodeError"):
-                    w("v = o[i]")
-                    self.put(u.element, "v")
-            w("end(w, m)")
+                w(f"order_check(items, {self.k(u.first_last[0])}, {self.k(u.first_last[1])})")
+            w("m = begin(w, tag)", "item = 1")
+            with w.indent("for i in range(n):"):
+                w("v = items[i]")
+                self.put(u.element, "v")
+            w("item = 0", "end(w, m)")
             if d.name == "cy":
                 w("return 0")
 
@@ -358,8 +382,8 @@ class _Emitter:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        with w.indent(d.def_choice(key)):
-            d.decl(w, Py_ssize_t="t, u, w2", object="o, v", long_long="iv", int="k")
+        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v, seg", "long_long": "iv", "int": "k"}
+        with self.function(d.def_choice(key), "DecodeError", decls):
             with w.indent("if s >= e:"):
                 w("raise missing_error(s)")
             with w.indent("if depth > c.max_depth:"):
@@ -368,36 +392,35 @@ class _Emitter:
             for a in u.alts:
                 with w.indent(f"if k == {hx(a.tag | 0x20)}:"):
                     direct = isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None
-                    with self.region(repr(a.asn1)):
-                        w(d.hdr(a.tag))
-                        if direct:
-                            w(*d.ret_choice(f"d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {a.cls})"))  # type: ignore[union-attr]
-                        else:
-                            self.value_from_content(a.node, "s", "depth")
+                    self.seg(a.asn1)
+                    w(d.hdr(a.tag))
                     if direct:
+                        w(*d.ret_choice(f"d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {self.k(a.cls)})"))  # type: ignore[union-attr]
                         continue
-                    w(f"o = {d.new(a.cls)}")
+                    self.value_from_content(a.node, "s", "depth")
+                    w(f"o = {d.new(self.k(a.cls))}")
                     if a.wrap_attr:
                         self.slots.add((a.cls, a.wrap_attr))
                         w(d.setf(a.cls, a.wrap_attr, "v"))
                     w(*d.ret_choice("o"))
             w("u = tlv_end(b, s, e)", *d.ret_choice("unknown(b, s, u)"))
         w("", "")
-        with w.indent(d.def_enc_choice(key)):
-            d.decl(w, Py_ssize_t="m2", object="k, v")
+        with self.function(d.def_enc_choice(key), "EncodeError", {"Py_ssize_t": "m2", "object": "k, v, seg"}):
+            with w.indent("if depth > ENC_MAX_DEPTH:"):
+                w("raise enc_depth_error()")
             w("k = type(o)")
             with w.indent(f"if k not in S_{key}:"):
                 w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
             for i, a in enumerate(u.alts):
-                with w.indent(f"{'el' if i else ''}if k is {a.cls}:"):
-                    with self.region(repr(a.asn1), "EncodeError"):
-                        if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
-                            w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)})")
-                        elif a.wrap_attr:
-                            w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
-                            self.put(a.node, "v")
-                        else:
-                            self.put(a.node, "None")
+                with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
+                    self.seg(a.asn1)
+                    if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
+                        w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)}, depth + 1)")
+                    elif a.wrap_attr:
+                        w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
+                        self.put(a.node, "v")
+                    else:
+                        self.put(a.node, "None")
             with w.indent("else:"):
                 w("put_verbatim(w, o.raw, 'an unknown alternative')")
             if d.name == "cy":
@@ -425,7 +448,7 @@ class _Emitter:
                 with w.indent("if u != n and not prefix:"):
                     w("raise trailing_error(u, n)")
                 if n.kind == "sequence":
-                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {n.cls})")
+                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
                 elif n.kind == "seqof":
                     w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1)")
                 else:
@@ -440,9 +463,9 @@ class _Emitter:
             w("w = new_writer()")
             with w.indent("try:"):
                 if n.kind == "choice":
-                    w(f"e_{fn(n.unit)}(w, o)")
+                    w(f"e_{fn(n.unit)}(w, o, 1)")
                 else:
-                    w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)})")  # type: ignore[arg-type]
+                    w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)}, 1)")  # type: ignore[arg-type]
             with w.indent("except EncodeError as x:"):
                 w(f"x.root = {e.name!r}", "raise")
             w("return writer_bytes(w)")
@@ -494,6 +517,8 @@ class _Emitter:
             if isinstance(u, ir.ChoiceUnit):
                 w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
         if self.d.name == "cy":
+            for c in sorted({c.name for c in self.m.classes}):
+                w(f"cdef type K_{c} = {c}")
             for layout, attr in sorted(self.slots):
                 w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.{attr})")
         w.lines.extend(body_writer.lines)
