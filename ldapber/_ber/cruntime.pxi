@@ -9,7 +9,15 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.string cimport memcpy, memmove
 
+from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF, Py_XDECREF
+from libc.string cimport memcmp
+
 cdef extern from "Python.h":
+    PyObject* PyUnicode_DecodeUTF8_raw "PyUnicode_DecodeUTF8"(const char*, Py_ssize_t, const char*)
+    void PyErr_Clear()
+    bint PyUnicode_IS_COMPACT_ASCII(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    void* PyUnicode_DATA(object)
     int PyGC_Disable()
     int PyGC_Enable()
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
@@ -200,12 +208,43 @@ cdef inline long long rd_int(const unsigned char* b, Py_ssize_t p, Py_ssize_t s,
 
 
 cdef inline object rd_text(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
-    try:
-        return PyUnicode_DecodeUTF8(<const char*>b + s, u - s, NULL)
-    except UnicodeDecodeError as exc:
-        if c.relax & R_UTF8:
-            return PyUnicode_DecodeUTF8(<const char*>b + s, u - s, "surrogateescape")
-        raise fail(Rule.UTF8, f"invalid UTF-8 at content octet {exc.start}", p) from None
+    cdef PyObject* r = PyUnicode_DecodeUTF8_raw(<const char*>b + s, u - s, NULL)
+    if r is NULL:  # invalid UTF-8: let the Python runtime raise or relax
+        PyErr_Clear()
+        return _py.rd_text(PyBytes_FromStringAndSize(<const char*>b, u), p, s, u, c)
+    v = <object>r
+    Py_DECREF(v)
+    return v
+
+
+# Attribute descriptions repeat in every entry of a result set: a small
+# direct-mapped cache returns the same str object for the same bytes, sparing
+# a decode, an allocation and a free per attribute.
+cdef enum:
+    INTERN_SLOTS = 512
+    INTERN_MAX_LEN = 40
+cdef PyObject* _intern[INTERN_SLOTS]
+
+
+cdef inline object rd_attr(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
+    cdef Py_ssize_t n = u - s, i
+    cdef unsigned int h = 2166136261u
+    cdef PyObject* hit
+    if n == 0 or n > INTERN_MAX_LEN:
+        return rd_text(b, p, s, u, c)
+    for i in range(s, u):
+        h = (h ^ b[i]) * 16777619u
+    h = (h ^ (h >> 15)) & (INTERN_SLOTS - 1)
+    hit = _intern[h]
+    if hit is not NULL and PyUnicode_GET_LENGTH(<object>hit) == n and \
+            memcmp(PyUnicode_DATA(<object>hit), b + s, n) == 0:
+        return <object>hit
+    v = rd_text(b, p, s, u, c)
+    if PyUnicode_IS_COMPACT_ASCII(v):  # its characters are its UTF-8 bytes
+        Py_XDECREF(hit)
+        Py_INCREF(v)
+        _intern[h] = <PyObject*>v
+    return v
 
 
 cdef inline object rd_bytes(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):

@@ -15,8 +15,9 @@ class CodeWriter:
         self.unit = indent
 
     def __call__(self, *lines: str) -> None:
-        for line in lines:
-            self.lines.append(self.unit * self.level + line if line else "")
+        for text in lines:
+            for line in text.split("\n") if text else [""]:
+                self.lines.append(self.unit * self.level + line if line else "")
 
     @contextmanager
     def indent(self, header: str | None = None) -> Iterator[None]:

@@ -79,7 +79,17 @@ class PyDialect:
         return f"def e_{key}(w, o, depth):"
 
     def hdr(self, tag: int) -> str:
-        return f"t, u = hdr(b, s, e, {hx(tag)})"
+        # Inline the common case (the expected tag, a short-form length that
+        # fits); anything else goes to the runtime, which raises precisely.
+        return (f"if s + 1 < e and b[s] == {hx(tag)} and b[s + 1] < 0x80 and s + 2 + b[s + 1] <= e:\n"
+                f"    t = s + 2\n    u = t + b[s + 1]\nelse:\n    t, u = hdr(b, s, e, {hx(tag)})")
+
+    def octets(self) -> str:
+        return "v = b[t:u]"
+
+    def text(self, pvar: str, interned: bool) -> str:
+        return (f"try:\n    v = b[t:u].decode()\nexcept UnicodeDecodeError:\n"
+                f"    v = rd_text(b, {pvar}, t, u, c)")
 
     def new(self, cls: str) -> str:
         return f"new({cls})"
@@ -127,6 +137,12 @@ class CyDialect(PyDialect):
 
     def hdr(self, tag: int) -> str:
         return f"t = hdr(b, s, e, {hx(tag)}, &u)"
+
+    def octets(self) -> str:
+        return "v = rd_bytes(b, t, u)"
+
+    def text(self, pvar: str, interned: bool) -> str:
+        return f"v = {'rd_attr' if interned else 'rd_text'}(b, {pvar}, t, u, c)"
 
     def new(self, cls: str) -> str:
         return f"lb_alloc({cls})"
@@ -204,9 +220,9 @@ class _Emitter:
                 else:
                     w("v = iv")
             elif k == "text":
-                w(f"v = rd_text(b, {pvar}, t, u, c)")
+                w(self.d.text(pvar, node.interned))
             elif k == "octets":
-                w("v = rd_bytes(b, t, u)")
+                w(self.d.octets())
                 test = _range_test("(u - t)", node.lo, node.hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
@@ -257,8 +273,8 @@ class _Emitter:
                 w(f"put_null(w, {hx(tag)}, {var})")
             return
         if node.kind == "choice":
-            if tag is None:
-                w(f"e_{fn(node.unit)}(w, {var}, depth + 1)")
+            if tag is None:  # an untagged CHOICE adds no level, as in decoding
+                w(f"e_{fn(node.unit)}(w, {var}, depth)")
             else:
                 w(f"m2 = begin(w, {hx(tag)})", f"e_{fn(node.unit)}(w, {var}, depth + 1)", "end(w, m2)")
             return
@@ -463,7 +479,7 @@ class _Emitter:
             w("w = new_writer()")
             with w.indent("try:"):
                 if n.kind == "choice":
-                    w(f"e_{fn(n.unit)}(w, o, 1)")
+                    w(f"e_{fn(n.unit)}(w, o, 0)")
                 else:
                     w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)}, 1)")  # type: ignore[arg-type]
             with w.indent("except EncodeError as x:"):
@@ -512,7 +528,7 @@ class _Emitter:
                 w(f"{c},")
         w(")", "")
         for e in self.m.enums:
-            w(f"T_{e.name} = enum_table({e.name})")
+            w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{e.name} = enum_table({e.name})")
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
                 w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")

@@ -43,6 +43,9 @@ class Prim:
     lo: int | None = None  # INTEGER value range, or SIZE for octets/text
     hi: int | None = None
     enum: EnumDef | None = None
+    # Text values that repeat across messages (attribute descriptions): the
+    # compiled decoder returns one shared str per distinct value.
+    interned: bool = False
 
     @property
     def constrained(self) -> bool:

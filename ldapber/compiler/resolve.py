@@ -35,6 +35,7 @@ class ModuleSpec:
     asn: str
     stem: str
     text_types: frozenset[str] = frozenset()
+    interned_types: frozenset[str] = frozenset()
     first_last: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -114,6 +115,8 @@ class _Resolver:
             # Register first, so that recursive references (Filter) resolve.
             self.memo[name] = self.preview(name, body)
         node = self.resolve(body, name, name)
+        if name in self.spec.interned_types and isinstance(node, ir.Prim) and node.kind == "text":
+            node = replace(node, interned=True)
         if isinstance(node, ir.Ref) and node.kind == "sequence" and node.cls != name:
             # X ::= [APPLICATION n] Y, or Y (WITH COMPONENTS ...): a class of its own.
             base = node.cls
