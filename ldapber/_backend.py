@@ -18,9 +18,20 @@ STEMS = ("rfc4511", "rfc2696", "rfc3062")
 
 
 def load(backend: str) -> dict[str, ModuleType]:
-    """The generated codec modules of ``backend`` ("cython" or "python")."""
+    """The generated codec modules of ``backend`` ("cython" or "python").
+
+    A compiled module built from other generated sources than the ones on
+    disk (the sources were regenerated, the extension not rebuilt) is refused
+    with ImportError: stale compiled code is never used silently."""
     suffix = {"cython": "_c", "python": "_py"}[backend]
-    return {stem: importlib.import_module(f"ldapber._generated.{stem}{suffix}") for stem in STEMS}
+    mods = {stem: importlib.import_module(f"ldapber._generated.{stem}{suffix}") for stem in STEMS}
+    if backend == "cython":
+        for stem, mod in mods.items():
+            twin = importlib.import_module(f"ldapber._generated.{stem}_py")
+            if getattr(mod, "GENERATED_FROM", None) != twin.GENERATED_FROM:
+                raise ImportError(f"ldapber._generated.{stem}_c is stale: rebuild with "
+                                  "'pip install -e .' or 'python setup.py build_ext --inplace'")
+    return mods
 
 
 IMPORT_ERROR: ImportError | None = None

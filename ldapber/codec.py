@@ -56,6 +56,7 @@ class Codec:
         rfc4511 = self.modules["rfc4511"]
         self._decode_message = rfc4511.decode_LDAPMessage
         self._encode_message = rfc4511.encode_LDAPMessage
+        self._decode_many = rfc4511.DECODE_MANY["LDAPMessage"]
         self._copy = backend == "python"  # the Python backend indexes bytes only
         # The compiled backend cannot hit RecursionError, so it may skip _run.
         self._fast = backend == "cython"
@@ -112,32 +113,22 @@ class Codec:
     def decode_all(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
                    max_depth: int = DEFAULT_MAX_DEPTH) -> list[LDAPMessage]:
         """Decode a buffer of back-to-back LDAPMessages (a stream of search
-        results, say) into a list.  The cyclic garbage collector is paused
-        meanwhile: decoded objects cannot form cycles, and collections
-        triggered by thousands of fresh objects would only cost time."""
+        results, say) into a list, in one call whose cost is linear in the
+        buffer.  The cyclic garbage collector is paused meanwhile: decoded
+        objects cannot form cycles, and collections triggered by thousands of
+        fresh objects would only cost time.  Error offsets count from the
+        start of ``data``; a PDU cut short at the end is :class:`IncompleteError`."""
         mask, depth = self._options(strict, relax, max_depth)
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"expected a bytes-like object, got {type(data).__name__}")
-        view = memoryview(data)  # slicing a view copies nothing: linear in len(data)
-        out: list[LDAPMessage] = []
-        pos, n = 0, len(view)
+        buf = self._prepare(data, False)
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            while pos < n:
-                chunk = view[pos:] if pos else view
-                try:
-                    msg, used = self._decode_message(self._prepare(chunk, True), mask, depth, True)
-                except DecodeError as err:
-                    if err.offset >= 0:
-                        err.offset += pos
-                    raise
-                out.append(msg)
-                pos += used
+            return self._decode_many(buf, mask, depth)  # type: ignore[no-any-return]
+        except RecursionError:
+            raise DecodeError("nesting too deep for the interpreter stack", offset=0, rule=Rule.MAX_DEPTH) from None
         finally:
             if was_enabled:
                 gc.enable()
-        return out
 
     def encode(self, message: LDAPMessage) -> bytes:
         """Encode an LDAPMessage (strict DER-like BER: definite minimal

@@ -170,6 +170,18 @@ cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u
     return s
 
 
+cdef Py_ssize_t top_at(const unsigned char* b, Py_ssize_t pos, Py_ssize_t n, int tag,
+                       Py_ssize_t* u) except -1:
+    cdef Py_ssize_t s
+    try:
+        s = top(b + pos, n - pos, tag, u)
+    except DecodeError as err:
+        err.offset += pos
+        raise
+    u[0] += pos
+    return s + pos
+
+
 # -- primitive values ------------------------------------------------------------
 cdef inline object rd_bool(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
     cdef unsigned char v

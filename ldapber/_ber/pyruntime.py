@@ -161,6 +161,16 @@ def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
     return s, u
 
 
+def top_at(b: bytes, pos: int, n: int, tag: int) -> tuple[int, int]:
+    """:func:`top` for the element at ``pos``; offsets stay absolute."""
+    try:
+        s, u = top(b[pos:pos + 2 + 127], n - pos, tag)
+    except DecodeError as err:
+        err.offset += pos
+        raise
+    return s + pos, u + pos
+
+
 def pdu_length(b: bytes, tag: int) -> int | None:
     """Total size of the first PDU once its header is in ``b``, else None."""
     try:

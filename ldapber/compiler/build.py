@@ -45,10 +45,11 @@ def generate_all() -> dict[Path, str]:
             "# Regenerate with: python -m ldapber.compiler --write\n"
             f"# spec-sha256: {digest}\n# compiler-sha256: {compiler}"
         )
+        stamp = f'GENERATED_FROM = "{digest[:16]}:{compiler[:16]}"'
         model_mod = f"ldapber._generated.{spec.stem}_model"
         out[gen / f"{spec.stem}_model.py"] = emit_model(m, header)
-        out[gen / f"{spec.stem}_py.py"] = emit_python(m, header, model_mod)
-        out[gen / f"{spec.stem}_c.pyx"] = emit_cython(m, header, model_mod)
+        out[gen / f"{spec.stem}_py.py"] = emit_python(m, header, model_mod) + "\n" + stamp + "\n"
+        out[gen / f"{spec.stem}_c.pyx"] = emit_cython(m, header, model_mod) + "\n" + stamp + "\n"
     return out
 
 

@@ -474,6 +474,8 @@ class _Emitter:
                 w.level -= 1
                 with w.indent("finally:"):
                     w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
+        if n.kind == "sequence":
+            self.entry_many(e.name, n)
         w("", "")
         with w.indent(f"def encode_{e.name}(o):"):
             w("w = new_writer()")
@@ -485,6 +487,32 @@ class _Emitter:
             with w.indent("except EncodeError as x:"):
                 w(f"x.root = {e.name!r}", "raise")
             w("return writer_bytes(w)")
+
+    def entry_many(self, name: str, n: ir.Ref) -> None:
+        """``decode_many_<name>``: back-to-back PDUs into a list, in one call
+        (one buffer acquisition, one pause of the cyclic GC); offsets in
+        errors count from the start of the whole buffer."""
+        w, d = self.w, self.d
+        w("", "")
+        with w.indent(f"def decode_many_{name}(data, relax, max_depth):"):
+            if d.name == "cy":
+                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view",
+                  "cdef Py_ssize_t s, u, n, pos = 0", "cdef const unsigned char* b", "cdef int gc_was",
+                  "cdef list out = []", "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
+                  "b = <const unsigned char*>view.buf", "n = view.len", "gc_was = PyGC_Disable()", "try:")
+                w.level += 1
+            else:
+                w("c = Ctx(relax, max_depth)", "b = data", "n = len(b)", "pos = 0", "out = []")
+            with self.region_root(name):
+                with w.indent("while pos < n:"):
+                    w(f"s, u = top_at(b, pos, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
+                      else f"s = top_at(b, pos, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
+                    w(f"out.append(d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)}))", "pos = u")  # type: ignore[arg-type]
+            w("return out")
+            if d.name == "cy":
+                w.level -= 1
+                with w.indent("finally:"):
+                    w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
 
     def region_root(self, root: str):  # type: ignore[no-untyped-def]
         emitter = self
@@ -543,6 +571,12 @@ class _Emitter:
         with w.indent():
             for e in entries:
                 w(f"{e.name!r}: decode_{e.name},")
+        w("}")
+        w("DECODE_MANY = {")
+        with w.indent():
+            for e in entries:
+                if e.node.kind == "sequence":
+                    w(f"{e.name!r}: decode_many_{e.name},")
         w("}")
         w("ENCODERS = {")
         with w.indent():
