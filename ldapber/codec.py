@@ -11,7 +11,7 @@ import gc
 import sys
 from collections.abc import Iterable
 from types import ModuleType
-from typing import Any, Union
+from typing import Any
 
 from . import _backend
 from ._ber.pyruntime import pdu_length as _pdu_length
@@ -23,7 +23,7 @@ __all__ = [
     "decode_all", "pdu_length", "encode", "decode_value", "encode_value",
 ]
 
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 
 #: Default bound on nesting (each BER constructed element is one level; a
 #: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd

@@ -202,9 +202,7 @@ def controls(ext: bool = True) -> st.SearchStrategy[Control]:
 
 
 def partial_attributes(cls: type = PartialAttribute, ext: bool = True, min_vals: int = 0) -> st.SearchStrategy:
-    return st.builds(
-        cls, text, st.lists(octets, min_size=min_vals, max_size=3), extensions=extension_lists(ext)
-    )
+    return st.builds(cls, text, st.lists(octets, min_size=min_vals, max_size=3), extensions=extension_lists(ext))
 
 
 def avas(cls: type = AttributeValueAssertion, ext: bool = True) -> st.SearchStrategy:
@@ -368,9 +366,7 @@ def extended_requests(ext: bool = True) -> st.SearchStrategy[ExtendedRequest]:
 
 
 def extended_responses(ext: bool = True, unknown: bool = True) -> st.SearchStrategy[ExtendedResponse]:
-    return _result_fields(
-        ExtendedResponse, ext, unknown, response_name=optional(text), response_value=optional(octets)
-    )
+    return _result_fields(ExtendedResponse, ext, unknown, response_name=optional(text), response_value=optional(octets))
 
 
 def intermediate_responses(ext: bool = True) -> st.SearchStrategy[IntermediateResponse]:

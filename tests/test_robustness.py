@@ -10,8 +10,25 @@ from samples import MESSAGES
 
 import ldapber
 from ldapber import (
-    And, Codec, Control, DecodeError, DelRequest, EncodeError, IncompleteError, LDAPMessage, Present,
-    SearchRequest, SubstringFilter, Any, Initial, Final, BindRequest, Simple, Scope, DerefAliases, Rule,
+    And,
+    Any,
+    BindRequest,
+    Codec,
+    Control,
+    DecodeError,
+    DelRequest,
+    DerefAliases,
+    EncodeError,
+    Final,
+    IncompleteError,
+    Initial,
+    LDAPMessage,
+    Present,
+    Rule,
+    Scope,
+    SearchRequest,
+    Simple,
+    SubstringFilter,
     UnknownAlternative,
 )
 
@@ -150,3 +167,9 @@ def test_encoding_is_strict_der_like(codec: Codec) -> None:
     big = LDAPMessage(1, DelRequest("x" * 300))
     assert codec.encode(big)[:4] == b"\x30\x82\x01\x33"
     assert codec.encode(LDAPMessage(128, DelRequest("")))[2:6] == b"\x02\x02\x00\x80"
+
+
+def test_unknown_alternative_may_not_borrow_a_known_tag(codec: Codec) -> None:
+    with pytest.raises(EncodeError) as info:
+        codec.encode(LDAPMessage(1, UnknownAlternative(b"\x42\x00")))  # the unbindRequest tag
+    assert info.value.path == "LDAPMessage.protocolOp" and "0x42" in str(info.value)

@@ -4,12 +4,20 @@ and in lenient mode, checking the error's rule, byte offset and ASN.1 path."""
 from __future__ import annotations
 
 import pytest
-
 from ber import BIND, integer, message, octets, tlv
 
 from ldapber import (
-    Codec, Not, pdu_length, Control, DecodeError, IncompleteError, ResultCode, Rule, Scope, SearchResultDone,
+    Codec,
+    Control,
+    DecodeError,
+    IncompleteError,
+    Not,
+    ResultCode,
+    Rule,
+    Scope,
+    SearchResultDone,
     UnknownAlternative,
+    pdu_length,
 )
 
 

@@ -483,6 +483,12 @@ cdef int put_verbatim(Writer w, object raw, str what) except -1:
 cdef object order_check = _py.order_check
 
 
+cdef int put_unknown(Writer w, object raw, frozenset known) except -1:
+    if isinstance(raw, (bytes, bytearray)) and len(raw) and (raw[0] | 0x20) in known:
+        raise EncodeError(f"an unknown alternative cannot use the tag 0x{raw[0]:02x} of a known one")
+    return put_verbatim(w, raw, "an unknown alternative")
+
+
 cdef inline Writer new_writer():
     return Writer()
 

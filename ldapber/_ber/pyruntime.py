@@ -384,6 +384,14 @@ def put_verbatim(w: bytearray, raw: object, what: str) -> None:
     w += raw
 
 
+def put_unknown(w: bytearray, raw: object, known: frozenset) -> None:  # type: ignore[type-arg]
+    """An UnknownAlternative, refused if its tag is a known alternative's
+    (it would decode as that alternative, not as itself)."""
+    if isinstance(raw, (bytes, bytearray)) and raw and raw[0] | 0x20 in known:
+        raise EncodeError(f"an unknown alternative cannot use the tag 0x{raw[0]:02x} of a known one")
+    put_verbatim(w, raw, "an unknown alternative")
+
+
 def order_check(items: list, first: type, last: type) -> None:  # type: ignore[type-arg]
     n = len(items)
     for i, item in enumerate(items):

@@ -438,7 +438,7 @@ class _Emitter:
                     else:
                         self.put(a.node, "None")
             with w.indent("else:"):
-                w("put_verbatim(w, o.raw, 'an unknown alternative')")
+                w(f"put_unknown(w, o.raw, N_{key})")
             if d.name == "cy":
                 w("return 0")
 
@@ -555,11 +555,12 @@ class _Emitter:
             for c in classes:
                 w(f"{c},")
         w(")", "")
-        for e in self.m.enums:
-            w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{e.name} = enum_table({e.name})")
+        for enum in self.m.enums:
+            w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{enum.name} = enum_table({enum.name})")
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
                 w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
+                w(f"N_{fn(u.key)} = frozenset(({', '.join(hx(a.tag | 0x20) for a in u.alts)},))")
         if self.d.name == "cy":
             for c in sorted({c.name for c in self.m.classes}):
                 w(f"cdef type K_{c} = {c}")

@@ -39,7 +39,7 @@ def _default_literal(f: ir.Field) -> str:
 
 def emit_model(m: ir.CompiledModule, header: str) -> str:
     w = CodeWriter()
-    w(header, "from __future__ import annotations", "", "import enum", "from typing import Union", "")
+    w(header, "from __future__ import annotations", "", "import enum", "from typing import ClassVar, Union", "")
     w("from ldapber.model._base import Asn1Sequence, Asn1Value, UnknownAlternative", "")
     names = [e.name for e in m.enums] + [c.name for c in m.classes] + [a for a, _ in m.aliases]
     w("__all__ = [")
@@ -61,7 +61,7 @@ def emit_model(m: ir.CompiledModule, header: str) -> str:
             w(f'"""``{c.asn1}`` from {m.source}."""', "")
             w(f"__slots__ = {_tuple(c.own)}")
             if c.own or c.base is None:
-                w(f"_fields = {_tuple(tuple(f.attr for f in c.fields))}")
+                w(f"_fields: ClassVar[tuple[str, ...]] = {_tuple(tuple(f.attr for f in c.fields))}")
             w(f"asn1_type = {c.asn1!r}")
             if c.own or c.base is None:
                 _emit_init(w, c, m, sequence)

@@ -15,7 +15,6 @@ classes and enumerations they build.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 __all__ = [
     "Prim", "Ref", "RNode", "Field", "SequenceUnit", "SeqOfUnit", "Alt", "ChoiceUnit",
@@ -66,7 +65,7 @@ class Ref:
     cls: str | None = None  # for sequences: the class to instantiate
 
 
-RNode = Union[Prim, Ref]
+RNode = Prim | Ref
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ class ChoiceUnit:
     extensible: bool = True
 
 
-Unit = Union[SequenceUnit, SeqOfUnit, ChoiceUnit]
+Unit = SequenceUnit | SeqOfUnit | ChoiceUnit
 
 
 @dataclass(frozen=True)

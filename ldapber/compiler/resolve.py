@@ -302,6 +302,7 @@ class _Resolver:
                         fields = (ir.Field("value", wrap, r),)
                 self.add_class(cls, f"{key}.{a.name}", None, fields, a)
             explicit = isinstance(r, ir.Ref) and r.kind == "choice"
+            assert r.tag is not None  # checked above
             alts.append(ir.Alt(a.name, r.tag, r, cls, wrap, explicit))
         alias = cname
         self.aliases[alias] = tuple(a.cls for a in alts)

@@ -7,7 +7,6 @@ the position of its first token for error messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 __all__ = [
     "Bound", "Size", "Node", "BooleanT", "IntegerT", "EnumeratedT", "OctetStringT",
@@ -17,7 +16,7 @@ __all__ = [
 ]
 
 # A bound of a range or SIZE constraint: a number, a value reference, or MIN/MAX.
-Bound = Union[int, str]
+Bound = int | str
 
 
 @dataclass(frozen=True)

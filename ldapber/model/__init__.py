@@ -5,10 +5,10 @@ re-exported here; see :mod:`ldapber.compiler.naming` for how ASN.1 names map
 to Python names.
 """
 
+from .._generated import rfc2696_model, rfc3062_model, rfc4511_model
 from .._generated.rfc2696_model import *  # noqa: F403
 from .._generated.rfc3062_model import *  # noqa: F403
 from .._generated.rfc4511_model import *  # noqa: F403
-from .._generated import rfc2696_model, rfc3062_model, rfc4511_model
 from ._base import Asn1Object, Asn1Sequence, Asn1Value, UnknownAlternative
 
 __all__ = [
