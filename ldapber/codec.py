@@ -57,9 +57,10 @@ class Codec:
         self._decode_message = rfc4511.decode_LDAPMessage
         self._encode_message = rfc4511.encode_LDAPMessage
         self._decode_many = rfc4511.DECODE_MANY["LDAPMessage"]
+        # encode() has no options: bind the generated entry itself, sparing
+        # a Python frame per call (the method below documents it).
+        self.encode = rfc4511.encode_LDAPMessage  # type: ignore[method-assign]
         self._copy = backend == "python"  # the Python backend indexes bytes only
-        # The compiled backend cannot hit RecursionError, so it may skip _run.
-        self._fast = backend == "cython"
 
     # -- helpers --------------------------------------------------------------
     def _prepare(self, data: Buffer, prefix: bool) -> Any:
@@ -99,8 +100,12 @@ class Codec:
     def decode(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
                max_depth: int = DEFAULT_MAX_DEPTH) -> LDAPMessage:
         """Decode exactly one LDAPMessage; bytes after it are an error."""
-        if type(data) is bytes and strict is True and not relax and max_depth == DEFAULT_MAX_DEPTH and self._fast:
-            return self._decode_message(data, 0, DEFAULT_MAX_DEPTH, False)[0]  # type: ignore[no-any-return]
+        if type(data) is bytes and strict is True and not relax and max_depth == DEFAULT_MAX_DEPTH:
+            try:  # the common call: no options to parse, nothing to copy
+                return self._decode_message(data, 0, DEFAULT_MAX_DEPTH, False)[0]  # type: ignore[no-any-return]
+            except RecursionError:
+                raise DecodeError("nesting too deep for the interpreter stack", offset=0,
+                                  rule=Rule.MAX_DEPTH) from None
         return self._run(self._decode_message, data, strict, relax, max_depth, False)[0]  # type: ignore[no-any-return]
 
     def decode_prefix(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),

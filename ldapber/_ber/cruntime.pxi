@@ -414,14 +414,14 @@ cdef inline int put_null(Writer w, int tag, object v) except -1:
     return 0
 
 
-cdef long long check_int(object v, object lo, object hi) except? -1:
+cdef inline long long check_int(object v, long long lo, long long hi) except? -1:
     cdef int overflow = 0
     cdef long long x
     if not PyLong_Check(v) or PyBool_Check(v):
         raise type_error("int", v)
     x = PyLong_AsLongLongAndOverflow(v, &overflow)
-    if overflow or (lo is not None and x < <long long>lo) or (hi is not None and x > <long long>hi):
-        raise EncodeError(f"value {v} is outside {lo}..{'MAX' if hi is None else hi}")
+    if overflow or x < lo or x > hi:
+        raise EncodeError(f"value {v} is outside {lo}..{hi}")
     return x
 
 
@@ -480,7 +480,13 @@ cdef int put_verbatim(Writer w, object raw, str what) except -1:
     return 0
 
 
-cdef object order_check = _py.order_check
+cdef int order_check(list items, type first, type last) except -1:
+    cdef Py_ssize_t i, n = len(items)
+    for i in range(n):
+        k = type(items[i])
+        if (k is first and i != 0) or (k is last and i != n - 1):
+            _py.order_check(items, first, last)  # raises the error
+    return 0
 
 
 cdef int put_unknown(Writer w, object raw, frozenset known) except -1:
@@ -489,9 +495,28 @@ cdef int put_unknown(Writer w, object raw, frozenset known) except -1:
     return put_verbatim(w, raw, "an unknown alternative")
 
 
+# One Writer is kept between calls (its buffer grows to the largest message
+# seen, up to a cap); a nested or concurrent encode gets a fresh one.
+cdef Writer _spare = Writer()
+cdef bint _spare_busy = 0
+
+
 cdef inline Writer new_writer():
-    return Writer()
+    global _spare_busy
+    if _spare_busy:
+        return Writer()
+    _spare_busy = 1
+    _spare.n = 0
+    return _spare
 
 
 cdef inline bytes writer_bytes(Writer w):
     return PyBytes_FromStringAndSize(<const char*>w.buf, w.n)
+
+
+cdef inline void release_writer(Writer w):
+    global _spare_busy, _spare
+    if w is _spare:
+        if w.cap > 1 << 20:  # do not keep a huge buffer alive
+            _spare = Writer()
+        _spare_busy = 0

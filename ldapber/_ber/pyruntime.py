@@ -450,3 +450,7 @@ def new_writer() -> bytearray:
 
 def writer_bytes(w: bytearray) -> bytes:
     return bytes(w)
+
+
+def release_writer(w: bytearray) -> None:
+    pass

@@ -30,6 +30,7 @@ from .codewriter import CodeWriter
 __all__ = ["emit_python", "emit_cython"]
 
 ENUM_MAX = 2**31 - 1  # the range of ENUMERATED values, known or not
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the widest INTEGER the codecs carry
 
 
 def fn(key: str) -> str:
@@ -260,7 +261,9 @@ class _Emitter:
             if k == "boolean":
                 w(f"put_bool(w, {hx(tag)}, {var})")
             elif k == "integer":
-                w(f"put_int(w, {hx(tag)}, check_int({var}, {node.lo}, {node.hi}))")
+                lo = INT64_MIN if node.lo is None else node.lo
+                hi = INT64_MAX if node.hi is None else node.hi
+                w(f"put_int(w, {hx(tag)}, check_int({var}, {lo}, {hi}))")
             elif k == "enumerated":
                 w(f"put_int(w, {hx(tag)}, check_int({var}, 0, {ENUM_MAX}))")
             elif k == "text":
@@ -478,15 +481,19 @@ class _Emitter:
             self.entry_many(e.name, n)
         w("", "")
         with w.indent(f"def encode_{e.name}(o):"):
+            if d.name == "cy":
+                w("cdef Writer w")
             w("w = new_writer()")
             with w.indent("try:"):
                 if n.kind == "choice":
                     w(f"e_{fn(n.unit)}(w, o, 0)")
                 else:
                     w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)}, 1)")  # type: ignore[arg-type]
+                w("return writer_bytes(w)")
             with w.indent("except EncodeError as x:"):
                 w(f"x.root = {e.name!r}", "raise")
-            w("return writer_bytes(w)")
+            with w.indent("finally:"):
+                w("release_writer(w)")
 
     def entry_many(self, name: str, n: ir.Ref) -> None:
         """``decode_many_<name>``: back-to-back PDUs into a list, in one call
@@ -557,10 +564,11 @@ class _Emitter:
         w(")", "")
         for enum in self.m.enums:
             w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{enum.name} = enum_table({enum.name})")
+        cdef = "cdef frozenset " if self.d.name == "cy" else ""
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
-                w(f"S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
-                w(f"N_{fn(u.key)} = frozenset(({', '.join(hx(a.tag | 0x20) for a in u.alts)},))")
+                w(f"{cdef}S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
+                w(f"{cdef}N_{fn(u.key)} = frozenset(({', '.join(hx(a.tag | 0x20) for a in u.alts)},))")
         if self.d.name == "cy":
             for c in sorted({c.name for c in self.m.classes}):
                 w(f"cdef type K_{c} = {c}")
