@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from . import _backend
+from ._ber.pyruntime import DEFAULT_MAX_DEPTH
 from ._ber.pyruntime import pdu_length as _pdu_length
 from ._generated.rfc4511_model import LDAPMessage
 from .errors import DecodeError, EncodeError, IncompleteError, Rule, relax_mask
@@ -25,10 +26,6 @@ __all__ = [
 
 Buffer = bytes | bytearray | memoryview
 
-#: Default bound on nesting (each BER constructed element is one level; a
-#: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
-#: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
-DEFAULT_MAX_DEPTH = 100
 #: The highest ``max_depth`` a caller may ask for.  The pure-Python backend
 #: spends up to two interpreter frames per level (a CHOICE and a SET OF), so
 #: this keeps it well inside CPython's default recursion limit of 1000.
@@ -57,9 +54,13 @@ class Codec:
         self._decode_message = rfc4511.decode_LDAPMessage
         self._encode_message = rfc4511.encode_LDAPMessage
         self._decode_many = rfc4511.DECODE_MANY["LDAPMessage"]
-        # encode() has no options: bind the generated entry itself, sparing
-        # a Python frame per call (the method below documents it).
+        # Bind the generated entries themselves, sparing a Python frame per
+        # call: encode() has no options, and the generated decode handles the
+        # everyday call (bytes, default options) and hands any other to
+        # _decode_options below.  The methods below document both.
         self.encode = rfc4511.encode_LDAPMessage  # type: ignore[method-assign]
+        rfc4511.SLOW["LDAPMessage"] = self._decode_options
+        self.decode = rfc4511.DECODE_API["LDAPMessage"]  # type: ignore[method-assign]
         self._copy = backend == "python"  # the Python backend indexes bytes only
 
     # -- helpers --------------------------------------------------------------
@@ -100,12 +101,9 @@ class Codec:
     def decode(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
                max_depth: int = DEFAULT_MAX_DEPTH) -> LDAPMessage:
         """Decode exactly one LDAPMessage; bytes after it are an error."""
-        if type(data) is bytes and strict is True and not relax and max_depth == DEFAULT_MAX_DEPTH:
-            try:  # the common call: no options to parse, nothing to copy
-                return self._decode_message(data, 0, DEFAULT_MAX_DEPTH, False)[0]  # type: ignore[no-any-return]
-            except RecursionError:
-                raise DecodeError("nesting too deep for the interpreter stack", offset=0,
-                                  rule=Rule.MAX_DEPTH) from None
+        return self._decode_options(data, strict, relax, max_depth)
+
+    def _decode_options(self, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int) -> LDAPMessage:
         return self._run(self._decode_message, data, strict, relax, max_depth, False)[0]  # type: ignore[no-any-return]
 
     def decode_prefix(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),

@@ -64,7 +64,9 @@ cdef class Ctx:
         self.max_depth = max_depth
 
 
-cdef Ctx _last_ctx = Ctx(0, 100)
+DEFAULT_MAX_DEPTH = _py.DEFAULT_MAX_DEPTH
+cdef Ctx DEFAULT_CTX = Ctx(0, _py.DEFAULT_MAX_DEPTH)
+cdef Ctx _last_ctx = DEFAULT_CTX
 
 
 cdef inline Ctx ctx_for(int relax, int max_depth):

@@ -34,6 +34,12 @@ ENC_MAX_DEPTH = 250
 EMPTY: tuple[bytes, ...] = ()
 
 
+#: Default bound on nesting (each BER constructed element is one level; a
+#: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
+#: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
+DEFAULT_MAX_DEPTH = 100
+
+
 class Ctx:
     """Per-call decoding options."""
 
@@ -42,6 +48,9 @@ class Ctx:
     def __init__(self, relax: int, max_depth: int) -> None:
         self.relax = relax
         self.max_depth = max_depth
+
+
+DEFAULT_CTX = Ctx(0, DEFAULT_MAX_DEPTH)
 
 
 def fail(rule: Rule, message: str, offset: int) -> DecodeError:

@@ -479,6 +479,7 @@ class _Emitter:
                     w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
         if n.kind == "sequence":
             self.entry_many(e.name, n)
+            self.entry_api(e.name, n)
         w("", "")
         with w.indent(f"def encode_{e.name}(o):"):
             if d.name == "cy":
@@ -520,6 +521,36 @@ class _Emitter:
                 w.level -= 1
                 with w.indent("finally:"):
                     w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
+
+    def entry_api(self, name: str, n: ir.Ref) -> None:
+        """``decode_api_<name>(data, *, strict, relax, max_depth)``: the public
+        signature, with the everyday call (bytes, default options) decoded
+        here without a Python frame in between; any other call goes to
+        ``SLOW[name]``, set by :class:`ldapber.Codec`, which parses options."""
+        w, d = self.w, self.d
+        w("", "")
+        with w.indent(f"def decode_api_{name}(data, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH):"):
+            if d.name == "cy":
+                w("cdef const unsigned char* b", "cdef Py_ssize_t s, u, n", "cdef int gc_was")
+            with w.indent("if type(data) is not bytes or strict is not True or relax or "
+                          "max_depth != DEFAULT_MAX_DEPTH:"):
+                w(f"return SLOW[{name!r}](data, strict, relax, max_depth)")
+            if d.name == "cy":
+                w("cdef Ctx c = DEFAULT_CTX", "b = <const unsigned char*>PyBytes_AS_STRING(data)",
+                  "n = PyBytes_GET_SIZE(data)", "gc_was = PyGC_Disable()", "try:")
+                w.level += 1
+            else:
+                w("c = DEFAULT_CTX", "b = data", "n = len(b)")
+            with self.region_root(name):
+                w(f"s, u = top(b, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
+                  else f"s = top(b, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
+                with w.indent("if u != n:"):
+                    w("raise trailing_error(u, n)")
+                w(f"return d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+            if d.name == "cy":
+                w.level -= 1
+                with w.indent("finally:"):
+                    w("if gc_was:", "    PyGC_Enable()")
 
     def region_root(self, root: str):  # type: ignore[no-untyped-def]
         emitter = self
@@ -580,6 +611,13 @@ class _Emitter:
         with w.indent():
             for e in entries:
                 w(f"{e.name!r}: decode_{e.name},")
+        w("}")
+        w("SLOW = {}  # name -> the Codec's option-parsing decode, for calls off the fast path")
+        w("DECODE_API = {")
+        with w.indent():
+            for e in entries:
+                if e.node.kind == "sequence":
+                    w(f"{e.name!r}: decode_api_{e.name},")
         w("}")
         w("DECODE_MANY = {")
         with w.indent():
