@@ -482,6 +482,7 @@ class _Emitter:
             self.entry_api(e.name, n)
         w("", "")
         with w.indent(f"def encode_{e.name}(o):"):
+            w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
             if d.name == "cy":
                 w("cdef Writer w")
             w("w = new_writer()")
@@ -530,6 +531,7 @@ class _Emitter:
         w, d = self.w, self.d
         w("", "")
         with w.indent(f"def decode_api_{name}(data, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH):"):
+            w(f'"""Decode exactly one {name} from ``data``; see :meth:`ldapber.Codec.decode`."""')
             if d.name == "cy":
                 w("cdef const unsigned char* b", "cdef Py_ssize_t s, u, n", "cdef int gc_was")
             with w.indent("if type(data) is not bytes or strict is not True or relax or "
