@@ -253,11 +253,12 @@ cdef inline object rd_attr(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, P
     if hit is not NULL and PyUnicode_GET_LENGTH(<object>hit) == n and \
             memcmp(PyUnicode_DATA(<object>hit), b + s, n) == 0:
         return <object>hit
-    v = rd_text(b, p, s, u, c)
+    v = rd_text(b, p, s, u, c)  # may run Python code (and switch threads)
     if PyUnicode_IS_COMPACT_ASCII(v):  # its characters are its UTF-8 bytes
-        Py_XDECREF(hit)
+        hit = _intern[h]  # read again: another thread may have replaced it
         Py_INCREF(v)
         _intern[h] = <PyObject*>v
+        Py_XDECREF(hit)
     return v
 
 
