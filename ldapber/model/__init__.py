@@ -10,8 +10,15 @@ from .._generated.rfc2696_model import *  # noqa: F403
 from .._generated.rfc3062_model import *  # noqa: F403
 from .._generated.rfc4511_model import *  # noqa: F403
 from ._base import Asn1Object, Asn1Sequence, Asn1Value, UnknownAlternative
+from .filters import FILTER_CLASSES, FilterSyntaxError, escape_filter_value, filter_to_string, parse_filter
+
+# str() of a filter object is its RFC 4515 string form.
+for _cls in FILTER_CLASSES:
+    _cls.__str__ = filter_to_string  # type: ignore[assignment,method-assign]
+del _cls
 
 __all__ = [
     *rfc4511_model.__all__, *rfc2696_model.__all__, *rfc3062_model.__all__,
     "Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative",
+    "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter",
 ]
