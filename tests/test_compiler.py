@@ -91,6 +91,8 @@ def test_naming_rule() -> None:
     assert [snake(n) for n in ("messageID", "matchedDN", "typesOnly", "and", "deleteoldrdn")] == [
         "message_id", "matched_dn", "types_only", "and_", "deleteoldrdn"]
     assert upper_snake("noSuchObject") == "NO_SUCH_OBJECT"
+    assert upper_snake("affectsMultipleDSAs") == "AFFECTS_MULTIPLE_DSAS"
+    assert snake("LDAPResult") == "ldap_result" and snake("serverSaslCreds") == "server_sasl_creds"
 
 
 def test_paged_results_module(codec: Codec) -> None:

@@ -3,7 +3,9 @@
 * Fields: ``snake_case`` of the ASN.1 identifier.  A word boundary is placed
   before an upper-case letter that follows a lower-case letter or digit, and
   before the last capital of a run of capitals that is followed by a
-  lower-case letter; hyphens become underscores; a Python keyword gets a
+  lower-case letter, unless that letter is a plural ``s`` ending the word
+  (``affectsMultipleDSAs`` -> ``affects_multiple_dsas``); hyphens become
+  underscores; a Python keyword gets a
   trailing underscore.  ``messageID`` -> ``message_id``, ``matchedDN`` ->
   ``matched_dn``, ``typesOnly`` -> ``types_only``, ``and`` -> ``and_``.
 * Classes: a type reference keeps its name (``LDAPMessage``); an inline type
@@ -23,7 +25,7 @@ import re
 
 __all__ = ["snake", "upper_snake", "class_name", "plural_field"]
 
-_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])(?![A-Z]s(?:[A-Z]|$))")
 
 
 def snake(name: str) -> str:

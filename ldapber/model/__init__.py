@@ -9,6 +9,7 @@ from .._generated import rfc2696_model, rfc3062_model, rfc4511_model
 from .._generated.rfc2696_model import *  # noqa: F403
 from .._generated.rfc3062_model import *  # noqa: F403
 from .._generated.rfc4511_model import *  # noqa: F403
+from . import results
 from ._base import Asn1Object, Asn1Sequence, Asn1Value, UnknownAlternative
 from .filters import FILTER_CLASSES, FilterSyntaxError, escape_filter_value, filter_to_string, parse_filter
 
@@ -20,5 +21,5 @@ del _cls
 __all__ = [
     *rfc4511_model.__all__, *rfc2696_model.__all__, *rfc3062_model.__all__,
     "Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative",
-    "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter",
+    "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter", "results",
 ]
