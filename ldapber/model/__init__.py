@@ -11,6 +11,7 @@ from .._generated.rfc3062_model import *  # noqa: F403
 from .._generated.rfc4511_model import *  # noqa: F403
 from . import results
 from ._base import Asn1Object, Asn1Sequence, Asn1Value, UnknownAlternative
+from .dn import DN, RDN, AttributeTypeAndValue, DNSyntaxError, escape_dn_value, parse_dn
 from .filters import FILTER_CLASSES, FilterSyntaxError, escape_filter_value, filter_to_string, parse_filter
 
 # str() of a filter object is its RFC 4515 string form.
@@ -22,4 +23,5 @@ __all__ = [
     *rfc4511_model.__all__, *rfc2696_model.__all__, *rfc3062_model.__all__,
     "Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative",
     "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter", "results",
+    "DN", "RDN", "AttributeTypeAndValue", "DNSyntaxError", "escape_dn_value", "parse_dn",
 ]
