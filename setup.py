@@ -37,7 +37,7 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     from Cython.Build import cythonize
 
     directives = {"language_level": "3", "boundscheck": False, "wraparound": False, "cdivision": True}
-    stems = ("rfc4511", "rfc2696", "rfc3062")
+    stems = [spec.stem for spec in build.MODULES]
     extensions = [
         Extension(f"ldapber._generated.{stem}_c", [f"ldapber/_generated/{stem}_c.pyx"],
                   depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/slots.h"])

@@ -11,10 +11,12 @@ import importlib
 import os
 from types import ModuleType
 
+from .compiler.modules import MODULES
+
 __all__ = ["BACKEND", "IMPORT_ERROR", "STEMS", "load"]
 
 #: The generated modules, by stem; each has a ``_c`` and a ``_py`` twin.
-STEMS = ("rfc4511", "rfc2696", "rfc3062")
+STEMS = tuple(spec.stem for spec in MODULES)
 
 
 def load(backend: str) -> dict[str, ModuleType]:

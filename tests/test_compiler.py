@@ -76,6 +76,7 @@ def test_ir_follows_rfc4511_tagging() -> None:
         ("M DEFINITIONS ::= BEGIN\nA ::= SET { a BOOLEAN }\nEND", "SET { ... } is not supported", (2, 7)),
         ("M DEFINITIONS ::= BEGIN\nA ::= BOOLEAN\nA ::= NULL\nEND", "defined twice", (3, 1)),
         ("M DEFINITIONS ::= BEGIN\nA ::= SEQUENCE { a BOOLEAN $ }\nEND", "unexpected character", (2, 28)),
+        ("M DEFINITIONS ::= BEGIN\nA ::= SEQUENCE { a ENUMERATED { x(0) } }\nEND", "both be named A", (2, 1)),
     ],
 )
 def test_unsupported_constructs_are_errors_with_line_and_column(source: str, message: str,

@@ -18,4 +18,5 @@ MODULES = (
     ),
     ModuleSpec("rfc2696.asn", "rfc2696"),
     ModuleSpec("rfc3062.asn", "rfc3062"),
+    ModuleSpec("rfc2891.asn", "rfc2891", text_types=frozenset({"AttributeDescription", "MatchingRuleId"})),
 )

@@ -347,6 +347,10 @@ class _Resolver:
             node = self.named(name, a)
             if isinstance(node, ir.Ref):
                 entries.append(ir.Entry(name, node))
+        for enum_name in self.enums:
+            if enum_name in self.classes or enum_name in self.aliases:
+                raise self.err(f"an ENUMERATED and another type would both be named {enum_name}",
+                               self.types.get(enum_name))
         return ir.CompiledModule(
             self.m.name, self.spec.asn, tuple(self.classes.values()), tuple(self.enums.values()),
             tuple(self.units.values()), tuple(entries), tuple(self.aliases.items()),

@@ -5,8 +5,9 @@ re-exported here; see :mod:`ldapber.compiler.naming` for how ASN.1 names map
 to Python names.
 """
 
-from .._generated import rfc2696_model, rfc3062_model, rfc4511_model
+from .._generated import rfc2696_model, rfc2891_model, rfc3062_model, rfc4511_model
 from .._generated.rfc2696_model import *  # noqa: F403
+from .._generated.rfc2891_model import *  # noqa: F403
 from .._generated.rfc3062_model import *  # noqa: F403
 from .._generated.rfc4511_model import *  # noqa: F403
 from . import results
@@ -21,7 +22,7 @@ for _cls in FILTER_CLASSES:
 del _cls
 
 __all__ = [
-    *rfc4511_model.__all__, *rfc2696_model.__all__, *rfc3062_model.__all__,
+    *rfc4511_model.__all__, *rfc2696_model.__all__, *rfc3062_model.__all__, *rfc2891_model.__all__,
     "Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative",
     "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter", "results",
     "DN", "RDN", "AttributeTypeAndValue", "DNSyntaxError", "escape_dn_value", "parse_dn",
