@@ -19,4 +19,5 @@ MODULES = (
     ModuleSpec("rfc2696.asn", "rfc2696"),
     ModuleSpec("rfc3062.asn", "rfc3062"),
     ModuleSpec("rfc2891.asn", "rfc2891", text_types=frozenset({"AttributeDescription", "MatchingRuleId"})),
+    ModuleSpec("rfc3909.asn", "rfc3909"),
 )
