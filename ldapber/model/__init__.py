@@ -15,6 +15,7 @@ from . import results
 from ._base import Asn1Object, Asn1Sequence, Asn1Value, UnknownAlternative
 from .dn import DN, RDN, AttributeTypeAndValue, DNSyntaxError, escape_dn_value, parse_dn
 from .filters import FILTER_CLASSES, FilterSyntaxError, escape_filter_value, filter_to_string, parse_filter
+from .jsonform import JSONFormError, from_dict, to_dict
 from .url import LDAPURL, URLExtension, URLSyntaxError, parse_url
 
 # str() of a filter object is its RFC 4515 string form.
@@ -28,5 +29,5 @@ __all__ = [
     "Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative",
     "FilterSyntaxError", "escape_filter_value", "filter_to_string", "parse_filter", "results",
     "DN", "RDN", "AttributeTypeAndValue", "DNSyntaxError", "escape_dn_value", "parse_dn",
-    "LDAPURL", "URLExtension", "URLSyntaxError", "parse_url",
+    "LDAPURL", "URLExtension", "URLSyntaxError", "parse_url", "JSONFormError", "from_dict", "to_dict",
 ]
