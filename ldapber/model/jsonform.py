@@ -72,7 +72,8 @@ def _classes() -> dict[str, type]:
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     module = sys.modules[cls.__module__]
-    return typing.get_type_hints(cls.__init__, vars(module))
+    init = next(k.__dict__["__init__"] for k in cls.__mro__ if "__init__" in k.__dict__)
+    return typing.get_type_hints(init, vars(module))
 
 
 def from_dict(data: Any, path: str = "$") -> Any:
