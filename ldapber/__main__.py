@@ -2,8 +2,8 @@
 
 With no arguments it decodes the sample PDUs bundled with the package,
 prints each as objects, re-encodes it and says whether the bytes came back
-identical.  ``python -m ldapber decode HEX...`` does the same for PDUs given
-in hex.
+identical.  ``python -m ldapber decode ...`` decodes PDUs from hex, base64,
+raw files or packet captures and prints them as trees (``--help``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from importlib import resources
 
 from . import BACKEND, DecodeError, decode, encode
+from .tools import decode as decode_tool
 
 __all__ = ["main", "bundled_samples"]
 
@@ -46,15 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ldapber", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command")
-    dec = sub.add_parser("decode", help="decode PDUs given in hex (default: the bundled samples)")
-    dec.add_argument("hex", nargs="*", help="one PDU per argument, in hex")
-    dec.add_argument("--lenient", action="store_true", help="accept what lenient peers send (strict=False)")
+    dec = sub.add_parser("decode", help="decode PDUs from hex, base64, raw files or captures",
+                         description=decode_tool.__doc__)
+    decode_tool.add_arguments(dec)
     args = ap.parse_args(argv)
+    if args.command == "decode" and (args.hex or args.hex_file or args.base64 or args.raw or args.pcap):
+        return decode_tool.run(args)
     strict = not getattr(args, "lenient", False)
-    items = [(f"argument {i + 1}", bytes.fromhex(h)) for i, h in enumerate(getattr(args, "hex", None) or [])]
-    if not items:
-        items = bundled_samples()
-        print(f"ldapber {BACKEND} backend: decoding {len(items)} bundled sample PDUs")
+    items = bundled_samples()
+    print(f"ldapber {BACKEND} backend: decoding {len(items)} bundled sample PDUs")
     ok = [show(name, data, strict) for name, data in items]
     print(f"{sum(ok)} of {len(ok)} decoded")
     return 0 if all(ok) else 1

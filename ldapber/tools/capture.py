@@ -1,0 +1,77 @@
+"""LDAP byte streams out of packet captures (pcap and pcapng, read with dpkt).
+
+TCP payloads to or from the chosen port are reassembled per direction (by
+sequence number; retransmitted and overlapping bytes are used once), and each
+direction's stream is returned for splitting into PDUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+__all__ = ["Stream", "read_capture"]
+
+_PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+
+
+@dataclass
+class Stream:
+    """One direction of one TCP connection."""
+
+    src: str
+    dst: str
+    segments: dict[int, bytes] = field(default_factory=dict)  # seq -> payload
+
+    def data(self) -> bytes:
+        out = bytearray()
+        if not self.segments:
+            return b""
+        start = min(self.segments)
+        for seq in sorted(self.segments):
+            payload = self.segments[seq]
+            offset = (seq - start) & 0xFFFFFFFF
+            if offset + len(payload) <= len(out):
+                continue  # a retransmission
+            out += payload[max(0, len(out) - offset):]
+        return bytes(out)
+
+
+def _addr(raw: bytes) -> str:
+    import socket
+
+    return socket.inet_ntop(socket.AF_INET6 if len(raw) == 16 else socket.AF_INET, raw)
+
+
+def read_capture(f: BinaryIO, port: int = 389) -> list[Stream]:
+    """The LDAP streams in a pcap or pcapng capture, in order of first packet."""
+    try:
+        import dpkt  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - depends on the install
+        raise SystemExit("reading captures needs dpkt: pip install 'ldapber[pcap]'") from None
+    head = f.read(4)
+    f.seek(0)
+    reader = dpkt.pcapng.Reader(f) if head == _PCAPNG_MAGIC else dpkt.pcap.Reader(f)
+    linktype = reader.datalink()
+    streams: dict[tuple[str, int, str, int], Stream] = {}
+    for _, frame in reader:
+        try:
+            if linktype == dpkt.pcap.DLT_EN10MB:
+                ip = dpkt.ethernet.Ethernet(frame).data
+            elif linktype in (dpkt.pcap.DLT_RAW, 101):
+                ip = dpkt.ip.IP(frame) if frame[:1] and frame[0] >> 4 == 4 else dpkt.ip6.IP6(frame)
+            elif linktype == dpkt.pcap.DLT_LINUX_SLL:
+                ip = dpkt.sll.SLL(frame).data
+            else:
+                continue
+        except (dpkt.dpkt.UnpackError, IndexError):
+            continue
+        tcp = getattr(ip, "data", None)
+        if not isinstance(tcp, dpkt.tcp.TCP) or not tcp.data or port not in (tcp.sport, tcp.dport):
+            continue
+        key = (_addr(ip.src), tcp.sport, _addr(ip.dst), tcp.dport)
+        stream = streams.get(key)
+        if stream is None:
+            stream = streams[key] = Stream(f"{key[0]}:{key[1]}", f"{key[2]}:{key[3]}")
+        stream.segments.setdefault(tcp.seq, bytes(tcp.data))
+    return list(streams.values())

@@ -1,0 +1,133 @@
+"""``python -m ldapber decode``: LDAP PDUs from hex, base64, raw files or
+packet captures, printed as trees with byte offsets and ASN.1 names, or as
+JSON lines (``--json``).  A malformed PDU is shown up to the point of error
+with the codec's error, and the tool goes on with the next PDU."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from ..codec import decode, pdu_length
+from ..errors import DecodeError
+from ..model import LDAPMessage, to_dict
+from .tree import tree_lines
+
+__all__ = ["add_arguments", "run", "split_pdus"]
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("hex", nargs="*", help="PDUs in hex, one or more per argument")
+    ap.add_argument("--hex-file", metavar="FILE", help="a file of hex (white space ignored; - for stdin)")
+    ap.add_argument("--base64", metavar="FILE", help="a file of base64 (- for stdin)")
+    ap.add_argument("--raw", metavar="FILE", help="a file of raw BER bytes")
+    ap.add_argument("--pcap", metavar="FILE", help="a pcap or pcapng capture")
+    ap.add_argument("--port", type=int, default=389, help="the LDAP port in the capture (default 389)")
+    ap.add_argument("--json", action="store_true", help="one JSON object per PDU instead of a tree")
+    ap.add_argument("--lenient", action="store_true", help="decode as strict=False")
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="ascii") as f:
+        return f.read()
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def sources(args: argparse.Namespace) -> Iterator[tuple[str, bytes]]:
+    """(name, byte stream) for every input named on the command line."""
+    for i, text in enumerate(args.hex):
+        yield f"argument {i + 1}", bytes.fromhex("".join(text.split()))
+    if args.hex_file:
+        yield args.hex_file, bytes.fromhex("".join(_read_text(args.hex_file).split()))
+    if args.base64:
+        yield args.base64, base64.b64decode("".join(_read_text(args.base64).split()), validate=True)
+    if args.raw:
+        yield args.raw, _read_bytes(args.raw)
+    if args.pcap:
+        from .capture import read_capture
+
+        with open(args.pcap, "rb") as f:
+            for stream in read_capture(f, args.port):
+                yield f"{args.pcap} {stream.src} -> {stream.dst}", stream.data()
+
+
+def split_pdus(data: bytes) -> Iterator[tuple[int, bytes | None, DecodeError | None]]:
+    """(offset, PDU or None, framing error or None) for each PDU in a stream;
+    stops where the framing itself is broken (nothing after it can be found)."""
+    pos = 0
+    while pos < len(data):
+        try:
+            n = pdu_length(data[pos:])
+        except DecodeError as err:
+            err.offset += pos
+            yield pos, None, err
+            return
+        if n is None or pos + n > len(data):
+            yield pos, None, DecodeError(f"the stream ends inside a PDU ({len(data) - pos} bytes left)", offset=pos)
+            return
+        yield pos, data[pos:pos + n], None
+        pos += n
+
+
+def _decode_one(pdu: bytes, offset: int, strict: bool) -> tuple[LDAPMessage | None, DecodeError | None]:
+    try:
+        return decode(pdu, strict=strict), None
+    except DecodeError as err:
+        if err.offset >= 0:
+            err.offset += offset  # count from the start of the stream
+        return None, err
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Decode and print every PDU; exit status 1 if any was malformed."""
+    failures = total = 0
+    try:
+        inputs = list(sources(args))
+    except (ValueError, binascii.Error, OSError) as err:
+        print(f"error: cannot read the input: {err}", file=sys.stderr)
+        return 2
+    for name, data in inputs:
+        if not args.json:
+            print(f"# {name} ({len(data)} bytes)", file=out)
+        for index, (offset, pdu, frame_error) in enumerate(split_pdus(data), start=1):
+            total += 1
+            problem = frame_error
+            msg = None
+            if pdu is not None:
+                msg, failure = _decode_one(pdu, offset, not args.lenient)
+                problem = problem or failure
+            failures += problem is not None
+            if args.json:
+                record: dict[str, object] = {"source": name, "pdu": index, "offset": offset,
+                                             "length": None if pdu is None else len(pdu)}
+                if msg is not None:
+                    record["message"] = to_dict(msg)
+                if problem is not None:
+                    record["error"] = {"message": str(problem), "rule": problem.rule.value if problem.rule else None,
+                                       "offset": problem.offset, "path": problem.path}
+                print(json.dumps(record), file=out)
+                continue
+            size = f"{len(pdu)} bytes" if pdu is not None else "unframed"
+            print(f"== PDU {index} at offset {offset} ({size})", file=out)
+            if pdu is not None:
+                lines, _ = tree_lines(pdu, offset)
+                for line in lines:
+                    print(line, file=out)
+            if problem is not None:
+                print(f"   error: {problem}", file=out)
+    if not args.json:
+        print(f"{total - failures} of {total} PDUs decoded", file=out)
+    return 1 if failures else 0
