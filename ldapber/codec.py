@@ -17,7 +17,7 @@ from . import _backend
 from ._ber.pyruntime import DEFAULT_MAX_DEPTH
 from ._ber.pyruntime import pdu_length as _pdu_length
 from ._generated.rfc4511_model import LDAPMessage
-from .errors import DecodeError, EncodeError, IncompleteError, Rule, relax_mask
+from .errors import DecodeError, EncodeError, Rule, relax_mask
 
 __all__ = [
     "DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "Codec", "codec_for", "decode", "decode_prefix",
@@ -188,4 +188,3 @@ decode_all = _default.decode_all
 encode = _default.encode
 decode_value = _default.decode_value
 encode_value = _default.encode_value
-_ = IncompleteError  # re-exported by the package

@@ -274,10 +274,6 @@ def unknown(b: bytes, s: int, e: int) -> UnknownAlternative:
 
 
 # -- encoding ------------------------------------------------------------------
-def enc_error(message: str) -> EncodeError:
-    return EncodeError(message)
-
-
 def _length_octets(n: int) -> bytes:
     if n < 0x80:
         return bytes((n,))
@@ -411,10 +407,6 @@ def order_check(items: list, first: type, last: type) -> None:  # type: ignore[t
 
 
 # -- shared by the generated code ----------------------------------------------
-def rd_bytes(b: bytes, s: int, u: int) -> bytes:
-    return b[s:u]
-
-
 def trailing_error(u: int, n: int) -> DecodeError:
     return fail(Rule.TRAILING_DATA, f"{n - u} bytes follow the element", u)
 
