@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 def test_ruff() -> None:
-    out = subprocess.run(["ruff", "check", "ldapber", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(["ruff", "check", "ldapber", "tests", "bench", "fuzz"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
