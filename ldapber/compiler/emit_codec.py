@@ -82,8 +82,8 @@ class PyDialect:
     def hdr(self, tag: int) -> str:
         # Inline the common case (the expected tag, a short-form length that
         # fits); anything else goes to the runtime, which raises precisely.
-        return (f"if s + 1 < e and b[s] == {hx(tag)} and b[s + 1] < 0x80 and s + 2 + b[s + 1] <= e:\n"
-                f"    t = s + 2\n    u = t + b[s + 1]\nelse:\n    t, u = hdr(b, s, e, {hx(tag)})")
+        return (f"if s + 1 < e and b[s] == {hx(tag)} and (n := b[s + 1]) < 0x80 and (u := s + 2 + n) <= e:\n"
+                f"    t = s + 2\nelse:\n    t, u = hdr(b, s, e, {hx(tag)})")
 
     def octets(self) -> str:
         return "v = b[t:u]"
