@@ -81,8 +81,10 @@ def register(cls: type[TypedControl]) -> type[TypedControl]:
 def decode_control(control: Control, *, strict: bool = True) -> TypedControl | Control:
     """The typed form of a known control; an unknown one is returned as is."""
     cls = REGISTRY.get(control.control_type)
-    if cls is None:
-        return control
+    return control if cls is None else _typed(cls, control, strict)
+
+
+def _typed(cls: type[TypedControl], control: Control, strict: bool) -> TypedControl:
     try:
         return cls._from_value(control.control_value, control.criticality, strict)
     except (DecodeError, ValueError) as err:
@@ -269,12 +271,7 @@ def decode_response_control(control: Control, *, strict: bool = True) -> TypedCo
     """Like :func:`decode_control`, for a control found in a response (where
     a pre-/post-read control carries an entry, not an attribute list)."""
     cls = _RESPONSES.get(control.control_type)
-    if cls is None:
-        return decode_control(control, strict=strict)
-    try:
-        return cls._from_value(control.control_value, control.criticality, strict)
-    except (DecodeError, ValueError) as err:
-        raise ControlValueError(cls.NAME, cls.OID, str(err)) from None
+    return decode_control(control, strict=strict) if cls is None else _typed(cls, control, strict)
 
 
 __all__ += ["decode_response_control"]

@@ -110,9 +110,9 @@ def hdr(b: bytes, p: int, e: int, tag: int) -> tuple[int, int]:
     return s, u
 
 
-def tlv_end(b: bytes, p: int, e: int) -> int:
-    """The end of the element at ``p`` whatever its tag (multi-octet tag
-    numbers included); the element must end by ``e``."""
+def element_bounds(b: bytes, p: int, e: int) -> tuple[int, int]:
+    """(content start, end) of the element at ``p`` whatever its tag
+    (multi-octet tag numbers included); the element must end by ``e``."""
     if p >= e:
         raise missing_error(p)
     lp = p + 1
@@ -136,7 +136,12 @@ def tlv_end(b: bytes, p: int, e: int) -> int:
     u = s + n
     if u > e:
         raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
-    return u
+    return s, u
+
+
+def tlv_end(b: bytes, p: int, e: int) -> int:
+    """The end of the element at ``p`` (see :func:`element_bounds`)."""
+    return element_bounds(b, p, e)[1]
 
 
 def top(b: bytes, n: int, tag: int) -> tuple[int, int]:

@@ -52,7 +52,6 @@ def _range_test(var: str, lo: int | None, hi: int | None) -> str | None:
 
 class PyDialect:
     name = "py"
-    comment = "#"
 
     def decl(self, w: CodeWriter, **groups: str) -> None:
         pass
@@ -162,10 +161,8 @@ class _Emitter:
     def __init__(self, m: ir.CompiledModule, d: PyDialect) -> None:
         self.m = m
         self.d = d
-        self.units = {u.key: u for u in m.units}
         self.w = CodeWriter()
         self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
-        self.enum_tables = {e.name for e in m.enums}
 
     # -- shared pieces -----------------------------------------------------------
     def k(self, cls: str) -> str:
@@ -554,20 +551,15 @@ class _Emitter:
                 with w.indent("finally:"):
                     w("if gc_was:", "    PyGC_Enable()")
 
-    def region_root(self, root: str):  # type: ignore[no-untyped-def]
-        emitter = self
-
-        class _Root:
-            def __enter__(self) -> None:
-                emitter.w("try:")
-                emitter.w.level += 1
-
-            def __exit__(self, *a: object) -> None:
-                emitter.w.level -= 1
-                with emitter.w.indent("except DecodeError as x:"):
-                    emitter.w(f"x.root = {root!r}", "raise")
-
-        return _Root()
+    @contextmanager
+    def region_root(self, root: str) -> Iterator[None]:
+        """``try: <body> except DecodeError: name the root type; raise``."""
+        self.w("try:")
+        self.w.level += 1
+        yield
+        self.w.level -= 1
+        with self.w.indent("except DecodeError as x:"):
+            self.w(f"x.root = {root!r}", "raise")
 
     def module(self, header: str, model_module: str, runtime: str) -> str:
         body_writer = self.w

@@ -38,19 +38,6 @@ def _tag_name(tag: int) -> str:
     return f"[{cls + ' ' if cls else ''}{tag & 0x1F}]"
 
 
-def _header(b: bytes, p: int, e: int) -> tuple[int, int]:
-    """Contents (start, end) of the element at ``p``, any tag."""
-    u = rt.tlv_end(b, p, e)
-    lp = p + 1
-    if b[p] & 0x1F == 0x1F:
-        while b[lp] & 0x80:
-            lp += 1
-        lp += 1
-    n = b[lp]
-    s = lp + 1 if n < 0x80 else lp + 1 + (n & 0x7F)
-    return s, u
-
-
 def _show_bytes(data: bytes) -> str:
     shown = repr(data[:_MAX_SHOWN])
     return shown + (f" ... ({len(data)} bytes)" if len(data) > _MAX_SHOWN else "")
@@ -67,7 +54,7 @@ class _Walker:
         b = self.b
         if isinstance(node, ir.Ref) and node.kind == "choice" and node.tag is None:
             return self.choice(node, p, e, label, depth)
-        s, u = _header(b, p, e)
+        s, u = rt.element_bounds(b, p, e)
         if isinstance(node, ir.Prim):
             self.emit(p, depth, f"{label} {self.prim(node, b[s:u])}")
             return u
@@ -93,7 +80,7 @@ class _Walker:
                     continue
                 s = self.node(f.node, s, u, f.asn1, depth + 1)
             while s < u:
-                end = _header(b, s, u)[1]
+                end = rt.element_bounds(b, s, u)[1]
                 self.emit(s, depth + 1, f"(extension) {_tag_name(b[s])} {_show_bytes(b[s:end])}")
                 s = end
         return u
@@ -104,7 +91,7 @@ class _Walker:
         for a in unit.alts:
             if (self.b[p] | 0x20) == (a.tag | 0x20):
                 return self.node(a.node, p, e, f"{label}.{a.asn1}", depth)
-        end = _header(self.b, p, e)[1]
+        end = rt.element_bounds(self.b, p, e)[1]
         self.emit(p, depth, f"{label} (unknown alternative {_tag_name(self.b[p])}) {_show_bytes(self.b[p:end])}")
         return end
 
@@ -141,6 +128,4 @@ def tree_lines(pdu: bytes, base: int = 0) -> tuple[list[str], DecodeError | None
         w.node(w.root, 0, len(pdu), "LDAPMessage", 0)
     except DecodeError as err:
         return lines, err
-    except IndexError:  # a header cut short: the codec's error says more
-        return lines, DecodeError("element cut short", offset=len(pdu), rule=None)
     return lines, None
