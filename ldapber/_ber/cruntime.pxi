@@ -10,6 +10,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.string cimport memcpy, memmove
 
 from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF, Py_XDECREF
+from cpython.list cimport PyList_New, PyList_SET_ITEM
 from libc.string cimport memcmp
 
 cdef extern from "Python.h":
@@ -20,8 +21,10 @@ cdef extern from "Python.h":
     void* PyUnicode_DATA(object)
     int PyGC_Disable()
     int PyGC_Enable()
-    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    const char* PyUnicode_AsUTF8AndSize_raw "PyUnicode_AsUTF8AndSize"(object, Py_ssize_t*)
+    bint PySet_Contains_raw "PySet_Contains"(object, object) except -1
     bint PyUnicode_Check(object)
+    bint PyUnicode_CheckExact(object)
     bint PyBytes_CheckExact(object)
     bint PyLong_Check(object)
     bint PyBool_Check(object)
@@ -30,8 +33,13 @@ cdef extern from "Python.h":
 cdef extern from "../_ber/slots.h":
     Py_ssize_t lb_slot_offset(object descr) except -1
     object lb_alloc(object cls)
+    void* lb_memcpy(void*, const void*, size_t)
+    int lb_install(object cls) except -1
+    bint lb_installed(object cls)
     void lb_set(object o, Py_ssize_t off, object v)
     object lb_get(object o, Py_ssize_t off)
+
+import sys
 
 from ldapber.errors import DecodeError, EncodeError
 from ldapber.model._base import UnknownAlternative
@@ -78,6 +86,16 @@ cdef inline Ctx ctx_for(int relax, int max_depth):
     return _last_ctx
 
 
+cdef int add_segment(object kind, object seg) except -1:
+    # Called from a generated function's ``finally`` while an exception is
+    # propagating (Cython exposes it as the handled exception there): adds
+    # this level's component name or item index to a codec error's path.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, kind):
+        exc._segs.append(seg)
+    return 0
+
+
 # -- lengths and headers --------------------------------------------------------
 cdef Py_ssize_t long_length(const unsigned char* b, Py_ssize_t p, Py_ssize_t lp, Py_ssize_t e,
                             Py_ssize_t* n) except -1:
@@ -106,6 +124,19 @@ cdef Py_ssize_t long_length(const unsigned char* b, Py_ssize_t p, Py_ssize_t lp,
 
 cdef inline Py_ssize_t hdr(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, int tag,
                            Py_ssize_t* u) except -1:
+    # The common case inline (expected tag, short length that fits); the
+    # rest, errors included, in hdr_full.
+    cdef Py_ssize_t n
+    if p + 1 < e and b[p] == tag:
+        n = b[p + 1]
+        if n < 0x80 and n <= e - p - 2:
+            u[0] = p + 2 + n
+            return p + 2
+    return hdr_full(b, p, e, tag, u)
+
+
+cdef Py_ssize_t hdr_full(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, int tag,
+                         Py_ssize_t* u) except -1:
     cdef Py_ssize_t s, n
     if p >= e:
         raise missing_error(p)
@@ -182,6 +213,51 @@ cdef Py_ssize_t top_at(const unsigned char* b, Py_ssize_t pos, Py_ssize_t n, int
         raise
     u[0] += pos
     return s + pos
+
+
+# -- SEQUENCE OF / SET OF lists ---------------------------------------------------
+cdef Py_ssize_t count_elements(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
+    # How many well-formed elements (single-octet tags, definite lengths) lie
+    # back to back in [s, e): the size of the list to allocate.  Never raises:
+    # it stops at the first irregular header, where the decode will raise.
+    cdef Py_ssize_t k = 0, n, lp, j
+    while s + 1 < e and b[s] & 0x1F != 0x1F:
+        n = b[s + 1]
+        if n < 0x80:
+            s += 2
+        else:
+            lp = n & 0x7F
+            if lp == 0 or lp > 7 or lp > e - s - 2:
+                break
+            n = 0
+            for j in range(lp):
+                n = (n << 8) | b[s + 2 + j]
+            s += 2 + lp
+        if n > e - s:
+            break
+        s += n
+        k += 1
+    return k
+
+
+cdef inline list new_list(Py_ssize_t k):
+    # A list of k empty places (NULL, which list_dealloc and the GC accept),
+    # filled in order by list_put.
+    return <list>PyList_New(k)
+
+
+cdef inline int list_put(list out, Py_ssize_t i, Py_ssize_t k, object v) except -1:
+    if i < k:
+        Py_INCREF(v)
+        PyList_SET_ITEM(out, i, v)
+        return 0
+    return out.append(v)  # more elements than counted (a header count_elements stopped at)
+
+
+cdef inline int list_trim(list out, Py_ssize_t i, Py_ssize_t k) except -1:
+    if i < k:  # fewer than counted: drop the empty places
+        del out[i:]
+    return 0
 
 
 # -- primitive values ------------------------------------------------------------
@@ -301,23 +377,53 @@ cdef object unknown(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
 
 
 cdef Py_ssize_t OFF_UNKNOWN_raw = lb_slot_offset(UnknownAlternative.raw)
+lb_install(UnknownAlternative)
+
+
+def fast_dealloc_installed(cls):
+    """Whether this module's lean deallocator (slots.h) serves ``cls``."""
+    return lb_installed(cls)
 
 
 # -- encoding -------------------------------------------------------------------
+# A constructed element's length is known only once its contents are written.
+# Instead of moving the contents when the length needs more than one octet
+# (once per nesting level, which made large messages quadratic in depth),
+# begin() reserves LEN_ROOM octets and end() records the element's final
+# length in a fixup; writer_bytes() then copies the buffer once into the
+# result, writing each minimal length where its room was.  ``saved`` counts
+# the unused room of finished elements, so an element's final length
+# discounts what its descendants will give back.
+cdef enum:
+    LEN_ROOM = 5  # 0x84 and four length octets: contents up to 4 GiB - 1
+
+
 cdef class Writer:
     cdef unsigned char* buf
     cdef Py_ssize_t n
     cdef Py_ssize_t cap
+    cdef Py_ssize_t* fx_pos   # where each element's length room starts
+    cdef Py_ssize_t* fx_val   # ``saved`` at begin(), then the final length
+    cdef Py_ssize_t fx_n
+    cdef Py_ssize_t fx_cap
+    cdef Py_ssize_t saved
 
     def __cinit__(self):
         self.cap = 256
         self.n = 0
+        self.fx_cap = 32
+        self.fx_n = 0
+        self.saved = 0
         self.buf = <unsigned char*>PyMem_Malloc(self.cap)
-        if self.buf == NULL:
+        self.fx_pos = <Py_ssize_t*>PyMem_Malloc(self.fx_cap * sizeof(Py_ssize_t))
+        self.fx_val = <Py_ssize_t*>PyMem_Malloc(self.fx_cap * sizeof(Py_ssize_t))
+        if self.buf == NULL or self.fx_pos == NULL or self.fx_val == NULL:
             raise MemoryError()
 
     def __dealloc__(self):
         PyMem_Free(self.buf)
+        PyMem_Free(self.fx_pos)
+        PyMem_Free(self.fx_val)
 
 
 cdef int grow(Writer w, Py_ssize_t k) except -1:
@@ -333,6 +439,20 @@ cdef int grow(Writer w, Py_ssize_t k) except -1:
     return 0
 
 
+cdef int grow_fixups(Writer w) except -1:
+    cdef Py_ssize_t cap = w.fx_cap * 2
+    cdef Py_ssize_t* pos = <Py_ssize_t*>PyMem_Realloc(w.fx_pos, cap * sizeof(Py_ssize_t))
+    if pos == NULL:
+        raise MemoryError()
+    w.fx_pos = pos
+    cdef Py_ssize_t* val = <Py_ssize_t*>PyMem_Realloc(w.fx_val, cap * sizeof(Py_ssize_t))
+    if val == NULL:
+        raise MemoryError()
+    w.fx_val = val
+    w.fx_cap = cap
+    return 0
+
+
 cdef inline int reserve(Writer w, Py_ssize_t k) except -1:
     if w.cap - w.n < k:
         grow(w, k)
@@ -340,51 +460,110 @@ cdef inline int reserve(Writer w, Py_ssize_t k) except -1:
 
 
 cdef inline Py_ssize_t begin(Writer w, int tag) except -1:
-    reserve(w, 2)
+    # Returns the element's fixup index, for end().
+    cdef Py_ssize_t i = w.fx_n
+    reserve(w, 1 + LEN_ROOM)
+    if i == w.fx_cap:
+        grow_fixups(w)
     w.buf[w.n] = <unsigned char>tag
-    w.buf[w.n + 1] = 0
-    w.n += 2
-    return w.n
+    w.fx_pos[i] = w.n + 1
+    w.fx_val[i] = w.saved
+    w.n += 1 + LEN_ROOM
+    w.fx_n = i + 1
+    return i
 
 
-cdef int end(Writer w, Py_ssize_t m) except -1:
-    cdef Py_ssize_t ln = w.n - m
-    cdef int k = 0, i
-    cdef Py_ssize_t t = ln
+cdef inline int length_octets(Py_ssize_t ln):
     if ln < 0x80:
-        w.buf[m - 1] = <unsigned char>ln
-        return 0
-    while t:
-        k += 1
-        t >>= 8
-    reserve(w, k)
-    memmove(w.buf + m + k, w.buf + m, ln)
-    w.buf[m - 1] = <unsigned char>(0x80 | k)
-    t = ln
-    for i in range(k):
-        w.buf[m + k - 1 - i] = <unsigned char>(t & 0xFF)
-        t >>= 8
-    w.n += k
+        return 1
+    if ln < 0x100:
+        return 2
+    if ln < 0x10000:
+        return 3
+    if ln < 0x1000000:
+        return 4
+    return 5
+
+
+cdef inline int end(Writer w, Py_ssize_t i) except -1:
+    cdef Py_ssize_t ln = w.n - (w.fx_pos[i] + LEN_ROOM) - (w.saved - w.fx_val[i])
+    if ln >> 32:
+        raise too_long(ln)
+    w.fx_val[i] = ln
+    w.saved += LEN_ROOM - length_octets(ln)
     return 0
 
 
-cdef int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
-    cdef Py_ssize_t m = begin(w, tag)
-    reserve(w, n)
-    memcpy(w.buf + w.n, data, n)
-    w.n += n
-    return end(w, m)
+cdef object too_long(Py_ssize_t ln):
+    return EncodeError(f"an element of {ln} bytes is longer than 4 GiB - 1")
+
+
+cdef inline unsigned char* put_length(unsigned char* q, Py_ssize_t ln):
+    cdef int k = length_octets(ln) - 1, j
+    if k == 0:
+        q[0] = <unsigned char>ln
+        return q + 1
+    q[0] = <unsigned char>(0x80 | k)
+    for j in range(k):
+        q[k - j] = <unsigned char>(ln & 0xFF)
+        ln >>= 8
+    return q + 1 + k
+
+
+cdef inline int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
+    # The length is known up front: the header is written once, no patching.
+    cdef unsigned char* q
+    if n < 0x80 and w.cap - w.n >= n + 2:
+        q = w.buf + w.n
+        q[0] = <unsigned char>tag
+        q[1] = <unsigned char>n
+        lb_memcpy(q + 2, data, n)
+        w.n += n + 2
+        return 0
+    return put_raw_long(w, tag, data, n)
+
+
+cdef int put_raw_long(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
+    cdef unsigned char* q
+    cdef int k = 0, i
+    cdef Py_ssize_t t = n
+    reserve(w, n + 10)
+    q = w.buf + w.n
+    q[0] = <unsigned char>tag
+    if n < 0x80:
+        q[1] = <unsigned char>n
+        q += 2
+    else:
+        while t:
+            k += 1
+            t >>= 8
+        q[1] = <unsigned char>(0x80 | k)
+        t = n
+        for i in range(k):
+            q[1 + k - i] = <unsigned char>(t & 0xFF)
+            t >>= 8
+        q += 2 + k
+    memcpy(q, data, n)
+    w.n = (q - w.buf) + n
+    return 0
 
 
 cdef inline int put_text(Writer w, int tag, object v) except -1:
+    if PyUnicode_CheckExact(v) and PyUnicode_IS_COMPACT_ASCII(v):  # its characters are its UTF-8
+        return put_raw(w, tag, <const char*>PyUnicode_DATA(v), PyUnicode_GET_LENGTH(v))
+    return put_text_any(w, tag, v)
+
+
+cdef int put_text_any(Writer w, int tag, object v) except -1:
     cdef Py_ssize_t n
     cdef const char* data
     if not PyUnicode_Check(v):
         raise type_error("str", v)
-    try:
-        data = PyUnicode_AsUTF8AndSize(v, &n)
-    except UnicodeEncodeError as exc:
-        raise EncodeError(f"not valid Unicode at character {exc.start}") from None
+    data = PyUnicode_AsUTF8AndSize_raw(v, &n)
+    if data == NULL:  # lone surrogates: the Python runtime words the error
+        PyErr_Clear()
+        _py.put_text(bytearray(), tag, v)  # raises the EncodeError
+        raise EncodeError("not valid Unicode")
     return put_raw(w, tag, data, n)
 
 
@@ -450,14 +629,24 @@ cdef int check_size(Py_ssize_t n, object lo, object hi) except -1:
     return 0
 
 
+cdef inline bint in_set(frozenset alternatives, object k) except -1:
+    return PySet_Contains_raw(alternatives, k)
+
+
 cdef inline object check_list(object v):
     if not isinstance(v, (list, tuple)):
         raise type_error("list", v)
     return v
 
 
-cdef int put_extensions(Writer w, object exts) except -1:
-    if exts is EMPTY or (type(exts) is tuple and len(<tuple>exts) == 0):
+cdef inline int put_extensions(Writer w, object exts) except -1:
+    if exts is EMPTY:  # what decoders and constructors store: nothing to write
+        return 0
+    return put_extensions_any(w, exts)
+
+
+cdef int put_extensions_any(Writer w, object exts) except -1:
+    if type(exts) is tuple and len(<tuple>exts) == 0:
         return 0
     if not isinstance(exts, tuple):
         raise type_error("tuple of bytes", exts)
@@ -510,11 +699,23 @@ cdef inline Writer new_writer():
         return Writer()
     _spare_busy = 1
     _spare.n = 0
+    _spare.fx_n = 0
+    _spare.saved = 0
     return _spare
 
 
-cdef inline bytes writer_bytes(Writer w):
-    return PyBytes_FromStringAndSize(<const char*>w.buf, w.n)
+cdef bytes writer_bytes(Writer w):
+    # The one copy: the buffer into the result, minimal lengths in the room.
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, w.n - w.saved)
+    cdef unsigned char* q = <unsigned char*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t r = 0, i, p
+    for i in range(w.fx_n):
+        p = w.fx_pos[i]
+        lb_memcpy(q, w.buf + r, p - r)
+        q = put_length(q + (p - r), w.fx_val[i])
+        r = p + LEN_ROOM
+    memcpy(q, w.buf + r, w.n - r)
+    return out
 
 
 cdef inline void release_writer(Writer w):

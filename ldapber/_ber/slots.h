@@ -8,6 +8,13 @@
 #define LDAPBER_SLOTS_H
 #include <Python.h>
 #include <structmember.h>
+#include <string.h>
+
+/* memcpy through a pointer the compiler cannot see through: inlined into
+ * the encoders' loops, gcc -O3 expands memcpy of a variable size into
+ * `rep movsq`, whose start-up cost doubled the time to encode many short
+ * values.  The library call is fast for every size. */
+static void *(*volatile lb_memcpy)(void *, const void *, size_t) = memcpy;
 
 static Py_ssize_t lb_slot_offset(PyObject *descr) {
     if (descr == NULL || !PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
@@ -22,8 +29,135 @@ static Py_ssize_t lb_slot_offset(PyObject *descr) {
     return m->offset;
 }
 
+/* Fast deallocation and reuse of model objects.
+ *
+ * A decoded message is a tree of slotted instances; CPython's generic
+ * subtype_dealloc walks every class of the MRO to clear slots and costs
+ * several times the allocation.  The model classes are simple enough for a
+ * lean deallocator: only object slots, no __dict__, no __weakref__, no
+ * finalizer, so the slots are exactly the pointers between the object header
+ * and tp_basicsize.  lb_install() checks that layout and only then replaces
+ * tp_dealloc; anything else keeps CPython's.
+ *
+ * Freed instances of installed classes go to small freelists, one per slot
+ * count (objects with the same count have the same memory size), and
+ * lb_alloc() reuses them.  Subclass instances (a user's subclass reaches
+ * lb_dealloc through subtype_dealloc) are cleared and freed, never reused. */
+#if PY_VERSION_HEX >= 0x030B0000 && !defined(Py_GIL_DISABLED) && !defined(PYPY_VERSION)
+#define LB_FAST_DEALLOC 1
+#else
+#define LB_FAST_DEALLOC 0
+#endif
+
+#define LB_FREELIST_KINDS 16   /* slot counts 1..15 */
+#define LB_FREELIST_DEPTH 256  /* objects kept per slot count */
+
+static PyObject *lb_freelist[LB_FREELIST_KINDS][LB_FREELIST_DEPTH];
+static int lb_freelist_len[LB_FREELIST_KINDS];
+
+static inline Py_ssize_t lb_slot_count(PyTypeObject *tp) {
+    return (tp->tp_basicsize - (Py_ssize_t)sizeof(PyObject)) / (Py_ssize_t)sizeof(PyObject *);
+}
+
+static void lb_dealloc(PyObject *self);
+
+#if LB_FAST_DEALLOC
+static void lb_dealloc(PyObject *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    PyTypeObject *own = tp;  /* the installed class whose layout we clear */
+    while (own->tp_dealloc != lb_dealloc) {
+        own = own->tp_base;
+    }
+    PyObject_GC_UnTrack(self);
+    Py_TRASHCAN_BEGIN(self, lb_dealloc)
+    PyObject **slot = (PyObject **)((char *)self + sizeof(PyObject));
+    PyObject **end = (PyObject **)((char *)self + own->tp_basicsize);
+    for (; slot < end; slot++) {
+        Py_CLEAR(*slot);
+    }
+    Py_ssize_t kind = lb_slot_count(own);
+    if (tp == own && kind < LB_FREELIST_KINDS && lb_freelist_len[kind] < LB_FREELIST_DEPTH) {
+        lb_freelist[kind][lb_freelist_len[kind]++] = self;
+        Py_DECREF(tp);
+    } else if (tp == own) {
+        tp->tp_free(self);
+        Py_DECREF(tp);
+    } else {
+        /* A subclass instance: subtype_dealloc cleared the subclass's own
+         * slots, dict and weakrefs, and leaves the type's reference to us. */
+        tp->tp_free(self);
+        Py_DECREF(tp);
+    }
+    Py_TRASHCAN_END
+}
+#endif
+
+/* Install lb_dealloc on a model class if its layout allows it; returns 1 if
+ * installed, 0 if the class keeps CPython's deallocator. */
+static int lb_install(PyObject *cls) {
+#if LB_FAST_DEALLOC
+    PyTypeObject *tp = (PyTypeObject *)cls;
+    if (!PyType_Check(cls) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !PyType_IS_GC(tp))
+        return 0;
+    if (tp->tp_dealloc == lb_dealloc)
+        return 1;
+    if (tp->tp_finalize || tp->tp_del || tp->tp_weaklistoffset || tp->tp_dictoffset || tp->tp_itemsize)
+        return 0;
+    if (tp->tp_basicsize < (Py_ssize_t)sizeof(PyObject) ||
+            (tp->tp_basicsize - (Py_ssize_t)sizeof(PyObject)) % (Py_ssize_t)sizeof(PyObject *))
+        return 0;
+    /* Every class of the MRO must be a slots-only heap class with CPython's
+     * deallocator, or object itself. */
+    Py_ssize_t covered = 0;
+    for (PyTypeObject *b = tp; b != NULL && b != &PyBaseObject_Type; b = b->tp_base) {
+        if (!(b->tp_flags & Py_TPFLAGS_HEAPTYPE) || b->tp_dictoffset || b->tp_weaklistoffset)
+            return 0;
+        PyMemberDef *m = b->tp_members;
+        for (; m != NULL && m->name != NULL; m++) {
+            if (m->type != T_OBJECT_EX || m->offset < (Py_ssize_t)sizeof(PyObject) ||
+                    m->offset >= tp->tp_basicsize)
+                return 0;
+            covered++;
+        }
+    }
+    if (covered != lb_slot_count(tp))
+        return 0;
+    tp->tp_dealloc = lb_dealloc;
+    return 1;
+#else
+    (void)cls;
+    return 0;
+#endif
+}
+
+static int lb_installed(PyObject *cls) {
+#if LB_FAST_DEALLOC
+    return PyType_Check(cls) && ((PyTypeObject *)cls)->tp_dealloc == lb_dealloc;
+#else
+    (void)cls;
+    return 0;
+#endif
+}
+
 static inline PyObject *lb_alloc(PyObject *cls) {
     PyTypeObject *tp = (PyTypeObject *)cls;
+#if LB_FAST_DEALLOC
+    if (tp->tp_dealloc == lb_dealloc) {
+        Py_ssize_t kind = lb_slot_count(tp);
+        if (kind < LB_FREELIST_KINDS && lb_freelist_len[kind] > 0) {
+            PyObject *o = lb_freelist[kind][--lb_freelist_len[kind]];
+            Py_INCREF(tp);
+            Py_SET_TYPE(o, tp);
+#if PY_VERSION_HEX < 0x030D0000
+            _Py_NewReference(o);
+#else
+            Py_SET_REFCNT(o, 1);
+#endif
+            PyObject_GC_Track(o);
+            return o;
+        }
+    }
+#endif
     return tp->tp_alloc(tp, 0);
 }
 

@@ -53,6 +53,14 @@ def _range_test(var: str, lo: int | None, hi: int | None) -> str | None:
 class PyDialect:
     name = "py"
 
+    #: How ``seg`` (the component being worked on) is typed, set and cleared:
+    #: the Python codec keeps the name, the Cython one an index into SEGS.
+    seg_type = "object"
+    no_seg = "None"
+
+    def seg_value(self, name: str, index: int) -> str:
+        return repr(name)
+
     def decl(self, w: CodeWriter, **groups: str) -> None:
         pass
 
@@ -106,6 +114,11 @@ class PyDialect:
 
 class CyDialect(PyDialect):
     name = "cy"
+    seg_type = "int"
+    no_seg = "-1"
+
+    def seg_value(self, name: str, index: int) -> str:
+        return str(index)
 
     def decl(self, w: CodeWriter, **groups: str) -> None:
         for ctype, names in groups.items():
@@ -127,7 +140,7 @@ class CyDialect(PyDialect):
         return f"v = d_{key}(b, {s}, {e}, c, {depth}, &{end})"
 
     def ret_choice(self, expr: str) -> list[str]:
-        return ["end[0] = u", f"return {expr}"]
+        return [f"o = {expr}", "seg = -1", "end[0] = u", "return o"]
 
     def def_enc(self, key: str) -> str:
         return f"cdef int e_{key}(Writer w, object o, int tag, int depth) except -1:"
@@ -163,6 +176,7 @@ class _Emitter:
         self.d = d
         self.w = CodeWriter()
         self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
+        self.seg_names: dict[str, int] = {}  # path segment -> its index in SEGS
 
     # -- shared pieces -----------------------------------------------------------
     def k(self, cls: str) -> str:
@@ -178,11 +192,22 @@ class _Emitter:
         w, d = self.w, self.d
         with w.indent(header):
             d.decl(w, **decls)
-            w("item = 0" if items else "seg = None")
+            if not items:
+                d.decl(w, **{d.seg_type: "seg"})
+            w("item = 0" if items else f"seg = {d.no_seg}")
             w("try:")
             w.level += 1
             yield
             w.level -= 1
+            if d.name == "cy":
+                # Cython saves the handled-exception state on entry to every
+                # try/except; try/finally costs nothing on the normal path.
+                # Every normal exit clears seg/item first, so the finally
+                # only acts on an exception in flight.
+                with w.indent("finally:"):
+                    with w.indent("if item:" if items else "if seg >= 0:"):
+                        w(f"add_segment({exc}, {'i' if items else 'SEGS[seg]'})")
+                return
             with w.indent(f"except {exc} as x:"):
                 if items:
                     with w.indent("if item:"):
@@ -193,7 +218,8 @@ class _Emitter:
                 w("raise")
 
     def seg(self, name: str) -> None:
-        self.w(f"seg = {name!r}")
+        index = self.seg_names.setdefault(name, len(self.seg_names))
+        self.w(f"seg = {self.d.seg_value(name, index)}")
 
     def value_from_content(self, node: ir.RNode, pvar: str, depth: str) -> None:
         """Code that sets ``v`` from the element at ``pvar`` whose contents are
@@ -285,7 +311,7 @@ class _Emitter:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v, seg", "long_long": "iv"}
+        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v", "long_long": "iv"}
         with self.function(d.def_seq(key), "DecodeError", decls):
             with w.indent("if depth > c.max_depth:"):
                 w("raise depth_error(p, c.max_depth)")
@@ -309,11 +335,11 @@ class _Emitter:
                     self.element(f.node, "depth")
                     w(d.setf(u.layout, f.attr, "v"), "s = u")
             self.slots.add((u.layout, "extensions"))
-            w("seg = None")
+            w(f"seg = {d.no_seg}")
             w(d.setf(u.layout, "extensions", "extensions(b, s, e) if s < e else EMPTY"))
             w("return o")
         w("", "")
-        with self.function(d.def_enc(key), "EncodeError", {"Py_ssize_t": "m, m2", "object": "v, seg"}):
+        with self.function(d.def_enc(key), "EncodeError", {"Py_ssize_t": "m, m2", "object": "v"}):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
             with w.indent(f"if not isinstance(o, {self.k(u.layout)}):"):
@@ -331,7 +357,7 @@ class _Emitter:
                         self.put(f.node, "v")
                 else:
                     self.put(f.node, "v")
-            w("seg = None")
+            w(f"seg = {d.no_seg}")
             w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
             w("end(w, m)")
             if d.name == "cy":
@@ -347,7 +373,7 @@ class _Emitter:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        decls = {"Py_ssize_t": "t, u, w2, i = 0", "object": "v", "list": "out",
+        decls = {"Py_ssize_t": "t, u, w2, i = 0, k", "object": "v", "list": "out",
                  "long_long": "iv", "bint": "last = 0, item"}
         with self.function(d.def_seqof(key), "DecodeError", decls, items=True):
             with w.indent("if depth > c.max_depth:"):
@@ -356,7 +382,10 @@ class _Emitter:
                 w("i = 0")
                 if u.first_last:
                     w("last = 0")
-            w("out = []", "item = 1")
+            if d.name == "cy":  # sized once from a header walk, not grown by appends
+                w("k = count_elements(b, s, e)", "out = new_list(k)", "item = 1")
+            else:
+                w("out = []", "item = 1")
             with w.indent("while s < e:"):
                 self.element(u.element, "depth")
                 if u.first_last:
@@ -366,7 +395,9 @@ class _Emitter:
                           f'{u.first_last[1].lower()} last, each at most once", s)')
                     with w.indent(f"if type(v) is {last}:"):
                         w("last = 1")
-                w("out.append(v)", "s = u", "i += 1")
+                w("list_put(out, i, k, v)" if d.name == "cy" else "out.append(v)", "s = u", "i += 1")
+            if d.name == "cy":
+                w("list_trim(out, i, k)")
             w("item = 0")
             test = _range_test("i", u.lo, u.hi)
             if test:
@@ -398,7 +429,7 @@ class _Emitter:
         w, d = self.w, self.d
         key = fn(u.key)
         w("", "")
-        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v, seg", "long_long": "iv", "int": "k"}
+        decls = {"Py_ssize_t": "t, u, w2", "object": "o, v", "long_long": "iv", "int": "k"}
         with self.function(d.def_choice(key), "DecodeError", decls):
             with w.indent("if s >= e:"):
                 w("raise missing_error(s)")
@@ -421,11 +452,11 @@ class _Emitter:
                     w(*d.ret_choice("o"))
             w("u = tlv_end(b, s, e)", *d.ret_choice("unknown(b, s, u)"))
         w("", "")
-        with self.function(d.def_enc_choice(key), "EncodeError", {"Py_ssize_t": "m2", "object": "k, v, seg"}):
+        with self.function(d.def_enc_choice(key), "EncodeError", {"Py_ssize_t": "m2", "object": "k, v"}):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
             w("k = type(o)")
-            with w.indent(f"if k not in S_{key}:"):
+            with w.indent(f"if not in_set(S_{key}, k):" if d.name == "cy" else f"if k not in S_{key}:"):
                 w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
             for i, a in enumerate(u.alts):
                 with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
@@ -440,7 +471,7 @@ class _Emitter:
             with w.indent("else:"):
                 w(f"put_unknown(w, o.raw, N_{key})")
             if d.name == "cy":
-                w("return 0")
+                w("seg = -1", "return 0")
 
     # -- entries and module -----------------------------------------------------
     def entry(self, e: ir.Entry) -> None:
@@ -597,8 +628,12 @@ class _Emitter:
         if self.d.name == "cy":
             for c in sorted({c.name for c in self.m.classes}):
                 w(f"cdef type K_{c} = {c}")
+            # Lean deallocator and freelist for the decoded classes (slots.h).
+            for c in sorted({c.name for c in self.m.classes}):
+                w(f"lb_install(K_{c})")
             for layout, attr in sorted(self.slots):
                 w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.{attr})")
+            w(f"cdef tuple SEGS = {tuple(self.seg_names)!r}  # path segments by index (seg)")
         w.lines.extend(body_writer.lines)
         w("", "")
         w("DECODERS = {")
