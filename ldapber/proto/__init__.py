@@ -1,8 +1,18 @@
 """Sans-I/O protocol logic: no sockets, no asyncio (like h11).
 
-So far: :mod:`framer`, bytes in any chunking -> whole PDUs.
+- :mod:`.framer`: bytes in any chunking -> whole PDUs, sizes bounded.
+- :mod:`.server`: a server's view of one connection (RFC 4511 sequencing).
+- :mod:`.client`: a client's view of one connection (message-ID multiplexing).
+- :mod:`.rules`: which responses answer which requests; the protocol errors.
 """
 
+from .client import ClientConnection, ClientState, Notice, Response
 from .framer import DEFAULT_MAX_PDU_SIZE, Framer, PDUTooLargeError
+from .rules import LocalProtocolError, RemoteProtocolError
+from .server import Abandoned, ProtocolViolation, Request, ServerConnection, ServerState, Unbound
 
-__all__ = ["DEFAULT_MAX_PDU_SIZE", "Framer", "PDUTooLargeError"]
+__all__ = [
+    "DEFAULT_MAX_PDU_SIZE", "Framer", "PDUTooLargeError", "LocalProtocolError", "RemoteProtocolError",
+    "ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation",
+    "ClientConnection", "ClientState", "Response", "Notice",
+]

@@ -1,0 +1,223 @@
+"""The client side of one LDAP connection, without I/O (like h11).
+
+:meth:`ClientConnection.send_request` assigns a message ID and returns the
+bytes to write; bytes from the server go to
+:meth:`~ClientConnection.receive_data`, and :meth:`~ClientConnection.next_event`
+yields each response as :class:`Response` (``final`` set on the one that
+completes the operation) or an unsolicited :class:`Notice`.  Several
+operations may be in flight at once; responses are matched by message ID.
+
+RFC 4511's rules for the client are enforced on this side
+(:class:`~ldapber.proto.rules.LocalProtocolError`): nothing while a bind is
+outstanding (4.2.1), StartTLS only with nothing outstanding and nothing
+after it until its response and, on success, until :meth:`start_tls_done`
+(4.14.1), nothing after Unbind (4.3).  The server's side is checked too
+(:class:`~ldapber.proto.rules.RemoteProtocolError` and a closed machine): a
+response to no outstanding request or of the wrong type, a request sent by
+the server, an undecodable PDU.  Responses to an abandoned operation are
+dropped (4.11: the server may still send some).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .._backend import BACKEND
+from ..codec import Codec, codec_for
+from ..errors import DecodeError
+from ..extended import is_notice_of_disconnection
+from ..model import (
+    AbandonRequest,
+    BindRequest,
+    Control,
+    ExtendedResponse,
+    LDAPMessage,
+    LDAPResult,
+    ResultCode,
+    UnbindRequest,
+)
+from .framer import DEFAULT_MAX_PDU_SIZE, Framer
+from .rules import (
+    FINAL_RESPONSE,
+    MAX_MESSAGE_ID,
+    LocalProtocolError,
+    RemoteProtocolError,
+    allowed_response,
+    is_starttls,
+)
+
+__all__ = ["ClientConnection", "ClientState", "Response", "Notice", "MAX_ABANDONED"]
+
+#: Abandoned IDs remembered (to drop late responses and not reuse the IDs).
+MAX_ABANDONED = 1024
+
+
+class ClientState(enum.Enum):
+    OPEN = "open"
+    TLS_HANDSHAKE = "tls-handshake"  # StartTLS succeeded; install TLS, then start_tls_done()
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response to the request ``message.message_id``; ``final`` when it
+    completes the operation (the ID is then free again)."""
+
+    message: LDAPMessage
+    final: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An unsolicited notification (message ID 0).  After a Notice of
+    Disconnection the machine is closed (``disconnect`` is set)."""
+
+    message: LDAPMessage
+    disconnect: bool
+
+
+Event = Response | Notice
+
+
+class ClientConnection:
+    """One connection's protocol state, client side; see the module docstring."""
+
+    def __init__(self, *, codec: Codec | None = None, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
+                 strict: bool = False, tls_active: bool = False) -> None:
+        # Lenient decoding by default: clients meet servers (Active Directory,
+        # older slapd) that send BOOLEAN TRUE as 0x01 and explicit defaults.
+        self.codec = codec or codec_for(BACKEND)
+        self.strict = strict
+        self.state = ClientState.OPEN
+        self.tls_active = tls_active
+        self._framer = Framer(max_pdu_size)
+        self._outstanding: dict[int, LDAPMessage] = {}
+        self._abandoned: dict[int, None] = {}  # insertion-ordered set, at most MAX_ABANDONED
+        self._exclusive: int | None = None  # an outstanding Bind or StartTLS
+        self._next_id = 1
+        self._events: list[Event] = []
+
+    # -- requests --------------------------------------------------------------
+    def send_request(self, op: object, controls: list[Control] | None = None) -> tuple[int, bytes]:
+        """Assign a message ID to the request ``op`` (a protocol-op object such
+        as :class:`~ldapber.SearchRequest`) and return (ID, bytes to write)."""
+        if self.state is not ClientState.OPEN:
+            raise LocalProtocolError(f"cannot send a request: the connection is {self.state.value}")
+        if type(op) not in FINAL_RESPONSE and not isinstance(op, (AbandonRequest, UnbindRequest)):
+            raise LocalProtocolError(f"{type(op).__name__} is not a request")
+        if self._exclusive is not None and not isinstance(op, UnbindRequest):
+            raise LocalProtocolError("a bind or StartTLS is in progress; wait for its response")
+        msg = LDAPMessage(self._allocate_id(), op, controls=controls)  # type: ignore[arg-type]
+        if is_starttls(msg):
+            if self.tls_active:
+                raise LocalProtocolError("TLS is already established")
+            if self._outstanding:
+                raise LocalProtocolError("StartTLS needs a connection with no operation outstanding")
+        data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
+        if isinstance(op, UnbindRequest):
+            self.close()
+            return msg.message_id, data
+        if isinstance(op, AbandonRequest):
+            if op.value in self._outstanding and op.value != self._exclusive:
+                del self._outstanding[op.value]
+                self._abandoned[op.value] = None
+                if len(self._abandoned) > MAX_ABANDONED:  # bounded: the oldest are assumed done
+                    del self._abandoned[next(iter(self._abandoned))]
+            return msg.message_id, data
+        self._outstanding[msg.message_id] = msg
+        if isinstance(op, BindRequest) or is_starttls(msg):
+            self._exclusive = msg.message_id
+        return msg.message_id, data
+
+    def _allocate_id(self) -> int:
+        # IDs count up and wrap; skip those still in use (outstanding or
+        # abandoned with responses possibly still in transit).
+        for _ in range(len(self._outstanding) + len(self._abandoned) + 1):
+            mid = self._next_id
+            self._next_id = mid + 1 if mid < MAX_MESSAGE_ID else 1
+            if mid not in self._outstanding and mid not in self._abandoned:
+                return mid
+        raise LocalProtocolError("no free message ID")  # unreachable: 2**31 - 1 IDs
+
+    # -- responses -------------------------------------------------------------
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Bytes from the server."""
+        if self.state is ClientState.OPEN and data:
+            self._framer.feed(data)
+
+    def next_event(self) -> Event | None:
+        """The next response or notice, or None until more bytes arrive.
+        Raises RemoteProtocolError (and closes) when the server breaks the
+        protocol."""
+        while not self._events and self.state is ClientState.OPEN:
+            try:
+                pdu = self._framer.next_pdu()
+                if pdu is None:
+                    break
+                msg = self.codec.decode(pdu, strict=self.strict)
+            except DecodeError as err:
+                self.close()
+                raise RemoteProtocolError(f"undecodable PDU from the server: {err}") from err
+            self._receive(msg)
+        return self._events.pop(0) if self._events else None
+
+    def events(self) -> Iterator[Event]:
+        """All events available now."""
+        while (event := self.next_event()) is not None:
+            yield event
+
+    def _receive(self, msg: LDAPMessage) -> None:
+        mid, op = msg.message_id, msg.protocol_op
+        if mid == 0:
+            if not isinstance(op, ExtendedResponse):
+                self._fail(f"unsolicited {type(op).__name__} (only ExtendedResponse may have message ID 0)")
+            disconnect = is_notice_of_disconnection(msg)
+            if disconnect:
+                self.close()
+            self._events.append(Notice(msg, disconnect))
+            return
+        request = self._outstanding.get(mid)
+        if request is None:
+            if mid in self._abandoned:
+                return  # a late response to an abandoned operation
+            self._fail(f"{type(op).__name__} for message ID {mid}, which has no outstanding request")
+        assert request is not None
+        ok, final = allowed_response(request.protocol_op, op)
+        if not ok:
+            self._fail(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__} (message {mid})")
+        if final:
+            del self._outstanding[mid]
+            if mid == self._exclusive:
+                self._exclusive = None
+                if is_starttls(request) and isinstance(op, LDAPResult) and op.result_code == ResultCode.SUCCESS:
+                    self.state = ClientState.TLS_HANDSHAKE
+        self._events.append(Response(msg, final))
+
+    def _fail(self, reason: str) -> None:
+        self.close()
+        raise RemoteProtocolError(reason)
+
+    def forget_abandoned(self, message_id: int) -> None:
+        """Allow an abandoned operation's ID to be reused (once no more late
+        responses are expected for it)."""
+        self._abandoned.pop(message_id, None)
+
+    def start_tls_done(self) -> None:
+        """The TLS layer is installed after a successful StartTLS."""
+        if self.state is not ClientState.TLS_HANDSHAKE:
+            raise LocalProtocolError("no StartTLS is waiting for its TLS layer")
+        self.tls_active = True
+        self.state = ClientState.OPEN
+        self._framer = Framer(self._framer.max_pdu_size)  # nothing read in plaintext carries over
+
+    def close(self) -> None:
+        self.state = ClientState.CLOSED
+        self._outstanding.clear()
+        self._exclusive = None
+
+    @property
+    def outstanding(self) -> dict[int, LDAPMessage]:
+        """Requests sent and not yet completed, by message ID (a copy)."""
+        return dict(self._outstanding)

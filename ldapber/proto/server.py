@@ -1,0 +1,251 @@
+"""The server side of one LDAP connection, without I/O (like h11).
+
+Feed the bytes a client sends to :meth:`ServerConnection.receive_data`,
+take events with :meth:`~ServerConnection.next_event`, answer requests with
+:meth:`~ServerConnection.send`, and write :meth:`~ServerConnection.data_to_send`
+to the transport.  The machine enforces RFC 4511's sequencing so that the
+code behind it only sees well-formed, orderly requests:
+
+- a PDU that cannot be framed or decoded, a request with message ID 0 or
+  with the ID of an operation still outstanding, a response sent by the
+  client, or an unknown operation: the machine queues a Notice of
+  Disconnection (protocolError, section 4.4.1), emits
+  :class:`ProtocolViolation` and closes;
+- a request while a bind or a StartTLS is in progress (4.2.1, 4.14.1): it
+  answers operationsError itself and the request is never seen;
+- StartTLS while other operations are outstanding or TLS is already on:
+  operationsError (4.14.1); after the success response is sent, no bytes
+  are accepted until :meth:`~ServerConnection.start_tls_done` says the TLS
+  layer is installed;
+- Abandon (4.11): the operation is forgotten and :class:`Abandoned` tells
+  the application to stop it; whatever it still sends for it is dropped;
+- Unbind (4.3): :class:`Unbound`, and the connection is closed.
+
+Responses are checked too: each must answer an outstanding request with a
+type allowed for it (:class:`~ldapber.proto.rules.LocalProtocolError`
+otherwise), and the final one frees the message ID.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .._backend import BACKEND
+from ..codec import Codec, codec_for
+from ..errors import DecodeError
+from ..extended import NOTICE_OF_DISCONNECTION_OID, notice_of_disconnection
+from ..model import (
+    AbandonRequest,
+    BindRequest,
+    ExtendedResponse,
+    LDAPMessage,
+    LDAPResult,
+    ResultCode,
+    UnbindRequest,
+)
+from ..model._base import UnknownAlternative
+from .framer import DEFAULT_MAX_PDU_SIZE, Framer
+from .rules import (
+    FINAL_RESPONSE,
+    MAX_MESSAGE_ID,
+    LocalProtocolError,
+    allowed_response,
+    is_starttls,
+)
+
+__all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation"]
+
+
+class ServerState(enum.Enum):
+    OPEN = "open"  # requests flow
+    TLS_HANDSHAKE = "tls-handshake"  # StartTLS succeeded; waiting for the TLS layer
+    CLOSED = "closed"  # unbound, violated, or closed by the server
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request the application must answer (or, for Abandon's target,
+    stop answering).  Everything here passed the sequencing checks."""
+
+    message: LDAPMessage
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """The client abandoned the operation ``message_id`` (still outstanding
+    until now); stop working on it.  Responses sent for it are dropped."""
+
+    message_id: int
+    request: LDAPMessage
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """The client sent an UnbindRequest: close the connection."""
+
+
+@dataclass(frozen=True)
+class ProtocolViolation:
+    """The client broke the protocol; a Notice of Disconnection is queued in
+    :meth:`ServerConnection.data_to_send`.  Send it, then close."""
+
+    reason: str
+    error: DecodeError | None = None
+
+
+Event = Request | Abandoned | Unbound | ProtocolViolation
+
+
+class ServerConnection:
+    """One client connection's protocol state; see the module docstring."""
+
+    def __init__(self, *, codec: Codec | None = None, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
+                 tls_active: bool = False, strict: bool = True) -> None:
+        self.codec = codec or codec_for(BACKEND)
+        self.strict = strict
+        self.state = ServerState.OPEN
+        #: Whether the connection is under TLS (LDAPS, or after StartTLS).
+        self.tls_active = tls_active
+        self._framer = Framer(max_pdu_size)
+        self._outbox = bytearray()
+        self._outstanding: dict[int, LDAPMessage] = {}
+        self._exclusive: int | None = None  # ID of an outstanding Bind or StartTLS
+        self._events: list[Event] = []
+
+    # -- input -----------------------------------------------------------------
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Bytes from the client.  Decoding happens in :meth:`next_event`."""
+        if self.state is ServerState.OPEN and data:
+            self._framer.feed(data)
+
+    def next_event(self) -> Event | None:
+        """The next event, or None until more bytes arrive."""
+        while not self._events and self.state is ServerState.OPEN:
+            try:
+                pdu = self._framer.next_pdu()
+            except DecodeError as err:
+                self._violation(f"malformed PDU: {err}", err)
+                break
+            if pdu is None:
+                break
+            try:
+                msg = self.codec.decode(pdu, strict=self.strict)
+            except DecodeError as err:
+                self._violation(f"malformed PDU: {err}", err)
+                break
+            self._receive(msg)
+        return self._events.pop(0) if self._events else None
+
+    def events(self) -> Iterator[Event]:
+        """All events available now."""
+        while (event := self.next_event()) is not None:
+            yield event
+
+    def _receive(self, msg: LDAPMessage) -> None:
+        op, mid = msg.protocol_op, msg.message_id
+        if isinstance(op, UnbindRequest):
+            self.state = ServerState.CLOSED
+            self._events.append(Unbound())
+            return
+        if isinstance(op, UnknownAlternative):
+            return self._violation(f"unknown operation (tag 0x{op.raw[0]:02x}) in message {mid}")
+        if type(op) not in FINAL_RESPONSE and not isinstance(op, AbandonRequest):
+            return self._violation(f"{type(op).__name__} is not a request (message {mid})")
+        if mid == 0:
+            return self._violation("message ID 0 is reserved for unsolicited notifications")
+        if mid in self._outstanding:
+            return self._violation(f"message ID {mid} is already in use by an outstanding operation")
+        if isinstance(op, AbandonRequest):
+            target = self._outstanding.get(op.value)
+            # Abandoning a Bind, a StartTLS or an unknown ID has no effect.
+            if target is not None and op.value != self._exclusive:
+                del self._outstanding[op.value]
+                self._events.append(Abandoned(op.value, target))
+            return
+        if self._exclusive is not None:
+            what = "bind" if isinstance(self._outstanding[self._exclusive].protocol_op, BindRequest) else "StartTLS"
+            return self._refuse(msg, f"a {what} is in progress; no other operation may be sent until it completes")
+        if is_starttls(msg):
+            if self.tls_active:
+                return self._refuse(msg, "TLS is already established")
+            if self._outstanding:
+                return self._refuse(msg, "StartTLS with operations outstanding")
+        self._outstanding[mid] = msg
+        if isinstance(op, BindRequest) or is_starttls(msg):
+            self._exclusive = mid
+        self._events.append(Request(msg))
+
+    def _refuse(self, msg: LDAPMessage, why: str) -> None:
+        response_type = FINAL_RESPONSE[type(msg.protocol_op)]
+        self._queue(LDAPMessage(msg.message_id, response_type(ResultCode.OPERATIONS_ERROR, "", why)))
+
+    def _violation(self, reason: str, error: DecodeError | None = None) -> None:
+        self._queue(notice_of_disconnection(ResultCode.PROTOCOL_ERROR, reason[:200]))
+        self.state = ServerState.CLOSED
+        self._outstanding.clear()
+        self._events.append(ProtocolViolation(reason, error))
+
+    # -- output ----------------------------------------------------------------
+    def send(self, message: LDAPMessage) -> bytes:
+        """Queue a response (or an unsolicited notification, message ID 0)
+        and return its bytes; b"" when the operation was abandoned."""
+        if self.state is ServerState.CLOSED:
+            raise LocalProtocolError("the connection is closed")
+        mid, op = message.message_id, message.protocol_op
+        if mid == 0:
+            if not isinstance(op, ExtendedResponse):
+                raise LocalProtocolError("an unsolicited notification must be an ExtendedResponse")
+            data = self._queue(message)
+            if op.response_name == NOTICE_OF_DISCONNECTION_OID:
+                self.state = ServerState.CLOSED
+            return data
+        request = self._outstanding.get(mid)
+        if request is None:
+            if 0 < mid <= MAX_MESSAGE_ID:
+                return b""  # abandoned (or never received): RFC 4511 4.11 says drop it
+            raise LocalProtocolError(f"message ID {mid} is out of range")
+        ok, final = allowed_response(request.protocol_op, op)
+        if not ok:
+            raise LocalProtocolError(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__}")
+        data = self._queue(message)
+        if final:
+            del self._outstanding[mid]
+            if mid == self._exclusive:
+                self._exclusive = None
+                if is_starttls(request) and isinstance(op, LDAPResult) and op.result_code == ResultCode.SUCCESS:
+                    self.state = ServerState.TLS_HANDSHAKE
+        return data
+
+    def _queue(self, message: LDAPMessage) -> bytes:
+        data = self.codec.encode(message)
+        self._outbox += data
+        return data
+
+    def data_to_send(self) -> bytes:
+        """Everything queued since the last call (responses and the
+        machine's own answers), in order."""
+        data = bytes(self._outbox)
+        self._outbox.clear()
+        return data
+
+    def start_tls_done(self) -> None:
+        """The transport installed TLS after a successful StartTLS response."""
+        if self.state is not ServerState.TLS_HANDSHAKE:
+            raise LocalProtocolError("no StartTLS is waiting for its TLS layer")
+        self.tls_active = True
+        self.state = ServerState.OPEN
+        # Bytes received between the request and the handshake would be
+        # plaintext smuggled past TLS (the "STARTTLS injection" attack).
+        self._framer = Framer(self._framer.max_pdu_size)
+
+    def close(self) -> None:
+        """The server closes the connection (after a Notice, a timeout, ...)."""
+        self.state = ServerState.CLOSED
+        self._outstanding.clear()
+
+    @property
+    def outstanding(self) -> dict[int, LDAPMessage]:
+        """Requests received and not yet completed, by message ID (a copy)."""
+        return dict(self._outstanding)
