@@ -1,0 +1,289 @@
+"""The asyncio shim of the LDAP server: sockets, TLS, timeouts and limits.
+
+All protocol decisions live in :class:`ldapber.proto.ServerConnection`;
+all directory decisions in a :class:`Handler`.  This module moves bytes
+between them and the network, and bounds what one client can cost:
+
+- at most ``max_connections`` at once (more are told ``busy`` by a Notice
+  of Disconnection and closed);
+- a PDU size limit, checked from its header (the framer);
+- ``idle_timeout`` for a connection with nothing outstanding, including one
+  that sent half a PDU and stopped;
+- ``write_timeout`` for a client that stops reading its results;
+- each request runs in its own task, so one slow search does not block
+  the connection's other operations, Abandon cancels it, and a handler's
+  exception becomes an ``other`` result for that operation alone.
+
+StartTLS (when a ``starttls_context`` is given) is answered here: the
+success response goes out in plaintext, then the TLS handshake runs on
+the same socket.  LDAPS listens with TLS from the first byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..extended import STARTTLS_OID, notice_of_disconnection
+from ..model import ExtendedResponse, LDAPMessage, ResultCode
+from ..proto import (
+    DEFAULT_MAX_PDU_SIZE,
+    Abandoned,
+    ProtocolViolation,
+    Request,
+    ServerConnection,
+    ServerState,
+    Unbound,
+)
+from ..proto.rules import FINAL_RESPONSE, LocalProtocolError, is_starttls
+
+__all__ = ["Handler", "Session", "ServerLimits", "LDAPServer"]
+
+log = logging.getLogger("ldapber.server")
+
+
+@dataclass
+class Session:
+    """What a handler knows about the connection a request came on."""
+
+    peer: str
+    tls_active: bool = False
+    #: The DN the connection is bound as ("" for anonymous).
+    bound_dn: str = ""
+    #: Free for the handler (e.g. paged-search cookies).
+    state: dict[str, object] = field(default_factory=dict)
+
+
+class Handler(Protocol):
+    """The directory behind the server.  ``handle`` yields the responses to
+    one request in order (entries, then the final result) and may be a plain
+    or an async generator; it runs in its own task."""
+
+    def handle(self, request: LDAPMessage, session: Session) -> Iterable[LDAPMessage] | AsyncIterator[LDAPMessage]:
+        ...
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    max_connections: int = 1000
+    max_pdu_size: int = DEFAULT_MAX_PDU_SIZE
+    idle_timeout: float = 300.0
+    write_timeout: float = 30.0
+    tls_handshake_timeout: float = 10.0
+
+
+class LDAPServer:
+    """Serve a :class:`Handler` over TCP (plain + StartTLS), LDAPS and CLDAP."""
+
+    def __init__(self, handler: Handler, *, limits: ServerLimits | None = None,
+                 starttls_context: ssl.SSLContext | None = None,
+                 cldap_handler: Callable[[LDAPMessage], list[LDAPMessage]] | None = None) -> None:
+        self.handler = handler
+        self.limits = limits or ServerLimits()
+        self.starttls_context = starttls_context
+        self.cldap_handler = cldap_handler
+        self._servers: list[asyncio.base_events.Server] = []
+        self._udp: list[asyncio.DatagramTransport] = []
+        self._connections: set[asyncio.Task[None]] = set()
+
+    # -- listening -------------------------------------------------------------
+    async def listen_tcp(self, host: str | None, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
+        """Start a listener; returns the port actually bound (for port 0)."""
+        server = await asyncio.start_server(
+            lambda r, w: self._accept(r, w, tls=ssl_context is not None), host, port, ssl=ssl_context,
+            ssl_handshake_timeout=self.limits.tls_handshake_timeout if ssl_context else None)
+        self._servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
+    async def listen_udp(self, host: str | None, port: int) -> int:
+        """CLDAP (RFC 1798 / 3352 rootDSE queries) on a UDP port."""
+        if self.cldap_handler is None:
+            raise ValueError("no CLDAP handler")
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _CLDAPProtocol(self.cldap_handler), local_addr=(host or "0.0.0.0", port))  # type: ignore[arg-type]
+        self._udp.append(transport)
+        return int(transport.get_extra_info("sockname")[1])
+
+    async def close(self) -> None:
+        for server in self._servers:
+            server.close()
+        for transport in self._udp:
+            transport.close()
+        for task in list(self._connections):
+            task.cancel()
+        for server in self._servers:
+            await server.wait_closed()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    # -- one connection --------------------------------------------------------
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, tls: bool) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        if len(self._connections) >= self.limits.max_connections:
+            with contextlib.suppress(OSError):
+                writer.write(_encode_notice(ResultCode.BUSY, "too many connections"))
+                await asyncio.wait_for(writer.drain(), 1.0)
+            writer.close()
+            return
+        self._connections.add(task)
+        try:
+            await _Connection(self, reader, writer, tls).run()
+        except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            log.debug("connection ended: %r", exc)
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
+def _encode_notice(code: ResultCode, text: str) -> bytes:
+    from .. import encode
+    return encode(notice_of_disconnection(code, text))
+
+
+class _Connection:
+    def __init__(self, server: LDAPServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 tls: bool) -> None:
+        self.server, self.reader, self.writer = server, reader, writer
+        self.limits = server.limits
+        self.proto = ServerConnection(max_pdu_size=self.limits.max_pdu_size, tls_active=tls)
+        peer = writer.get_extra_info("peername")
+        self.session = Session(peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer), tls_active=tls)
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.write_lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        try:
+            while self.proto.state is not ServerState.CLOSED:
+                for event in self.proto.events():
+                    await self.dispatch(event)
+                await self.flush()
+                if self.proto.state is not ServerState.OPEN:
+                    break
+                timeout = None if self.tasks else self.limits.idle_timeout
+                try:
+                    data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                except asyncio.TimeoutError:
+                    await self.say_goodbye(ResultCode.UNAVAILABLE, "idle timeout")
+                    return
+                if not data:
+                    return
+                self.proto.receive_data(data)
+        finally:
+            for task in self.tasks.values():
+                task.cancel()
+
+    async def dispatch(self, event: object) -> None:
+        if isinstance(event, Request):
+            msg = event.message
+            if is_starttls(msg):
+                await self.start_tls(msg)
+                return
+            self.tasks[msg.message_id] = asyncio.create_task(self.serve(msg))
+        elif isinstance(event, Abandoned):
+            task = self.tasks.pop(event.message_id, None)
+            if task is not None:
+                task.cancel()
+        elif isinstance(event, ProtocolViolation):
+            log.info("%s: protocol violation: %s", self.session.peer, event.reason)
+        elif isinstance(event, Unbound):
+            pass
+
+    async def serve(self, msg: LDAPMessage) -> None:
+        mid = msg.message_id
+        try:
+            responses = self.server.handler.handle(msg, self.session)
+            if hasattr(responses, "__aiter__"):
+                async for response in responses:  # type: ignore[union-attr]
+                    await self.send(response)
+            else:
+                for response in responses:  # type: ignore[union-attr]
+                    await self.send(response)
+                    await asyncio.sleep(0)  # let other connections run during long searches
+        except asyncio.CancelledError:
+            raise
+        except (OSError, asyncio.TimeoutError):
+            self.proto.close()
+        except Exception:  # a handler bug must not take the connection down
+            log.exception("handler failed on message %d", mid)
+            if mid in self.proto.outstanding:
+                kind = FINAL_RESPONSE[type(msg.protocol_op)]
+                await self.send(LDAPMessage(mid, kind(ResultCode.OTHER, "", "internal server error")))
+        finally:
+            self.tasks.pop(mid, None)
+
+    async def send(self, message: LDAPMessage) -> None:
+        if self.proto.state is ServerState.CLOSED:
+            raise asyncio.CancelledError
+        try:
+            self.proto.send(message)
+        except LocalProtocolError:
+            log.exception("handler sent an invalid response")
+            raise
+        await self.flush()
+
+    async def flush(self) -> None:
+        data = self.proto.data_to_send()
+        if data:
+            async with self.write_lock:
+                self.writer.write(data)
+                await asyncio.wait_for(self.writer.drain(), self.limits.write_timeout)
+
+    async def say_goodbye(self, code: ResultCode, text: str) -> None:
+        with contextlib.suppress(LocalProtocolError):
+            self.proto.send(notice_of_disconnection(code, text))
+        with contextlib.suppress(OSError, asyncio.TimeoutError):
+            await self.flush()
+
+    async def start_tls(self, msg: LDAPMessage) -> None:
+        mid = msg.message_id
+        if self.server.starttls_context is None:
+            await self.send(LDAPMessage(mid, ExtendedResponse(
+                ResultCode.PROTOCOL_ERROR, "", "StartTLS is not configured on this server")))
+            return
+        if not hasattr(self.writer, "start_tls"):  # StreamWriter.start_tls is new in Python 3.11
+            await self.send(LDAPMessage(mid, ExtendedResponse(
+                ResultCode.UNAVAILABLE, "", "StartTLS needs Python 3.11 on the server")))
+            return
+        await self.send(LDAPMessage(mid, ExtendedResponse(ResultCode.SUCCESS, "", "", response_name=STARTTLS_OID)))
+        await self.writer.start_tls(self.server.starttls_context,  # type: ignore[attr-defined]
+                                    ssl_handshake_timeout=self.limits.tls_handshake_timeout)
+        self.proto.start_tls_done()
+        self.session.tls_active = True
+
+
+class _CLDAPProtocol(asyncio.DatagramProtocol):
+    """One datagram in, one datagram out (all response PDUs back to back)."""
+
+    def __init__(self, answer: Callable[[LDAPMessage], list[LDAPMessage]]) -> None:
+        self.answer = answer
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        from .. import DecodeError, decode, encode
+        try:
+            msg = decode(data)
+        except DecodeError:
+            return  # connectionless: nothing to tell a sender of garbage
+        try:
+            replies = self.answer(msg)
+        except Exception:
+            log.exception("CLDAP handler failed")
+            return
+        if replies and self.transport is not None:
+            self.transport.sendto(b"".join(encode(r) for r in replies), addr)
+

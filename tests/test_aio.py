@@ -1,0 +1,224 @@
+"""The asyncio server and client shims over real loopback sockets.
+
+A small handler stands in for the directory here (the directory has its
+own tests); what is tested is the shim: concurrency on one connection,
+Abandon cancelling work, a client that breaks the protocol, limits and
+timeouts, and the client's multiplexing, all through real TCP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+import ldapber
+from ldapber import (
+    BindResponse,
+    DelRequest,
+    DelResponse,
+    LDAPMessage,
+    PartialAttribute,
+    ResultCode,
+    SearchRequest,
+    SearchResultDone,
+    SearchResultEntry,
+)
+from ldapber.aio import LDAPServer, ServerLimits, Session
+from ldapber.aio.client import ConnectionClosedError, LDAPClient, connect
+from ldapber.extended import is_notice_of_disconnection
+from ldapber.model.results import LDAPResultError
+
+
+class SlowDirectory:
+    """Searches for ``(cn=slow)`` wait on an event; others answer at once
+    with ``count`` entries; deletes of ``cn=boom`` raise."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.cancelled = 0
+
+    async def handle(self, request: LDAPMessage, session: Session) -> AsyncIterator[LDAPMessage]:
+        mid, op = request.message_id, request.protocol_op
+        if isinstance(op, SearchRequest):
+            if str(op.filter) == "(cn=slow)":
+                try:
+                    await self.release.wait()
+                except asyncio.CancelledError:
+                    self.cancelled += 1
+                    raise
+            count = int(op.base_object) if op.base_object.isdigit() else 3
+            for i in range(count):
+                yield LDAPMessage(mid, SearchResultEntry(f"cn={i}", [PartialAttribute("cn", [str(i).encode()])]))
+            yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""))
+        elif isinstance(op, DelRequest):
+            if op.value == "cn=boom":
+                raise RuntimeError("handler bug")
+            yield LDAPMessage(mid, DelResponse(ResultCode.NO_SUCH_OBJECT, "", "nothing here"))
+        else:
+            kind = {ldapber.BindRequest: BindResponse}.get(type(op), DelResponse)
+            yield LDAPMessage(mid, kind(ResultCode.SUCCESS, "", ""))
+
+
+async def start(handler: object, **limits: float) -> tuple[LDAPServer, int]:
+    server = LDAPServer(handler, limits=ServerLimits(**limits))  # type: ignore[arg-type]
+    port = await server.listen_tcp("127.0.0.1", 0)
+    return server, port
+
+
+def run(coro: object) -> object:
+    return asyncio.run(asyncio.wait_for(coro, 30))  # type: ignore[arg-type]
+
+
+def test_search_bind_and_errors_through_real_sockets() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory())
+        try:
+            async with await connect(f"ldap://127.0.0.1:{port}") as ldap:
+                await ldap.bind("cn=admin", b"x")
+                entries = await ldap.search_all("5")
+                assert [e.object_name for e in entries] == [f"cn={i}" for i in range(5)]
+                with pytest.raises(LDAPResultError) as err:
+                    await ldap.delete("cn=x")
+                assert err.value.result_code == ResultCode.NO_SUCH_OBJECT
+                # a handler exception is one failed operation, not a dead connection
+                with pytest.raises(LDAPResultError) as err:
+                    await ldap.delete("cn=boom")
+                assert err.value.result_code == ResultCode.OTHER
+                assert len(await ldap.search_all("2")) == 2
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_operations_run_concurrently_and_abandon_cancels_the_handler() -> None:
+    async def main() -> None:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            slow = asyncio.create_task(ldap.search_all("1", "(cn=slow)"))
+            await asyncio.sleep(0.05)
+            # the slow search does not block others on the same connection
+            assert len(await ldap.search_all("4")) == 4
+            (mid,) = ldap.proto.outstanding
+            await ldap.abandon(mid)
+            for _ in range(100):
+                if directory.cancelled:
+                    break
+                await asyncio.sleep(0.01)
+            assert directory.cancelled == 1
+            slow.cancel()
+            assert len(await ldap.search_all("1")) == 1
+            await ldap.unbind()
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_a_client_timeout_abandons_the_operation() -> None:
+    async def main() -> None:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            with pytest.raises(asyncio.TimeoutError):
+                await ldap.search_all("1", "(cn=slow)", timeout=0.1)
+            for _ in range(100):
+                if directory.cancelled:
+                    break
+                await asyncio.sleep(0.01)
+            assert directory.cancelled == 1 and ldap.proto.outstanding == {}
+            await ldap.unbind()
+        finally:
+            await server.close()
+    run(main())
+
+
+def raw_exchange(port: int, data: bytes, *, read_until_close: bool = True) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        out = b""
+        while read_until_close:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+
+def test_garbage_gets_a_notice_and_a_close_while_others_keep_working() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory())
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            for garbage in (b"\x30\x80\x00\x00", b"\xff" * 10, b"\x30\x84\x7f\xff\xff\xff"):
+                out = await asyncio.to_thread(raw_exchange, port, garbage)
+                assert is_notice_of_disconnection(ldapber.decode(out))
+                assert len(await ldap.search_all("2")) == 2
+            await ldap.unbind()
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_idle_and_half_sent_connections_time_out() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory(), idle_timeout=0.3)
+        try:
+            half = ldapber.encode(LDAPMessage(1, DelRequest("cn=a")))[:5]
+            out = await asyncio.to_thread(raw_exchange, port, half)
+            notice = ldapber.decode(out)
+            assert is_notice_of_disconnection(notice)
+            assert notice.protocol_op.result_code == ResultCode.UNAVAILABLE
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_connections_beyond_the_limit_are_told_busy() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory(), max_connections=2)
+        try:
+            first = await connect(f"ldap://127.0.0.1:{port}")
+            second = await connect(f"ldap://127.0.0.1:{port}")
+            await first.search_all("1")
+            await second.search_all("1")
+            out = await asyncio.to_thread(raw_exchange, port, b"")
+            notice = ldapber.decode(out)
+            assert notice.protocol_op.result_code == ResultCode.BUSY
+            await first.unbind()
+            await second.unbind()
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_the_pdu_size_limit_is_enforced_from_the_header() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory(), max_pdu_size=1000)
+        try:
+            big = ldapber.encode(LDAPMessage(1, DelRequest("cn=" + "a" * 2000)))
+            out = await asyncio.to_thread(raw_exchange, port, big[:10])
+            assert is_notice_of_disconnection(ldapber.decode(out))
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_the_client_reports_a_closed_connection() -> None:
+    async def main() -> None:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        ldap: LDAPClient = await connect(f"ldap://127.0.0.1:{port}")
+        pending = asyncio.create_task(ldap.search_all("1", "(cn=slow)"))
+        await asyncio.sleep(0.05)
+        await server.close()
+        with pytest.raises(ConnectionClosedError):
+            await pending
+        await ldap.close()
+    run(main())
+
+
