@@ -1,0 +1,410 @@
+"""The directory schema (RFC 4512 section 4): attribute types, object classes, entry checks.
+
+:class:`Schema` holds :class:`AttributeType` and :class:`ObjectClass`
+definitions, resolves any of their names or OIDs case-insensitively, fills
+in what an attribute type inherits from its supertype (syntax and matching
+rules), and checks an entry against the definitions
+(:meth:`Schema.check_entry`), raising :class:`SchemaViolation` with the
+result code a server returns.
+
+``DEFAULT_SCHEMA`` (the RFC 4512, 4519, 2798 and 2307 definitions) lives in
+:mod:`ldapber.directory.standard` and is importable from here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from ..errors import LDAPBERError
+from ..model import ResultCode
+from .rules import EQUALITY, ORDERING, SUBSTR, get_rule
+from .syntaxes import SYNTAXES, is_valid
+
+if TYPE_CHECKING:
+    from .entry import Entry
+
+__all__ = [
+    "AttributeType", "ObjectClass", "Schema", "SchemaViolation", "split_description", "USER_APPLICATIONS",
+    "DIRECTORY_OPERATION", "DISTRIBUTED_OPERATION", "DSA_OPERATION",
+]
+
+USER_APPLICATIONS = "userApplications"
+DIRECTORY_OPERATION = "directoryOperation"
+DISTRIBUTED_OPERATION = "distributedOperation"
+DSA_OPERATION = "dSAOperation"
+_USAGES = frozenset({USER_APPLICATIONS, DIRECTORY_OPERATION, DISTRIBUTED_OPERATION, DSA_OPERATION})
+_KINDS = frozenset({"abstract", "structural", "auxiliary"})
+
+
+class SchemaViolation(LDAPBERError, ValueError):
+    """An entry or change the schema does not allow; ``result_code`` is what to answer."""
+
+    def __init__(self, result_code: ResultCode, message: str) -> None:
+        super().__init__(message)
+        self.result_code = result_code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"SchemaViolation({self.result_code.name}, {self.message!r})"
+
+
+def split_description(description: str) -> tuple[str, frozenset[str]]:
+    """Split an attribute description (RFC 4512 2.5) into its type and its lower-cased options.
+
+    ``"cn;lang-DE;x-foo"`` -> ``("cn", frozenset({"lang-de", "x-foo"}))``.
+    """
+    type_, *options = description.split(";")
+    return type_, frozenset(o.lower() for o in options if o)
+
+
+@dataclass(frozen=True)
+class AttributeType:
+    """An attribute type definition (RFC 4512 4.1.2).
+
+    ``names`` are the short names, the first one canonical (``("cn",
+    "commonName")``).  ``syntax`` is a name from
+    :data:`ldapber.directory.syntaxes.SYNTAXES`; ``""`` (and ``None`` for the
+    rules) means "inherit from ``sup``", which :class:`Schema` resolves.
+    ``operational`` is true for every usage but userApplications (and is
+    implied by a usage other than userApplications; an ``operational=True``
+    type without an explicit usage gets directoryOperation).  ``known`` is
+    false only for the permissive type :meth:`Schema.attribute` makes up for
+    a name the schema does not define.
+    """
+
+    oid: str
+    names: tuple[str, ...] = ()
+    syntax: str = ""
+    equality: str | None = None
+    ordering: str | None = None
+    substr: str | None = None
+    single_value: bool = False
+    operational: bool = False
+    sup: str | None = None
+    no_user_modification: bool = False
+    usage: str = USER_APPLICATIONS
+    description: str = ""
+    known: bool = field(default=True, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.usage not in _USAGES:
+            raise ValueError(f"{self.oid}: unknown usage {self.usage!r}")
+        if self.usage != USER_APPLICATIONS:
+            object.__setattr__(self, "operational", True)
+        elif self.operational:
+            object.__setattr__(self, "usage", DIRECTORY_OPERATION)
+        if self.no_user_modification and not self.operational:
+            raise ValueError(f"{self.oid}: NO-USER-MODIFICATION requires an operational usage")
+
+    @property
+    def name(self) -> str:
+        """The canonical name (the first short name, else the OID)."""
+        return self.names[0] if self.names else self.oid
+
+    @property
+    def key(self) -> str:
+        """The lower-cased canonical name: how entries key their attributes."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class ObjectClass:
+    """An object class definition (RFC 4512 4.1.1); ``sup``, ``must`` and ``may`` hold names."""
+
+    oid: str
+    names: tuple[str, ...] = ()
+    kind: str = "structural"
+    sup: tuple[str, ...] = ()
+    must: tuple[str, ...] = ()
+    may: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"{self.oid}: kind must be one of {sorted(_KINDS)}")
+
+    @property
+    def name(self) -> str:
+        return self.names[0] if self.names else self.oid
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class Schema:
+    """A set of attribute types and object classes, looked up by any name or OID.
+
+    Construction resolves inheritance (a type without a syntax or a matching
+    rule takes its supertype's) and checks the definitions: every supertype,
+    superclass, MUST/MAY attribute and matching rule must exist, rules must
+    be of the right kind, names must be unique, and there must be no cycles.
+    A bad definition raises ValueError.  Schemas are immutable; use
+    :meth:`extended` to add definitions.
+    """
+
+    def __init__(self, attribute_types: Iterable[AttributeType] = (),
+                 object_classes: Iterable[ObjectClass] = ()) -> None:
+        self._definitions = list(attribute_types)
+        self._class_list = list(object_classes)
+        self._types: dict[str, AttributeType] = {}
+        self._classes: dict[str, ObjectClass] = {}
+        raw: dict[str, AttributeType] = {}
+        for at in self._definitions:
+            for alias in (at.oid, *at.names):
+                if alias.lower() in raw:
+                    raise ValueError(f"attribute type name or OID {alias!r} defined twice")
+                raw[alias.lower()] = at
+        for at in self._definitions:
+            resolved = self._resolve(at, raw, ())
+            for alias in (at.oid, *at.names):
+                self._types[alias.lower()] = resolved
+        self._subtypes: dict[str, frozenset[str]] = {}
+        self._children: dict[str, list[str]] = {}
+        for at in self.attribute_types:
+            if at.sup is not None:
+                self._children.setdefault(self._types[at.sup.lower()].key, []).append(at.key)
+        for oc in self._class_list:
+            for alias in (oc.oid, *oc.names):
+                if alias.lower() in self._classes:
+                    raise ValueError(f"object class name or OID {alias!r} defined twice")
+                self._classes[alias.lower()] = oc
+        for oc in self._class_list:
+            self._check_class(oc)
+
+    def _resolve(self, at: AttributeType, raw: dict[str, AttributeType], seen: tuple[str, ...]) -> AttributeType:
+        if at.oid in seen:
+            raise ValueError(f"attribute type {at.name!r} is its own supertype")
+        sup = None
+        if at.sup is not None:
+            parent = raw.get(at.sup.lower())
+            if parent is None:
+                raise ValueError(f"attribute type {at.name!r}: unknown supertype {at.sup!r}")
+            sup = self._resolve(parent, raw, (*seen, at.oid))
+            if sup.usage != at.usage:
+                raise ValueError(f"attribute type {at.name!r}: usage differs from its supertype's")
+        elif not at.syntax:
+            raise ValueError(f"attribute type {at.name!r} has neither SUP nor SYNTAX")
+        resolved = at if sup is None else replace(
+            at,
+            syntax=at.syntax or sup.syntax,
+            equality=at.equality or sup.equality,
+            ordering=at.ordering or sup.ordering,
+            substr=at.substr or sup.substr,
+        )
+        if resolved.syntax not in SYNTAXES:
+            raise ValueError(f"attribute type {at.name!r}: unknown syntax {resolved.syntax!r}")
+        for kind, rule_name in ((EQUALITY, resolved.equality), (ORDERING, resolved.ordering),
+                                (SUBSTR, resolved.substr)):
+            if rule_name is not None:
+                rule = get_rule(rule_name)
+                if rule is None or rule.kind != kind:
+                    raise ValueError(f"attribute type {at.name!r}: {rule_name!r} is not an {kind} matching rule")
+        return resolved
+
+    def _check_class(self, oc: ObjectClass) -> None:
+        for sup in oc.sup:
+            if sup.lower() not in self._classes:
+                raise ValueError(f"object class {oc.name!r}: unknown superclass {sup!r}")
+        for attr in (*oc.must, *oc.may):
+            if attr.lower() not in self._types:
+                raise ValueError(f"object class {oc.name!r}: unknown attribute type {attr!r}")
+        self.superclasses([oc.name])  # raises on a cycle
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    @property
+    def attribute_types(self) -> list[AttributeType]:
+        """Every attribute type, resolved, in definition order."""
+        return [self._types[at.oid.lower()] for at in self._definitions]
+
+    @property
+    def object_classes(self) -> list[ObjectClass]:
+        """Every object class, in definition order."""
+        return list(self._class_list)
+
+    def extended(self, attribute_types: Iterable[AttributeType] = (),
+                 object_classes: Iterable[ObjectClass] = ()) -> Schema:
+        """A new schema with these definitions added."""
+        return Schema([*self._definitions, *attribute_types], [*self._class_list, *object_classes])
+
+    def is_known(self, name: str) -> bool:
+        """True if the schema defines the attribute type of ``name`` (a type or description)."""
+        return split_description(name)[0].lower() in self._types
+
+    def attribute(self, name: str) -> AttributeType:
+        """The attribute type named ``name`` (any name or OID, options ignored).
+
+        A name the schema does not define gets a permissive type (Directory
+        String, caseIgnore rules) with ``known=False``, so entries can still
+        hold it; filters treat it as unrecognised.
+        """
+        type_ = split_description(name)[0]
+        found = self._types.get(type_.lower())
+        if found is not None:
+            return found
+        return AttributeType(oid=type_, names=(type_,), syntax="directoryString", equality="caseIgnoreMatch",
+                             ordering="caseIgnoreOrderingMatch", substr="caseIgnoreSubstringsMatch", known=False)
+
+    def object_class(self, name: str) -> ObjectClass | None:
+        """The object class named ``name`` (any name or OID), or None."""
+        return self._classes.get(name.lower())
+
+    def canonical(self, name: str) -> str:
+        """The key an entry stores attribute ``name`` under: the lower-cased canonical
+        type name, then its options lower-cased and sorted (``"CommonName;Lang-DE"`` -> ``"cn;lang-de"``)."""
+        _, options = split_description(name)
+        key = self.attribute(name).key
+        return ";".join((key, *sorted(options)))
+
+    def subtypes(self, name: str) -> frozenset[str]:
+        """The keys of the type of ``name`` and of all its (transitive) subtypes:
+        ``subtypes("name")`` holds ``"name"``, ``"cn"``, ``"sn"``, ...  An unknown type stands alone."""
+        at = self.attribute(name)
+        root = at.key
+        if not at.known:  # not cached: clients may send any number of unknown names
+            return frozenset({root})
+        cached = self._subtypes.get(root)
+        if cached is None:
+            out, todo = {root}, [root]
+            while todo:
+                for child in self._children.get(todo.pop(), ()):
+                    if child not in out:
+                        out.add(child)
+                        todo.append(child)
+            cached = self._subtypes[root] = frozenset(out)
+        return cached
+
+    def superclasses(self, names: Iterable[str]) -> list[ObjectClass]:
+        """The classes named and all their (transitive) superclasses, each once, named ones first.
+        Unknown names are skipped.  Raises ValueError on a superclass cycle."""
+        out: dict[str, ObjectClass] = {}
+        for name in names:
+            oc = self.object_class(name)
+            if oc is not None:
+                self._collect(oc, out, ())
+        return list(out.values())
+
+    def _collect(self, oc: ObjectClass, out: dict[str, ObjectClass], path: tuple[str, ...]) -> None:
+        if oc.oid in path:
+            raise ValueError(f"object class {oc.name!r} is its own superclass")
+        out.setdefault(oc.oid, oc)
+        for sup in oc.sup:
+            parent = self.object_class(sup)
+            if parent is not None:
+                self._collect(parent, out, (*path, oc.oid))
+
+    def complete_object_classes(self, values: Iterable[bytes]) -> list[bytes]:
+        """``values`` plus the canonical names of the superclasses they lack (RFC 4512 3.3: a server
+        adds them implicitly when an entry is created or a class is added)."""
+        values = list(values)
+        have = set()
+        for v in values:
+            oc = self.object_class(v.decode("utf-8", "replace"))
+            if oc is not None:
+                have.add(oc.oid)
+        named = [v.decode("utf-8", "replace") for v in values]
+        for oc in self.superclasses(named):
+            if oc.oid not in have:
+                values.append(oc.name.encode())
+                have.add(oc.oid)
+        return values
+
+    def resolve_oid(self, descriptor: str) -> str | None:
+        """The OID a descriptor names: an object class first, then an attribute type; None if neither."""
+        oc = self.object_class(descriptor)
+        if oc is not None:
+            return oc.oid
+        at = self._types.get(descriptor.lower())
+        return at.oid if at is not None else None
+
+    # -- entry checks ---------------------------------------------------------------------------
+
+    def check_entry(self, entry: Entry) -> None:
+        """Check an entry against the schema; raise :class:`SchemaViolation` at the first problem.
+
+        Attributes are checked first, in the entry's order: an unknown type
+        gives undefinedAttributeType, a value outside the syntax
+        invalidAttributeSyntax, several values of a single-valued type
+        constraintViolation.  Then the object classes, each problem giving
+        objectClassViolation: no objectClass, an unknown class, no structural
+        class or structural classes from two chains, a missing MUST attribute
+        (inherited ones included; per RFC 4512 2.5.3 a MUST is met only by the
+        type itself, with or without options, not by a subtype), an attribute
+        no class allows (operational attributes and objectClass are exempt,
+        and extensibleObject allows every user attribute).  NO-USER-MODIFICATION
+        is not enforced: the server itself stores those attributes.
+        """
+        present: dict[str, str] = {}  # type key -> a spelling, for messages
+        for key, spelling, values in entry.items():
+            at = self.attribute(key)
+            if not at.known:
+                raise SchemaViolation(ResultCode.UNDEFINED_ATTRIBUTE_TYPE, f"{spelling}: undefined attribute type")
+            for i, value in enumerate(values):
+                if not is_valid(at.syntax, value):
+                    raise SchemaViolation(ResultCode.INVALID_ATTRIBUTE_SYNTAX,
+                                          f"{spelling}: value #{i} invalid per {at.syntax} syntax")
+            if at.single_value and len(values) > 1:
+                raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
+            present.setdefault(at.key, spelling)
+        classes = self._entry_classes(entry)
+        for oc in classes:
+            for attr in oc.must:
+                if self.attribute(attr).key not in present:
+                    raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
+                                          f"object class {oc.name!r} requires attribute {attr!r}")
+        if any(oc.key == "extensibleobject" for oc in classes):
+            return
+        allowed = {self.attribute(a).key for oc in classes for a in (*oc.must, *oc.may)}
+        for key, spelling in present.items():
+            at = self.attribute(key)
+            if key not in allowed and key != "objectclass" and not at.operational:
+                raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
+                                      f"attribute {spelling!r} not allowed by the entry's object classes")
+
+    def _entry_classes(self, entry: Entry) -> list[ObjectClass]:
+        values = entry.get("objectClass")
+        if not values:
+            raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION, "no objectClass attribute")
+        names = []
+        for value in values:
+            name = value.decode("utf-8", "replace")
+            if self.object_class(name) is None:
+                raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION, f"unknown object class {name!r}")
+            names.append(name)
+        classes = self.superclasses(names)
+        structural = [oc for oc in classes if oc.kind == "structural"]
+        if not structural:
+            raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION, "no structural object class")
+        chains = [{c.oid for c in self.superclasses([oc.name])} for oc in structural]
+        if not any(all(oc.oid in chain for oc in structural) for chain in chains):
+            names_ = ", ".join(oc.name for oc in structural)
+            raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
+                                  f"structural object classes {names_} are not in one superclass chain")
+        return classes
+
+    def structural_class(self, entry: Entry) -> ObjectClass | None:
+        """The entry's structural object class (the most subordinate structural one), or None."""
+        try:
+            classes = self._entry_classes(entry)
+        except SchemaViolation:
+            return None
+        structural = [oc for oc in classes if oc.kind == "structural"]
+        for oc in structural:
+            chain = {c.oid for c in self.superclasses([oc.name])}
+            if all(s.oid in chain for s in structural):
+                return oc
+        return None
+
+    def __repr__(self) -> str:
+        return f"Schema({len(self._definitions)} attribute types, {len(self._class_list)} object classes)"
+
+
+def __getattr__(name: str) -> Schema:
+    # DEFAULT_SCHEMA is built in .standard, which needs the classes above: load it on first use.
+    if name == "DEFAULT_SCHEMA":
+        from .standard import DEFAULT_SCHEMA
+        return DEFAULT_SCHEMA
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
