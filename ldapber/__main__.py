@@ -3,7 +3,8 @@
 With no arguments it decodes the sample PDUs bundled with the package,
 prints each as objects, re-encodes it and says whether the bytes came back
 identical.  ``python -m ldapber decode ...`` decodes PDUs from hex, base64,
-raw files or packet captures and prints them as trees (``--help``).
+raw files or packet captures and prints them as trees (``--help``);
+``python -m ldapber serve`` serves the bundled sample directory over LDAP.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from importlib import resources
 
 from . import BACKEND, DecodeError, decode, encode
 from .tools import decode as decode_tool
+from .tools import serve as serve_tool
 
 __all__ = ["main", "bundled_samples"]
 
@@ -50,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     dec = sub.add_parser("decode", help="decode PDUs from hex, base64, raw files or captures",
                          description=decode_tool.__doc__)
     decode_tool.add_arguments(dec)
+    srv = sub.add_parser("serve", help="serve an LDAP directory (the bundled sample by default)",
+                         description=serve_tool.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve_tool.add_arguments(srv)
     args = ap.parse_args(argv)
+    if args.command == "serve":
+        return serve_tool.run(args)
     if args.command == "decode" and (args.hex or args.hex_file or args.base64 or args.raw or args.pcap):
         return decode_tool.run(args)
     strict = not getattr(args, "lenient", False)

@@ -1,0 +1,342 @@
+"""The directory information tree: entries by DN, the operations that change
+them, search scopes, and persistence.
+
+:class:`Directory` knows nothing of LDAP messages or of who asks (that is
+:mod:`.service`); it keeps the tree consistent: every entry's parent exists
+(except the naming contexts' roots), entries satisfy the schema and carry
+their RDN values, and every change either applies whole or not at all.
+Each failure is a :class:`DirectoryError` with the result code and
+matchedDN RFC 4511 prescribes.
+
+With a ``data_file``, every successful change is written to it (the whole
+tree as LDIF, to a temporary file, fsynced, then renamed over the old one)
+before the change is acknowledged, so nothing acknowledged is lost and a
+restart serves the same data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..ldif import LDIFChange, LDIFRecord, dump_ldif, load_ldif
+from ..model import DN, RDN, ResultCode, Scope
+from ..model.dn import DNSyntaxError
+from .entry import Entry
+from .rules import dn_key
+from .schema import Schema, SchemaViolation
+from .standard import DEFAULT_SCHEMA
+
+__all__ = ["Directory", "DirectoryError"]
+
+#: Operational attributes the directory maintains (clients may not set them).
+MAINTAINED = ("createTimestamp", "modifyTimestamp", "creatorsName", "modifiersName", "entryUUID",
+              "structuralObjectClass")
+
+
+class DirectoryError(Exception):
+    """An operation failed: the result code, a message, and the matchedDN."""
+
+    def __init__(self, result_code: ResultCode, message: str = "", matched_dn: str = "") -> None:
+        super().__init__(message)
+        self.result_code = result_code
+        self.message = message
+        self.matched_dn = matched_dn
+
+
+def _now() -> bytes:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ").encode("ascii")
+
+
+def parse_dn(text: str) -> DN:
+    try:
+        return DN.parse(text)
+    except DNSyntaxError as err:
+        raise DirectoryError(ResultCode.INVALID_DN_SYNTAX, str(err)) from None
+
+
+class Directory:
+    """An in-memory tree of :class:`Entry` objects; see the module docstring."""
+
+    def __init__(self, schema: Schema = DEFAULT_SCHEMA, *, data_file: str | os.PathLike[str] | None = None) -> None:
+        self.schema = schema
+        self.data_file = Path(data_file) if data_file is not None else None
+        self._entries: dict[Any, Entry] = {}
+        self._children: dict[Any, dict[Any, None]] = {}  # ordered sets of child keys
+
+    # -- loading and saving ------------------------------------------------------------------
+    def load(self, records: Iterable[LDIFRecord | LDIFChange]) -> None:
+        """Add content records (parents before children, in any file order)."""
+        entries = []
+        for record in records:
+            if not isinstance(record, LDIFRecord):
+                raise DirectoryError(ResultCode.OTHER, f"{record.dn}: change records cannot be loaded")
+            entries.append((parse_dn(record.dn), record))
+        for dn, record in sorted(entries, key=lambda item: len(item[0])):
+            self.add(Entry.from_record(dn, record.attributes, self.schema), by="", maintain=False, save=False)
+
+    def load_file(self, path: str | os.PathLike[str]) -> None:
+        self.load(load_ldif(path))
+
+    def save(self) -> None:
+        """Write the tree to ``data_file`` atomically (no-op without one)."""
+        if self.data_file is None:
+            return
+        records = [LDIFRecord(str(e.dn), [(name, list(values)) for _, name, values in e.items()])
+                   for e in self.walk()]
+        text = dump_ldif(records)
+        folder = self.data_file.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.data_file.name}.", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.data_file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
+            dfd = os.open(folder, os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    # -- lookup ----------------------------------------------------------------------------------
+    def key(self, dn: DN) -> Any:
+        return dn_key(dn, self.schema)
+
+    def get(self, dn: DN) -> Entry | None:
+        return self._entries.get(self.key(dn))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def matched(self, dn: DN) -> str:
+        """The DN of the deepest existing ancestor of ``dn`` (RFC 4511 matchedDN)."""
+        parent = dn.parent
+        while parent:
+            entry = self.get(parent)
+            if entry is not None:
+                return str(entry.dn)
+            parent = parent.parent
+        return ""
+
+    def require(self, dn: DN) -> Entry:
+        entry = self.get(dn)
+        if entry is None:
+            raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"no entry {dn}", self.matched(dn))
+        return entry
+
+    def naming_contexts(self) -> list[DN]:
+        """The roots: entries without a parent entry."""
+        return [e.dn for e in self._entries.values() if e.dn.parent is None or self.get(e.dn.parent) is None]
+
+    def has_children(self, dn: DN) -> bool:
+        return bool(self._children.get(self.key(dn)))
+
+    def walk(self, base: DN | None = None, scope: Scope = Scope.WHOLE_SUBTREE) -> Iterator[Entry]:
+        """Entries in ``scope`` of ``base`` (all roots' subtrees when None),
+        parents before children, without recursion."""
+        if base is None:
+            starts = [self.key(dn) for dn in self.naming_contexts()]
+        else:
+            start = self.key(base)
+            if start not in self._entries:
+                return
+            if scope == Scope.BASE_OBJECT:
+                yield self._entries[start]
+                return
+            if scope == Scope.SINGLE_LEVEL:
+                for child in list(self._children.get(start, ())):
+                    if child in self._entries:
+                        yield self._entries[child]
+                return
+            starts = [start]
+        stack = list(reversed(starts))
+        while stack:
+            k = stack.pop()
+            entry = self._entries.get(k)
+            if entry is None:
+                continue
+            yield entry
+            stack.extend(reversed(list(self._children.get(k, ()))))
+
+    # -- changes ---------------------------------------------------------------------------------
+    def _check(self, entry: Entry) -> None:
+        try:
+            self.schema.check_entry(entry)
+            entry.check_rdn()
+        except SchemaViolation as err:
+            raise DirectoryError(err.result_code, str(err)) from None
+
+    def _stamp(self, entry: Entry, by: str, created: bool) -> None:
+        now = _now()
+        if created:
+            entry.set("createTimestamp", [now])
+            entry.set("creatorsName", [by.encode("utf-8")])
+            entry.set("entryUUID", [str(uuid.uuid4()).encode("ascii")])
+        entry.set("modifyTimestamp", [now])
+        entry.set("modifiersName", [by.encode("utf-8")])
+        structural = self.schema.structural_class(entry)
+        if structural is not None:
+            entry.set("structuralObjectClass", [structural.name.encode("ascii")])
+
+    def _commit(self, save: bool) -> None:
+        if save:
+            self.save()
+
+    def add(self, entry: Entry, *, by: str, maintain: bool = True, save: bool = True) -> None:
+        """Add a new entry (RFC 4511 4.7)."""
+        k = self.key(entry.dn)
+        if k in self._entries:
+            raise DirectoryError(ResultCode.ENTRY_ALREADY_EXISTS, f"{entry.dn} already exists")
+        parent = entry.dn.parent
+        if parent is not None and self.get(parent) is None:
+            # New naming contexts come from the data file only; over the
+            # protocol the parent must exist.
+            if maintain or self.matched(entry.dn):
+                raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"the parent {parent} does not exist",
+                                     self.matched(entry.dn))
+        if maintain:
+            self._stamp(entry, by, created=True)
+        elif not entry.has("entryUUID"):  # loaded data from elsewhere: stamp it once, as slapadd does
+            self._stamp(entry, by, created=True)
+        self._check(entry)
+        self._insert(k, entry)
+        try:
+            self._commit(save)
+        except BaseException:
+            self._remove(k, entry)
+            raise
+
+    def _insert(self, k: Any, entry: Entry) -> None:
+        self._entries[k] = entry
+        self._children.setdefault(k, {})
+        parent = entry.dn.parent
+        if parent is not None:
+            self._children.setdefault(self.key(parent), {})[k] = None
+
+    def _remove(self, k: Any, entry: Entry) -> None:
+        del self._entries[k]
+        if not self._children.get(k):
+            self._children.pop(k, None)
+        parent = entry.dn.parent
+        if parent is not None:
+            self._children.get(self.key(parent), {}).pop(k, None)
+
+    def delete(self, dn: DN, *, save: bool = True) -> None:
+        """Delete a leaf entry (RFC 4511 4.8)."""
+        entry = self.require(dn)
+        k = self.key(dn)
+        if self._children.get(k):
+            raise DirectoryError(ResultCode.NOT_ALLOWED_ON_NON_LEAF, f"{dn} has subordinate entries")
+        self._remove(k, entry)
+        try:
+            self._commit(save)
+        except BaseException:
+            self._insert(k, entry)
+            raise
+
+    def modify(self, dn: DN, changes: Iterable[tuple[str, str, list[bytes]]], *, by: str,
+               save: bool = True) -> None:
+        """Apply (operation, attribute, values) changes atomically (RFC 4511 4.6)."""
+        entry = self.require(dn)
+        new = entry.copy()
+        rdn_types = {self.schema.canonical(ava.type) for ava in (dn.rdn or ())}
+        for op, attr, values in changes:
+            try:
+                if op == "add":
+                    new.add_values(attr, values)
+                elif op == "delete":
+                    new.delete_values(attr, values)
+                elif op == "replace":
+                    new.set(attr, values)
+                elif op == "increment":
+                    raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "increment is not supported")
+                else:
+                    raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unknown modify operation {op!r}")
+            except SchemaViolation as err:
+                raise DirectoryError(err.result_code, str(err)) from None
+        try:
+            new.check_rdn()
+        except SchemaViolation:
+            what = ", ".join(sorted(rdn_types))
+            raise DirectoryError(ResultCode.NOT_ALLOWED_ON_RDN, f"the RDN's values ({what}) must stay") from None
+        self._stamp(new, by, created=False)
+        self._check(new)
+        k = self.key(dn)
+        self._entries[k] = new
+        try:
+            self._commit(save)
+        except BaseException:
+            self._entries[k] = entry
+            raise
+
+    def rename(self, dn: DN, new_rdn: RDN, delete_old_rdn: bool, new_superior: DN | None, *, by: str,
+               save: bool = True) -> None:
+        """Modify DN (RFC 4511 4.9): a new RDN and/or a new parent; a
+        subtree moves with its root."""
+        entry = self.require(dn)
+        parent = new_superior if new_superior is not None else dn.parent
+        if new_superior is not None and self.get(new_superior) is None:
+            raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"the new superior {new_superior} does not exist",
+                                 self.matched(new_superior))
+        new_dn = DN((new_rdn, *(parent.rdns if parent is not None else ())))
+        old_key, new_key = self.key(dn), self.key(new_dn)
+        if new_key != old_key and new_key in self._entries:
+            raise DirectoryError(ResultCode.ENTRY_ALREADY_EXISTS, f"{new_dn} already exists")
+        if parent is not None and self.key(parent)[-len(dn):] == old_key and len(parent) >= len(dn):
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "an entry cannot move below itself")
+        new = entry.copy()
+        new.dn = new_dn
+        try:
+            if delete_old_rdn and dn.rdn is not None:
+                for ava in dn.rdn:
+                    if ava not in new_rdn:
+                        new.delete_values(ava.type, [_value_bytes(ava.value)])
+            for ava in new_rdn:
+                try:
+                    new.add_values(ava.type, [_value_bytes(ava.value)])
+                except SchemaViolation as err:
+                    if err.result_code != ResultCode.ATTRIBUTE_OR_VALUE_EXISTS:
+                        raise
+        except SchemaViolation as err:
+            raise DirectoryError(err.result_code, str(err)) from None
+        self._stamp(new, by, created=False)
+        self._check(new)
+        moved = list(self.walk(dn))  # the entry and its subtree, parents first
+        snapshot = {self.key(e.dn): e for e in moved}
+        for e in reversed(moved):
+            self._remove(self.key(e.dn), e)
+        try:
+            for e in moved:
+                if e is entry:
+                    self._insert(new_key, new)
+                    continue
+                relocated = e.copy()
+                relocated.dn = DN((*e.dn.rdns[:len(e.dn) - len(dn)], *new_dn.rdns))
+                self._insert(self.key(relocated.dn), relocated)
+            self._commit(save)
+        except BaseException:
+            self._undo_rename(moved, snapshot, new_dn)
+            raise
+
+    def _undo_rename(self, moved: list[Entry], snapshot: dict[Any, Entry], new_dn: DN) -> None:
+        for e in list(self.walk(new_dn)):
+            self._remove(self.key(e.dn), e)
+        for e in moved:
+            self._insert(self.key(e.dn), snapshot[self.key(e.dn)])
+
+
+def _value_bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+

@@ -1,0 +1,433 @@
+"""LDAP operations over a :class:`~.dit.Directory`: the server's brain.
+
+:class:`DirectoryService` turns each request (an :class:`~ldapber.LDAPMessage`)
+into the responses RFC 4511 prescribes, for the connection's identity
+(:class:`ldapber.aio.Session`).  It is what ``python -m ldapber serve`` runs
+behind :class:`ldapber.aio.LDAPServer`, and it is plain synchronous code:
+the asyncio shim calls :meth:`DirectoryService.handle` and sends what it
+yields.
+
+Access, as slapd's defaults and RFC 4513 suggest:
+
+- anyone may read, except ``userPassword`` (only its owner and the
+  administrator see or compare it);
+- writes need authentication: anonymous ones get strongerAuthRequired;
+- an authenticated user may change its own ``userPassword`` (Modify or
+  Password Modify) and nothing else: insufficientAccessRights;
+- the administrator (``root_dn``) may do everything.
+
+Binds: anonymous, or simple with a DN and a password (cleartext,
+``{SHA}`` or ``{SSHA}`` userPassword values); a DN with an empty password
+is an unauthenticated bind, refused with unwillingToPerform (RFC 4513
+5.1.2); a version other than 3 is protocolError; SASL is
+authMethodNotSupported; with ``require_tls`` a simple bind before TLS is
+confidentialityRequired.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._version import __version__
+from ..controls import PagedResults, decode_control
+from ..errors import LDAPBERError
+from ..extended import (
+    PASSWORD_MODIFY_OID,
+    STARTTLS_OID,
+    WHOAMI_OID,
+    PasswordModifyRequest,
+    PasswordModifyResponse,
+)
+from ..model import (
+    DN,
+    AddRequest,
+    AddResponse,
+    BindRequest,
+    BindResponse,
+    CompareRequest,
+    CompareResponse,
+    Control,
+    DelRequest,
+    DelResponse,
+    ExtendedRequest,
+    ExtendedResponse,
+    LDAPMessage,
+    ModifyDNRequest,
+    ModifyDNResponse,
+    ModifyRequest,
+    ModifyResponse,
+    Operation,
+    ResultCode,
+    Scope,
+    SearchRequest,
+    SearchResultDone,
+    SearchResultEntry,
+    Simple,
+)
+from ..model.dn import parse_rdn
+from ..proto.rules import FINAL_RESPONSE as _RESPONSES
+from .dit import Directory, DirectoryError, parse_dn
+from .entry import Entry
+from .matching import compare, evaluate
+from .schema import SchemaViolation
+
+__all__ = ["DirectoryService", "hash_password", "check_password"]
+
+PAGED_OID = PagedResults.OID
+MANAGE_DSA_IT_OID = "2.16.840.1.113730.3.4.2"
+#: Controls the service understands, and the operations they apply to.
+SUPPORTED_CONTROLS: dict[str, tuple[type, ...]] = {
+    PAGED_OID: (SearchRequest,),
+    MANAGE_DSA_IT_OID: (SearchRequest, ModifyRequest, AddRequest, DelRequest, ModifyDNRequest, CompareRequest),
+}
+#: Operational attributes computed when asked for, not stored.
+COMPUTED = ("entryDN", "hasSubordinates", "subschemaSubentry")
+_OPS = {Operation.ADD: "add", Operation.DELETE: "delete", Operation.REPLACE: "replace"}
+
+
+def hash_password(password: bytes, salt: bytes | None = None) -> bytes:
+    """``{SSHA}`` of ``password``: base64(SHA-1(password + salt) + salt)."""
+    salt = os.urandom(8) if salt is None else salt
+    return b"{SSHA}" + base64.b64encode(hashlib.sha1(password + salt).digest() + salt)
+
+
+def check_password(stored: bytes, password: bytes) -> bool:
+    """Whether ``password`` matches a userPassword value (cleartext,
+    ``{SHA}`` or ``{SSHA}``), in constant time."""
+    scheme, _, rest = stored.partition(b"}")
+    if stored.startswith(b"{") and rest:
+        name = scheme[1:].upper()
+        try:
+            raw = base64.b64decode(rest, validate=True)
+        except ValueError:
+            return False
+        if name == b"SSHA" and len(raw) > 20:
+            return hmac.compare_digest(hashlib.sha1(password + raw[20:]).digest(), raw[:20])
+        if name == b"SHA" and len(raw) == 20:
+            return hmac.compare_digest(hashlib.sha1(password).digest(), raw)
+        return False
+    return hmac.compare_digest(stored, password)
+
+
+@dataclass
+class _Paged:
+    entries: list[Entry]
+    request: SearchRequest
+    pos: int = 0
+
+
+@dataclass
+class DirectoryService:
+    """See the module docstring.  ``session`` objects need ``bound_dn``,
+    ``tls_active`` and ``state`` attributes (see :class:`ldapber.aio.Session`)."""
+
+    directory: Directory
+    root_dn: str = ""
+    root_password: bytes = b""
+    starttls_available: bool = False
+    require_tls: bool = False
+    max_size_limit: int = 10_000
+    vendor_name: str = "ldapber"
+    _root_key: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.root_dn:
+            self._root_key = self.directory.key(parse_dn(self.root_dn))
+
+    # -- dispatch ----------------------------------------------------------------------------------
+    def handle(self, request: LDAPMessage, session: Any) -> Iterator[LDAPMessage]:
+        mid, op = request.message_id, request.protocol_op
+        handler = _HANDLERS.get(type(op))
+        if handler is None:  # the connection machine only lets requests through
+            raise TypeError(f"not a request: {type(op).__name__}")
+        response_type = _RESPONSES[type(op)]
+        try:
+            self._check_controls(op, request.controls)
+            yield from handler(self, mid, op, request.controls or [], session)
+        except DirectoryError as err:
+            yield LDAPMessage(mid, response_type(err.result_code, err.matched_dn, err.message))
+
+    def _check_controls(self, op: object, controls: list[Control] | None) -> None:
+        for control in controls or ():
+            applies = SUPPORTED_CONTROLS.get(control.control_type, ())
+            if control.criticality and not isinstance(op, applies):
+                raise DirectoryError(ResultCode.UNAVAILABLE_CRITICAL_EXTENSION,
+                                     f"critical control {control.control_type} is not supported here")
+
+    # -- identity ----------------------------------------------------------------------------------
+    def _is_root(self, dn: str) -> bool:
+        return bool(dn) and self._root_key is not None and self.directory.key(DN.parse(dn)) == self._root_key
+
+    def _is_self(self, session: Any, dn: DN) -> bool:
+        return bool(session.bound_dn) and self.directory.key(DN.parse(session.bound_dn)) == self.directory.key(dn)
+
+    def _may_write(self, session: Any, what: str) -> None:
+        if not session.bound_dn:
+            raise DirectoryError(ResultCode.STRONGER_AUTH_REQUIRED, "modifications require authentication")
+        if not self._is_root(session.bound_dn):
+            raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, f"no write access to {what}")
+
+    # -- bind --------------------------------------------------------------------------------------
+    def _bind(self, mid: int, op: BindRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        session.bound_dn = ""  # a bind, even a failed one, resets the identity (RFC 4511 4.2.1)
+        if op.version != 3:
+            raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"LDAP version {op.version} is not supported")
+        auth = op.authentication
+        if not isinstance(auth, Simple):
+            raise DirectoryError(ResultCode.AUTH_METHOD_NOT_SUPPORTED, "only simple binds are supported")
+        password, name = auth.value, op.name
+        if not name and not password:
+            yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
+            return
+        if self.require_tls and not session.tls_active:
+            raise DirectoryError(ResultCode.CONFIDENTIALITY_REQUIRED, "simple binds need TLS (use StartTLS)")
+        if name and not password:
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unauthenticated bind (DN with no password) "
+                                 "is not allowed (RFC 4513 5.1.2)")
+        dn = parse_dn(name) if name else None
+        if dn is not None and self._is_root(name):
+            stored = [self.root_password] if self.root_password else []
+        else:
+            entry = self.directory.get(dn) if dn is not None else None
+            stored = entry.get("userPassword") if entry is not None else []
+        if not any(check_password(v, password) for v in stored):
+            raise DirectoryError(ResultCode.INVALID_CREDENTIALS, "invalid credentials")
+        session.bound_dn = str(dn)
+        yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
+
+    # -- search ------------------------------------------------------------------------------------
+    def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        paged = next((decode_control(c) for c in controls if c.control_type == PAGED_OID), None)
+        if op.base_object == "" and op.scope == Scope.BASE_OBJECT:
+            yield from self._entries(mid, op, [self.root_dse()], session, base_entry=True)
+            yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""))
+            return
+        if not isinstance(op.scope, Scope):
+            raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unknown search scope {op.scope}")
+        base = parse_dn(op.base_object)
+        self.directory.require(base)
+        if isinstance(paged, PagedResults):
+            yield from self._paged(mid, op, base, paged, session)
+            return
+        limit = _limit(op.size_limit, self.max_size_limit)
+        deadline = time.monotonic() + op.time_limit if op.time_limit else None
+        sent = 0
+        for entry in self.directory.walk(base, op.scope):
+            if deadline is not None and time.monotonic() > deadline:
+                raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
+            if evaluate(op.filter, self._visible(entry, session)) is not True:
+                continue
+            if sent == limit:
+                raise DirectoryError(ResultCode.SIZE_LIMIT_EXCEEDED, f"more than {limit} entries match")
+            yield from self._entries(mid, op, [entry], session)
+            sent += 1
+        yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""))
+
+    def _paged(self, mid: int, op: SearchRequest, base: DN, control: PagedResults,
+               session: Any) -> Iterator[LDAPMessage]:
+        assert isinstance(op.scope, Scope)
+        pages: dict[bytes, _Paged] = session.state.setdefault("paged", {})  # type: ignore[assignment]
+        if control.cookie:
+            state = pages.pop(control.cookie, None)
+            if state is None or state.request.base_object != op.base_object or state.request.scope != op.scope:
+                raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unknown or stale paged-results cookie")
+        else:
+            matches = [e for e in self.directory.walk(base, op.scope)
+                       if evaluate(op.filter, self._visible(e, session)) is True]
+            state = _Paged(matches[:_limit(op.size_limit, self.max_size_limit)], op)
+        if control.size == 0:  # RFC 2696: a size of 0 abandons the paged search
+            done = PagedResults(0, b"").to_control()
+            yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[done])
+            return
+        page = state.entries[state.pos:state.pos + control.size]
+        state.pos += len(page)
+        yield from self._entries(mid, op, page, session)
+        cookie = b""
+        if state.pos < len(state.entries):
+            cookie = secrets.token_bytes(8)
+            if len(pages) >= 16:  # bounded per connection: the oldest paged search is dropped
+                del pages[next(iter(pages))]
+            pages[cookie] = state
+        done = PagedResults(len(state.entries), cookie).to_control()
+        yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[done])
+
+    def _visible(self, entry: Entry, session: Any) -> Entry:
+        """The entry as this identity may see it (no userPassword for others)."""
+        if entry.has("userPassword") and not (self._is_root(session.bound_dn) or self._is_self(session, entry.dn)):
+            entry = entry.copy()
+            entry.delete_values("userPassword")
+        return entry
+
+    def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: Any,
+                 base_entry: bool = False) -> Iterator[LDAPMessage]:
+        wants_computed = "+" in op.attributes or any(a.lower() in {c.lower() for c in COMPUTED}
+                                                     for a in op.attributes)
+        for entry in entries:
+            shown = self._visible(entry, session) if not base_entry else entry
+            if base_entry and evaluate(op.filter, shown) is not True:
+                continue
+            if wants_computed and not base_entry:
+                shown = shown.copy()
+                shown.set("entryDN", [str(entry.dn).encode("utf-8")])
+                shown.set("hasSubordinates", [b"TRUE" if self.directory.has_children(entry.dn) else b"FALSE"])
+                shown.set("subschemaSubentry", [b"cn=Subschema"])
+            attributes = shown.to_partial_attributes(op.attributes, op.types_only)
+            yield LDAPMessage(mid, SearchResultEntry(str(entry.dn), attributes))
+
+    def root_dse(self) -> Entry:
+        """The root DSE (RFC 4512 5.1)."""
+        dse = Entry(DN(()), self.directory.schema)
+        dse.set("objectClass", [b"top"])
+        dse.set("namingContexts", [str(dn).encode("utf-8") for dn in self.directory.naming_contexts()])
+        dse.set("supportedLDAPVersion", [b"3"])
+        extensions = [WHOAMI_OID, PASSWORD_MODIFY_OID] + ([STARTTLS_OID] if self.starttls_available else [])
+        dse.set("supportedExtension", [e.encode("ascii") for e in extensions])
+        dse.set("supportedControl", [c.encode("ascii") for c in SUPPORTED_CONTROLS])
+        dse.set("supportedSASLMechanisms", [])
+        dse.set("vendorName", [self.vendor_name.encode("utf-8")])
+        dse.set("vendorVersion", [__version__.encode("ascii")])
+        return dse
+
+    def cldap(self, request: LDAPMessage) -> list[LDAPMessage]:
+        """Connectionless LDAP: only rootDSE searches are answered."""
+        op = request.protocol_op
+        if not (isinstance(op, SearchRequest) and op.base_object == "" and op.scope == Scope.BASE_OBJECT):
+            return []
+        session = _AnonymousSession()
+        return list(self.handle(request, session))
+
+    # -- compare -----------------------------------------------------------------------------------
+    def _compare(self, mid: int, op: CompareRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        dn = parse_dn(op.entry)
+        entry = self._visible(self.directory.require(dn), session)
+        attribute = op.ava.attribute_desc
+        if self.directory.schema.canonical(attribute) == "userpassword" and not entry.has("userPassword"):
+            raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, "no compare access to userPassword")
+        code = compare(entry, attribute, op.ava.assertion_value, self.directory.schema)
+        yield LDAPMessage(mid, CompareResponse(code, "", ""))
+
+    # -- updates -----------------------------------------------------------------------------------
+    def _add(self, mid: int, op: AddRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        dn = parse_dn(op.entry)
+        self._may_write(session, str(dn))
+        for attribute in op.attributes:
+            if self.directory.schema.attribute(attribute.type).operational:
+                raise DirectoryError(ResultCode.CONSTRAINT_VIOLATION, f"{attribute.type}: no user modification")
+        try:
+            entry = Entry.from_record(dn, [(a.type, a.vals) for a in op.attributes], self.directory.schema)
+        except SchemaViolation as err:
+            raise DirectoryError(err.result_code, err.message) from None
+        self.directory.add(entry, by=session.bound_dn)
+        yield LDAPMessage(mid, _ok(AddResponse))
+
+    def _delete(self, mid: int, op: DelRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        dn = parse_dn(op.value)
+        self._may_write(session, str(dn))
+        self.directory.delete(dn)
+        yield LDAPMessage(mid, _ok(DelResponse))
+
+    def _modify(self, mid: int, op: ModifyRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+        dn = parse_dn(op.object)
+        changes = []
+        for change in op.changes:
+            name = _OPS.get(change.operation)  # type: ignore[arg-type]
+            if name is None:
+                raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, f"modify operation {change.operation} "
+                                     "is not supported")
+            attr = change.modification
+            if self.directory.schema.attribute(attr.type).operational:
+                raise DirectoryError(ResultCode.CONSTRAINT_VIOLATION, f"{attr.type}: no user modification")
+            changes.append((name, attr.type, list(attr.vals)))
+        own_password = all(self.directory.schema.canonical(a) == "userpassword" for _, a, _ in changes)
+        if not (own_password and self._is_self(session, dn)):
+            self._may_write(session, str(dn))
+        self.directory.modify(dn, changes, by=session.bound_dn)
+        yield LDAPMessage(mid, _ok(ModifyResponse))
+
+    def _modify_dn(self, mid: int, op: ModifyDNRequest, controls: list[Control],
+                   session: Any) -> Iterator[LDAPMessage]:
+        dn = parse_dn(op.entry)
+        self._may_write(session, str(dn))
+        try:
+            rdn = parse_rdn(op.newrdn)
+        except LDAPBERError as err:
+            raise DirectoryError(ResultCode.INVALID_DN_SYNTAX, str(err)) from None
+        superior = parse_dn(op.new_superior) if op.new_superior is not None else None
+        self.directory.rename(dn, rdn, op.deleteoldrdn, superior, by=session.bound_dn)
+        yield LDAPMessage(mid, _ok(ModifyDNResponse))
+
+    # -- extended ----------------------------------------------------------------------------------
+    def _extended(self, mid: int, op: ExtendedRequest, controls: list[Control],
+                  session: Any) -> Iterator[LDAPMessage]:
+        name = op.request_name
+        if name == WHOAMI_OID:
+            identity = f"dn:{session.bound_dn}" if session.bound_dn else ""
+            yield LDAPMessage(mid, ExtendedResponse(ResultCode.SUCCESS, "", "", response_value=identity.encode()))
+        elif name == PASSWORD_MODIFY_OID:
+            yield LDAPMessage(mid, self._password_modify(op, session))
+        else:
+            # StartTLS is answered by the transport; anything else is unknown.
+            raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unsupported extended operation {name}")
+
+    def _password_modify(self, op: ExtendedRequest, session: Any) -> ExtendedResponse:
+        try:
+            req = PasswordModifyRequest.from_request(op)
+        except LDAPBERError as err:
+            raise DirectoryError(ResultCode.PROTOCOL_ERROR, str(err)) from None
+        if not session.bound_dn:
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "only authenticated users may change passwords")
+        target = parse_dn(req.user_identity.decode("utf-8", "replace")) if req.user_identity else \
+            parse_dn(session.bound_dn)
+        is_root, is_self = self._is_root(session.bound_dn), self._is_self(session, target)
+        if self._is_root(str(target)):
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "the administrator's password is configured")
+        if not (is_root or is_self):
+            raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, f"no right to change {target}'s password")
+        entry = self.directory.require(target)
+        if is_self and not is_root:
+            if req.old_password is None or not any(check_password(v, req.old_password)
+                                                   for v in entry.get("userPassword")):
+                raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "the old password is missing or wrong")
+        generated = None
+        new = req.new_password
+        if new is None:
+            generated = secrets.token_urlsafe(12).encode("ascii")
+            new = generated
+        self.directory.modify(target, [("replace", "userPassword", [hash_password(new)])], by=session.bound_dn)
+        return PasswordModifyResponse(generated).to_response()
+
+
+class _AnonymousSession:
+    bound_dn = ""
+    tls_active = False
+
+    def __init__(self) -> None:
+        self.state: dict[str, object] = {}
+
+
+def _limit(requested: int, server: int) -> int:
+    return min(requested, server) if requested else server
+
+
+def _ok(kind: type) -> Any:
+    return kind(ResultCode.SUCCESS, "", "")
+
+
+_HANDLERS: dict[type, Callable[..., Iterator[LDAPMessage]]] = {
+    BindRequest: DirectoryService._bind,
+    SearchRequest: DirectoryService._search,
+    CompareRequest: DirectoryService._compare,
+    AddRequest: DirectoryService._add,
+    DelRequest: DirectoryService._delete,
+    ModifyRequest: DirectoryService._modify,
+    ModifyDNRequest: DirectoryService._modify_dn,
+    ExtendedRequest: DirectoryService._extended,
+}

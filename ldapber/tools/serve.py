@@ -1,0 +1,117 @@
+"""``python -m ldapber serve``: an LDAP server for the bundled sample directory
+(or your LDIF), on TCP with StartTLS, LDAPS and CLDAP.
+
+With no arguments it serves ``dc=example,dc=com`` (six users whose password
+is ``password``) on port 389, anonymous reads only.  Give ``--root-dn`` and
+``--root-password`` for an administrator who may write, ``--data-file`` to
+keep changes across restarts, ``--tls-cert``/``--tls-key`` for StartTLS and
+``--ldaps-port``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import signal
+import ssl
+import sys
+from importlib import resources
+from pathlib import Path
+
+from ..aio import LDAPServer, ServerLimits
+from ..directory.dit import Directory, DirectoryError
+from ..directory.service import DirectoryService
+from ..ldif import LDIFError
+
+__all__ = ["add_arguments", "run", "build"]
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    ap.add_argument("--port", type=int, default=389, help="LDAP port, also CLDAP over UDP (default: 389)")
+    ap.add_argument("--ldaps-port", type=int, help="also listen for LDAPS (TLS from the first byte)")
+    ap.add_argument("--tls-cert", help="PEM certificate for StartTLS and LDAPS")
+    ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    ap.add_argument("--ldif", help="LDIF file to serve (default: the bundled sample directory)")
+    ap.add_argument("--data-file", help="LDIF file that holds the data and receives every change "
+                    "(created from --ldif or the sample when missing)")
+    ap.add_argument("--root-dn", default="", help="administrator DN, allowed everything")
+    ap.add_argument("--root-password", default="", help="the administrator's password")
+    ap.add_argument("--require-tls", action="store_true",
+                    help="refuse simple binds before TLS (confidentialityRequired)")
+    ap.add_argument("--no-cldap", action="store_true", help="do not answer rootDSE queries over UDP")
+    ap.add_argument("--max-connections", type=int, default=1000)
+    ap.add_argument("--idle-timeout", type=float, default=300.0)
+    ap.add_argument("--verbose", "-v", action="store_true")
+
+
+def _sample_ldif() -> str:
+    return resources.files("ldapber").joinpath("samples/directory.ldif").read_text(encoding="utf-8")
+
+
+def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | None]:
+    """The directory and the TLS context the arguments describe."""
+    from ..ldif import parse_ldif
+
+    directory = Directory(data_file=args.data_file)
+    if args.data_file and Path(args.data_file).exists():
+        directory.load_file(args.data_file)
+    else:
+        directory.load(parse_ldif(Path(args.ldif).read_bytes(), path=args.ldif) if args.ldif
+                       else parse_ldif(_sample_ldif(), path="sample directory"))
+        directory.save()
+    context = None
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise SystemExit("--tls-cert and --tls-key go together")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    service = DirectoryService(directory, root_dn=args.root_dn, root_password=args.root_password.encode("utf-8"),
+                               starttls_available=context is not None, require_tls=args.require_tls)
+    return service, context
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    service, context = build(args)
+    if args.ldaps_port and context is None:
+        print("--ldaps-port needs --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    server = LDAPServer(service, starttls_context=context, cldap_handler=None if args.no_cldap else service.cldap,
+                        limits=ServerLimits(max_connections=args.max_connections, idle_timeout=args.idle_timeout))
+    try:
+        port = await server.listen_tcp(args.host, args.port)
+        if not args.no_cldap:
+            await server.listen_udp(args.host, port)
+        if args.ldaps_port:
+            await server.listen_tcp(args.host, args.ldaps_port, ssl_context=context)
+    except OSError as err:
+        await server.close()
+        hint = ""
+        if err.errno in (errno.EACCES, errno.EPERM):
+            hint = " (ports below 1024 need privileges: try --port 3389)"
+        elif err.errno == errno.EADDRINUSE:
+            hint = " (another server is using it: try another --port, such as 3389)"
+        print(f"cannot listen on {args.host}:{args.port}: {err.strerror}{hint}", file=sys.stderr)
+        return 1
+    contexts = ", ".join(str(dn) for dn in service.directory.naming_contexts())
+    print(f"ldapber serving {contexts} ({len(service.directory)} entries) on {args.host}:{port}"
+          + (f", LDAPS on {args.ldaps_port}" if args.ldaps_port else "")
+          + (", StartTLS" if context else "") + ("" if args.no_cldap else ", CLDAP"), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.close()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        return asyncio.run(_serve(args))
+    except (LDIFError, DirectoryError) as err:
+        print(f"cannot load the directory: {err}", file=sys.stderr)
+        return 1

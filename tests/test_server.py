@@ -1,0 +1,321 @@
+"""The directory server end to end: ldapber's client against ldapber's
+server over loopback TCP, on the bundled sample directory.
+
+Every operation, the access rules, the result codes and matchedDN of RFC
+4511, controls by criticality, paged results, the rootDSE, CLDAP, StartTLS
+and LDAPS with a throw-away certificate, and persistence across a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+import ldapber
+from ldapber import Control, LDAPMessage, ResultCode, Scope, SearchRequest
+from ldapber.aio import LDAPServer
+from ldapber.aio.client import LDAPClient, connect
+from ldapber.directory.dit import Directory
+from ldapber.directory.service import DirectoryService, check_password, hash_password
+from ldapber.ldif import load_ldif
+from ldapber.model.filters import parse_filter
+from ldapber.model.results import LDAPResultError
+from ldapber.tools.serve import _sample_ldif
+
+BASE = "dc=example,dc=com"
+ADMIN, ADMIN_PW = "cn=admin,dc=example,dc=com", b"secret"
+ALICE = "uid=alice,ou=people,dc=example,dc=com"
+BOB = "uid=bob,ou=people,dc=example,dc=com"
+
+
+def make_service(data_file: Path | None = None, **kw: object) -> DirectoryService:
+    from ldapber.ldif import parse_ldif
+    directory = Directory(data_file=data_file)
+    if data_file is not None and data_file.exists():
+        directory.load_file(data_file)
+    else:
+        directory.load(parse_ldif(_sample_ldif()))
+    return DirectoryService(directory, root_dn=ADMIN, root_password=ADMIN_PW, **kw)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def serving(service: DirectoryService, **kw: object) -> AsyncIterator[tuple[LDAPServer, int]]:
+    server = LDAPServer(service, cldap_handler=service.cldap, **kw)  # type: ignore[arg-type]
+    port = await server.listen_tcp("127.0.0.1", 0)
+    try:
+        yield server, port
+    finally:
+        await server.close()
+
+
+def run(test: Callable[[LDAPClient], Awaitable[None]], **service_kw: object) -> None:
+    async def main() -> None:
+        async with serving(make_service(**service_kw)) as (_, port):
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            try:
+                await test(ldap)
+            finally:
+                await ldap.unbind()
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+async def code_of(call: Awaitable[object]) -> int:
+    with pytest.raises(LDAPResultError) as err:
+        await call
+    return err.value.result_code
+
+
+def test_anonymous_reads_and_filters() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        people = await ldap.search_all(BASE, "(objectClass=inetOrgPerson)", attributes=["uid"])
+        assert len(people) == 6
+        hits = await ldap.search_all(BASE, "(&(objectClass=person)(|(uid=a*)(uid=b*)))", attributes=["1.1"])
+        assert {e.object_name for e in hits} == {ALICE, BOB}
+        assert all(e.attributes == [] for e in hits)
+        # case-insensitive attribute values and names, and the DN normalised
+        (alice,) = await ldap.search_all(BASE, "(CN=ALICE ANDERSON)", attributes=["cn"])
+        assert alice.object_name == ALICE
+        # userPassword is not shown to anonymous readers
+        (entry,) = await ldap.search_all(ALICE, scope=Scope.BASE_OBJECT)
+        names = {a.type.lower() for a in entry.attributes}
+        assert "userpassword" not in names and "uid" in names
+    run(t)
+
+
+def test_scopes_types_only_and_operational_attributes() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        one = await ldap.search_all(BASE, scope=Scope.SINGLE_LEVEL)
+        assert {e.object_name for e in one} == {"ou=people," + BASE, "ou=groups," + BASE}
+        base = await ldap.search_all(BASE, scope=Scope.BASE_OBJECT)
+        assert [e.object_name for e in base] == [BASE]
+        (typed,) = await ldap.search_all(ALICE, scope=Scope.BASE_OBJECT, types_only=True)
+        assert typed.attributes and all(a.vals == [] for a in typed.attributes)
+        (ops,) = await ldap.search_all("ou=people," + BASE, scope=Scope.BASE_OBJECT, attributes=["+"])
+        got = {a.type: a.vals for a in ops.attributes}
+        assert got["hasSubordinates"] == [b"TRUE"] and got["entryDN"] == [b"ou=people," + BASE.encode()]
+        assert "createTimestamp" in got or "entryUUID" in got or "structuralObjectClass" in got
+    run(t)
+
+
+def test_search_errors_carry_matched_dn() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        with pytest.raises(LDAPResultError) as err:
+            await ldap.search_all("uid=nobody,ou=people," + BASE)
+        assert err.value.result_code == ResultCode.NO_SUCH_OBJECT
+        assert err.value.matched_dn == "ou=people," + BASE
+        done: list[LDAPMessage] = []
+        entries = []
+        with pytest.raises(LDAPResultError) as err:
+            async for e in ldap.search(BASE, "(objectClass=person)", size_limit=2, done=done):
+                entries.append(e)
+        assert err.value.result_code == ResultCode.SIZE_LIMIT_EXCEEDED and len(entries) == 2
+    run(t)
+
+
+def test_root_dse_and_cldap() -> None:
+    async def main() -> None:
+        service = make_service()
+        async with serving(service) as (server, port):
+            udp = await server.listen_udp("127.0.0.1", 0)
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            (dse,) = await ldap.search_all("", scope=Scope.BASE_OBJECT, attributes=["+"])
+            got = {a.type: a.vals for a in dse.attributes}
+            assert got["namingContexts"] == [BASE.encode()] and got["supportedLDAPVersion"] == [b"3"]
+            assert b"1.2.840.113556.1.4.319" in got["supportedControl"]
+            assert b"1.3.6.1.4.1.4203.1.11.3" in got["supportedExtension"]
+            await ldap.unbind()
+            request = LDAPMessage(1, SearchRequest("", Scope.BASE_OBJECT, 0, 0, 0, False,
+                                                   parse_filter("(objectClass=*)"), ["namingContexts"]))
+            reply = await asyncio.to_thread(_udp_exchange, udp, ldapber.encode(request))
+            messages = ldapber.decode_all(reply)
+            assert messages[0].protocol_op.attributes[0].vals == [BASE.encode()]
+            assert messages[-1].protocol_op.result_code == ResultCode.SUCCESS
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def _udp_exchange(port: int, data: bytes) -> bytes:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(5)
+        sock.sendto(data, ("127.0.0.1", port))
+        return sock.recv(65536)
+
+
+def test_binds() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        await ldap.bind(ALICE, "password")
+        assert await ldap.who_am_i() == "dn:" + ALICE
+        assert await code_of(ldap.bind(ALICE, "wrong")) == ResultCode.INVALID_CREDENTIALS
+        assert await ldap.who_am_i() == ""  # a failed bind leaves the connection anonymous
+        assert await code_of(ldap.bind("uid=ghost," + BASE, "x")) == ResultCode.INVALID_CREDENTIALS
+        assert await code_of(ldap.bind(ALICE, "")) == ResultCode.UNWILLING_TO_PERFORM  # unauthenticated bind
+        msg = await ldap.request(ldapber.BindRequest(2, ALICE, ldapber.Simple(b"password")))
+        assert msg.protocol_op.result_code == ResultCode.PROTOCOL_ERROR
+        msg = await ldap.request(ldapber.BindRequest(3, "", ldapber.SaslCredentials("EXTERNAL")))
+        assert msg.protocol_op.result_code == ResultCode.AUTH_METHOD_NOT_SUPPORTED
+        await ldap.bind(ADMIN, ADMIN_PW)
+        assert await ldap.who_am_i() == "dn:" + ADMIN
+    run(t)
+
+
+def test_binds_can_require_tls() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        assert await code_of(ldap.bind(ALICE, "password")) == ResultCode.CONFIDENTIALITY_REQUIRED
+        await ldap.bind()  # anonymous is still fine
+    run(t, require_tls=True)
+
+
+def test_writes_need_authentication_and_rights() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        new = "uid=zed,ou=people," + BASE
+        attrs = {"objectClass": ["inetOrgPerson"], "uid": ["zed"], "cn": ["Zed"], "sn": ["Zed"]}
+        assert await code_of(ldap.add(new, attrs)) == ResultCode.STRONGER_AUTH_REQUIRED
+        assert await code_of(ldap.delete(BOB)) == ResultCode.STRONGER_AUTH_REQUIRED
+        await ldap.bind(ALICE, "password")
+        assert await code_of(ldap.delete(BOB)) == ResultCode.INSUFFICIENT_ACCESS_RIGHTS
+        assert await code_of(ldap.modify(BOB, [("replace", "mail", ["x@y"])])) == \
+            ResultCode.INSUFFICIENT_ACCESS_RIGHTS
+        assert await code_of(ldap.modify(ALICE, [("replace", "mail", ["x@y"])])) == \
+            ResultCode.INSUFFICIENT_ACCESS_RIGHTS  # only the password is hers to change
+        await ldap.modify(ALICE, [("replace", "userPassword", ["changed"])])
+        await ldap.bind(ALICE, "changed")
+    run(t)
+
+
+def test_administrator_updates_and_their_result_codes() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        await ldap.bind(ADMIN, ADMIN_PW)
+        new = "uid=zed,ou=people," + BASE
+        attrs = {"objectClass": ["inetOrgPerson"], "uid": ["zed"], "cn": ["Zed"], "sn": ["Zed"]}
+        await ldap.add(new, attrs)
+        assert await code_of(ldap.add(new, attrs)) == ResultCode.ENTRY_ALREADY_EXISTS
+        with pytest.raises(LDAPResultError) as err:
+            await ldap.add("uid=x,ou=nowhere," + BASE, attrs)
+        assert err.value.result_code == ResultCode.NO_SUCH_OBJECT and err.value.matched_dn == BASE
+        missing_sn = {"objectClass": ["person"], "cn": ["Q"]}
+        assert await code_of(ldap.add("cn=Q,ou=people," + BASE, missing_sn)) == ResultCode.OBJECT_CLASS_VIOLATION
+        assert await code_of(ldap.add("cn=R,ou=people," + BASE, {**attrs, "uid": ["r"], "createTimestamp": [
+            "20200101000000Z"]})) == ResultCode.CONSTRAINT_VIOLATION
+        # modify: add, delete, replace, and their errors
+        await ldap.modify(new, [("add", "mail", ["z@example.com"]), ("replace", "telephoneNumber", ["+1 555 0100"])])
+        assert await code_of(ldap.modify(new, [("add", "mail", ["Z@EXAMPLE.COM"])])) == \
+            ResultCode.ATTRIBUTE_OR_VALUE_EXISTS  # caseIgnoreIA5Match
+        assert await code_of(ldap.modify(new, [("delete", "description", [])])) == ResultCode.NO_SUCH_ATTRIBUTE
+        assert await code_of(ldap.modify(new, [("delete", "sn", [])])) == ResultCode.OBJECT_CLASS_VIOLATION
+        assert await code_of(ldap.modify(new, [("delete", "uid", [])])) == ResultCode.NOT_ALLOWED_ON_RDN
+        assert await code_of(ldap.modify("uid=ghost," + BASE, [("delete", "sn", [])])) == ResultCode.NO_SUCH_OBJECT
+        assert await ldap.compare(new, "telephoneNumber", "+15550100")  # telephoneNumberMatch
+        assert not await ldap.compare(new, "mail", "other@example.com")
+        assert await code_of(ldap.compare(new, "description", "x")) == ResultCode.NO_SUCH_ATTRIBUTE
+        # modify DN, with a new superior
+        await ldap.modify_dn(new, "uid=zz", new_superior="ou=groups," + BASE)
+        (moved,) = await ldap.search_all("ou=groups," + BASE, "(uid=zz)", attributes=["uid"])
+        assert moved.object_name == "uid=zz,ou=groups," + BASE and moved.attributes[0].vals == [b"zz"]
+        assert await code_of(ldap.modify_dn(ALICE, "uid=bob")) == ResultCode.ENTRY_ALREADY_EXISTS
+        assert await code_of(ldap.delete("ou=people," + BASE)) == ResultCode.NOT_ALLOWED_ON_NON_LEAF
+        await ldap.delete("uid=zz,ou=groups," + BASE)
+        assert await code_of(ldap.delete("uid=zz,ou=groups," + BASE)) == ResultCode.NO_SUCH_OBJECT
+    run(t)
+
+
+def test_controls_by_criticality_and_unknown_extended_operations() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        unknown = Control("1.2.3.4.5", criticality=True)
+        assert await code_of(ldap.search_all(BASE, controls=[unknown])) == ResultCode.UNAVAILABLE_CRITICAL_EXTENSION
+        ignored = Control("1.2.3.4.5", criticality=False)
+        assert len(await ldap.search_all(BASE, "(uid=alice)", controls=[ignored])) == 1
+        assert await code_of(ldap.extended("1.2.3.4.6")) == ResultCode.PROTOCOL_ERROR
+    run(t)
+
+
+def test_paged_search_returns_every_entry_once() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        names = [e.object_name async for e in ldap.paged_search(BASE, "(objectClass=*)", page_size=3)]
+        assert len(names) == 10 == len(set(names))
+    run(t)
+
+
+def test_password_modify() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        assert await code_of(ldap.password_modify(None, "password", "new")) == ResultCode.UNWILLING_TO_PERFORM
+        await ldap.bind(BOB, "password")
+        assert await code_of(ldap.password_modify(None, "wrong", "new")) == ResultCode.UNWILLING_TO_PERFORM
+        assert await code_of(ldap.password_modify(ALICE, "password", "x")) == ResultCode.INSUFFICIENT_ACCESS_RIGHTS
+        assert await ldap.password_modify(None, "password", "new") is None
+        await ldap.bind(BOB, "new")
+        await ldap.bind(ADMIN, ADMIN_PW)
+        generated = await ldap.password_modify(ALICE)
+        assert generated
+        await ldap.bind(ALICE, generated)
+    run(t)
+
+
+def test_passwords_hash_and_check() -> None:
+    hashed = hash_password(b"pw", b"salt1234")
+    assert hashed.startswith(b"{SSHA}") and check_password(hashed, b"pw") and not check_password(hashed, b"px")
+    assert check_password(b"plain", b"plain") and not check_password(b"{SSHA}!!!", b"x")
+
+
+def test_writes_are_on_disk_before_the_response_and_survive_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data.ldif"
+
+    async def main() -> None:
+        async with serving(make_service(data)) as (_, port):
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            await ldap.bind(ADMIN, ADMIN_PW)
+            await ldap.modify(ALICE, [("replace", "description", ["written"])])
+            # acknowledged means on disk already
+            on_disk = {r.dn: dict(r.attributes) for r in load_ldif(data)}  # type: ignore[union-attr]
+            assert on_disk[ALICE]["description"] == [b"written"]
+            await ldap.delete("uid=erin,ou=people," + BASE)
+            await ldap.unbind()
+        async with serving(make_service(data)) as (_, port):  # a restart
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            (alice,) = await ldap.search_all(ALICE, scope=Scope.BASE_OBJECT, attributes=["description"])
+            assert alice.attributes[0].vals == [b"written"]
+            assert await ldap.search_all(BASE, "(uid=erin)") == []
+            await ldap.unbind()
+        assert not [p for p in tmp_path.iterdir() if p.name != "data.ldif"]  # no temporary files left
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    result = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                             "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                             "-keyout", str(key), "-out", str(cert)], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return cert, key
+
+
+def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+
+    async def main() -> None:
+        service = make_service(starttls_available=True, require_tls=True)
+        async with serving(service, starttls_context=server_ctx) as (server, port):
+            ldap = await connect(f"ldap://127.0.0.1:{port}")
+            await ldap.start_tls(client_ctx, server_hostname="127.0.0.1")
+            assert ldap.writer.get_extra_info("ssl_object") is not None
+            await ldap.bind(ALICE, "password")  # allowed now that TLS is on
+            assert len(await ldap.search_all(BASE, "(uid=bob)")) == 1
+            await ldap.unbind()
+            tls_port = await server.listen_tcp("127.0.0.1", 0, ssl_context=server_ctx)
+            ldaps = await connect(f"ldaps://127.0.0.1:{tls_port}", ssl_context=client_ctx)
+            await ldaps.bind(ALICE, "password")
+            assert await ldaps.who_am_i() == "dn:" + ALICE
+            await ldaps.unbind()
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
