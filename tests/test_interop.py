@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -68,21 +69,41 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def ldapber_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (also the CA clients trust)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", str(key), "-out", str(cert)], capture_output=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    key.chmod(0o644)  # slapd may run as another user
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def ldapber_server(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
+    """(ldap:// URL with StartTLS, ldaps:// URL) of a ``python -m ldapber serve`` process."""
+    port, tls_port = free_port(), free_port()
     data = tmp_path_factory.mktemp("ldapber") / "data.ldif"
     proc = subprocess.Popen(
         [sys.executable, "-m", "ldapber", "serve", "--host", "127.0.0.1", "--port", str(port), "--root-dn", ADMIN,
-         "--root-password", ADMIN_PW, "--data-file", str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         "--root-password", ADMIN_PW, "--data-file", str(data), "--tls-cert", str(certificate[0]),
+         "--tls-key", str(certificate[1]), "--ldaps-port", str(tls_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, proc, "ldapber serve")
-        yield f"ldap://127.0.0.1:{port}"
+        wait_for_port(tls_port, proc, "ldapber serve (LDAPS)")
+        yield f"ldap://127.0.0.1:{port}", f"ldaps://127.0.0.1:{tls_port}"
     finally:
         stop(proc)
 
 
 @pytest.fixture(scope="module")
-def slapd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def slapd_server(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
+    """(ldap:// URL with StartTLS, ldaps:// URL) of a slapd started here."""
     folder = tmp_path_factory.mktemp("slapd")
     (folder / "db").mkdir()
     conf = folder / "slapd.conf"
@@ -92,29 +113,70 @@ def slapd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "modulepath /usr/lib/ldap", "moduleload back_mdb",
         "database mdb", f'suffix "{BASE}"', f'rootdn "{ADMIN}"', f"rootpw {ADMIN_PW}",
         f"directory {folder}/db", "maxsize 104857600",
+        f"TLSCertificateFile {certificate[0]}", f"TLSCertificateKeyFile {certificate[1]}",
         "access to attrs=userPassword by self write by anonymous auth by * none",
         "access to * by * read", ""]))
-    port = free_port()
-    url = f"ldap://127.0.0.1:{port}"
-    proc = subprocess.Popen([SLAPD, "-d", "0", "-f", str(conf), "-h", url + "/"],  # type: ignore[list-item]
+    port, tls_port = free_port(), free_port()
+    url, tls_url = f"ldap://127.0.0.1:{port}", f"ldaps://127.0.0.1:{tls_port}"
+    proc = subprocess.Popen([SLAPD, "-d", "0", "-f", str(conf), "-h", f"{url}/ {tls_url}/"],  # type: ignore[list-item]
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, proc, "slapd")
+        wait_for_port(tls_port, proc, "slapd (LDAPS)")
         added = subprocess.run(["ldapadd", "-x", "-H", url, "-D", ADMIN, "-w", ADMIN_PW, "-f", str(SAMPLE)],
                                capture_output=True, text=True, timeout=60)
         assert added.returncode == 0, added.stderr
-        yield url
+        yield url, tls_url
     finally:
         stop(proc)
 
 
-def tool(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60)
+def tool(*args: str, stdin: str | None = None, ca: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LDAPTLS_CACERT": str(ca)} if ca else None
+    return subprocess.run(list(args), input=stdin, capture_output=True, text=True, timeout=60, env=env)
 
 
 @needs_tools
-def test_openldap_tools_against_ldapber(ldapber_server: str) -> None:
-    url, auth = ldapber_server, ["-D", ADMIN, "-w", ADMIN_PW]
+def test_openldap_tools_over_tls_against_ldapber(ldapber_server: tuple[str, str],
+                                                  certificate: tuple[Path, Path]) -> None:
+    url, tls_url = ldapber_server
+    started = tool("ldapwhoami", "-x", "-ZZ", "-H", url, "-D", ALICE, "-w", "password", ca=certificate[0])
+    assert started.returncode == 0 and started.stdout.strip() == "dn:" + ALICE, started.stderr
+    over_ldaps = tool("ldapsearch", "-x", "-LLL", "-H", tls_url, "-b", BASE, "(uid=bob)", "uid", ca=certificate[0])
+    assert over_ldaps.returncode == 0 and "uid: bob" in over_ldaps.stdout, over_ldaps.stderr
+    untrusted = tool("ldapsearch", "-x", "-H", tls_url, "-b", BASE, "(uid=bob)",
+                     ca=certificate[0].parent / "missing.pem")
+    assert untrusted.returncode != 0
+
+
+@needs_tools
+@pytest.mark.parametrize(("flt", "expected"), [
+    ("(uid=alice)", {"alice"}),
+    ("(&(objectClass=person)(uid=a*))", {"alice"}),
+    ("(|(uid=bob)(uid=carol))", {"bob", "carol"}),
+    ("(&(objectClass=inetOrgPerson)(!(uid=a*))(!(uid=b*)))", {"carol", "dave", "erin", "jsmith"}),
+    ("(cn=*n*)", None),
+    ("(uidNumber>=1000)", {"alice"}),
+    ("(uidNumber<=999)", set()),
+    ("(mail=*)", None),
+    ("(cn~=ALICE-ANDERSON)", {"alice"}),
+    ("(uid:caseExactMatch:=alice)", {"alice"}),
+    ("(ou:dn:=people)", {"alice", "bob", "carol", "dave", "erin", "jsmith"}),
+])
+def test_ldapsearch_filters_against_ldapber(ldapber_server: tuple[str, str], flt: str,
+                                            expected: set[str] | None) -> None:
+    found = tool("ldapsearch", "-x", "-LLL", "-H", ldapber_server[0], "-b", "ou=people," + BASE, flt, "uid")
+    assert found.returncode == 0, found.stderr
+    uids = set(re.findall(r"^uid: (\S+)$", found.stdout, re.M))
+    if expected is not None:
+        assert uids == expected
+    else:
+        assert uids  # matched something; the exact set is checked against slapd below
+
+
+@needs_tools
+def test_openldap_tools_against_ldapber(ldapber_server: tuple[str, str]) -> None:
+    url, auth = ldapber_server[0], ["-D", ADMIN, "-w", ADMIN_PW]
     found = tool("ldapsearch", "-x", "-LLL", "-H", url, "-b", BASE, "(&(objectClass=person)(uid=a*))", "cn", "mail")
     assert found.returncode == 0 and "dn: " + ALICE in found.stdout and "mail: alice@example.com" in found.stdout
     dse = tool("ldapsearch", "-x", "-LLL", "-H", url, "-s", "base", "-b", "", "+")
@@ -166,13 +228,14 @@ async def _view(url: str, user: str | None) -> list[tuple[str, tuple[tuple[str, 
 
 
 @needs_slapd
-def test_ldapber_client_against_slapd_matches_ldapber_server(slapd_server: str, ldapber_server: str) -> None:
+def test_ldapber_client_against_slapd_matches_ldapber_server(slapd_server: tuple[str, str],
+                                                             ldapber_server: tuple[str, str]) -> None:
     async def main() -> None:
-        theirs = await _view(slapd_server, None)
-        ours = await _view(ldapber_server, None)
+        theirs = await _view(slapd_server[0], None)
+        ours = await _view(ldapber_server[0], None)
         assert len(theirs) > 20
         assert ours == theirs
-        async with await connect(slapd_server) as ldap:
+        async with await connect(slapd_server[0]) as ldap:
             await ldap.bind(ADMIN, ADMIN_PW)
             assert await ldap.who_am_i() == "dn:" + ADMIN
             new = "uid=yan,ou=people," + BASE
@@ -186,4 +249,24 @@ def test_ldapber_client_against_slapd_matches_ldapber_server(slapd_server: str, 
             with pytest.raises(LDAPResultError) as err:
                 await ldap.delete("ou=people," + BASE)
             assert err.value.result_code == 66
+    asyncio.run(asyncio.wait_for(main(), 120))
+
+
+@needs_slapd
+def test_ldapber_client_tls_against_slapd(slapd_server: tuple[str, str], certificate: tuple[Path, Path]) -> None:
+    context = ssl.create_default_context(cafile=str(certificate[0]))
+
+    async def main() -> None:
+        ldap = await connect(slapd_server[0])
+        await ldap.start_tls(context, server_hostname="127.0.0.1")
+        await ldap.bind(ALICE, "password")
+        assert await ldap.who_am_i() == "dn:" + ALICE
+        await ldap.unbind()
+        ldaps = await connect(slapd_server[1], ssl_context=context)
+        await ldaps.bind(ADMIN, ADMIN_PW)
+        assert len(await ldaps.search_all(BASE, "(objectClass=inetOrgPerson)")) >= 6
+        generated = await ldaps.password_modify("uid=dave,ou=people," + BASE)
+        assert generated
+        await ldaps.bind("uid=dave,ou=people," + BASE, generated)
+        await ldaps.unbind()
     asyncio.run(asyncio.wait_for(main(), 120))

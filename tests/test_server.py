@@ -319,3 +319,60 @@ def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
     asyncio.run(asyncio.wait_for(main(), 60))
 
 
+
+
+def test_ldap3_as_a_third_party_client() -> None:
+    import ldap3
+
+    async def main() -> None:
+        async with serving(make_service()) as (_, port):
+            def use_ldap3() -> None:
+                server = ldap3.Server("127.0.0.1", port=port, get_info=ldap3.ALL)
+                conn = ldap3.Connection(server, ADMIN, ADMIN_PW.decode(), auto_bind=True)
+                assert conn.search(BASE, "(&(objectClass=inetOrgPerson)(cn=*smith*))", attributes=["cn", "mail"])
+                assert [str(e.entry_dn) for e in conn.entries] == ["uid=jsmith,ou=people," + BASE]
+                assert BASE in server.info.naming_contexts
+                new = "uid=l3,ou=people," + BASE
+                assert conn.add(new, ["inetOrgPerson"], {"uid": "l3", "cn": "L Three", "sn": "Three"})
+                assert conn.modify(new, {"mail": [(ldap3.MODIFY_ADD, ["l3@example.com"])]})
+                assert conn.compare(new, "mail", "l3@example.com")
+                assert conn.modify_dn(new, "uid=l4")
+                assert conn.delete("uid=l4,ou=people," + BASE)
+                assert not conn.delete("ou=people," + BASE) and conn.result["result"] == 66
+                assert conn.extend.standard.who_am_i() == "dn:" + ADMIN
+                entries = conn.extend.standard.paged_search(BASE, "(objectClass=*)", paged_size=3, generator=False)
+                assert len(entries) == 10
+                conn.unbind()
+            await asyncio.to_thread(use_ldap3)
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_two_hundred_concurrent_clients_get_correct_answers() -> None:
+    async def client(port: int, i: int) -> None:
+        ldap = await connect(f"ldap://127.0.0.1:{port}")
+        try:
+            uid = ["alice", "bob", "carol", "dave", "erin", "jsmith"][i % 6]
+            if i % 3 == 0:
+                await ldap.bind(f"uid={uid},ou=people," + BASE, "password")
+                assert await ldap.who_am_i() == f"dn:uid={uid},ou=people," + BASE
+            (entry,) = await ldap.search_all(BASE, f"(uid={uid})", attributes=["uid"])
+            assert entry.attributes[0].vals == [uid.encode()]
+            assert await ldap.compare(f"uid={uid},ou=people," + BASE, "uid", uid)
+            if i % 5 == 0:
+                await ldap.bind(ADMIN, ADMIN_PW)
+                dn = f"cn=client{i},ou=groups," + BASE
+                await ldap.add(dn, {"objectClass": ["groupOfNames"], "cn": [f"client{i}"], "member": [ALICE]})
+                await ldap.delete(dn)
+            assert len(await ldap.search_all("ou=people," + BASE, scope=Scope.SINGLE_LEVEL)) == 6
+        finally:
+            await ldap.unbind()
+
+    async def main() -> None:
+        async with serving(make_service()) as (server, port):
+            await asyncio.gather(*(client(port, i) for i in range(200)))
+            for _ in range(100):  # every connection ends
+                if server.connection_count == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert server.connection_count == 0
+    asyncio.run(asyncio.wait_for(main(), 120))

@@ -256,6 +256,10 @@ class _Connection:
             await self.send(LDAPMessage(mid, ExtendedResponse(
                 ResultCode.UNAVAILABLE, "", "StartTLS needs Python 3.11 on the server")))
             return
+        # Stop reading before the response goes out: the client's TLS
+        # ClientHello may follow it at once, and must reach the TLS layer,
+        # not the plaintext stream.
+        self.writer.transport.pause_reading()  # type: ignore[attr-defined]
         await self.send(LDAPMessage(mid, ExtendedResponse(ResultCode.SUCCESS, "", "", response_name=STARTTLS_OID)))
         await self.writer.start_tls(self.server.starttls_context,  # type: ignore[attr-defined]
                                     ssl_handshake_timeout=self.limits.tls_handshake_timeout)
