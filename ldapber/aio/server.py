@@ -46,6 +46,10 @@ __all__ = ["Handler", "Session", "ServerLimits", "LDAPServer"]
 
 log = logging.getLogger("ldapber.server")
 
+#: Bytes a connection may have waiting in its transport before its writers
+#: wait for the client to read (a client that never reads then times out).
+WRITE_BUFFER_HIGH = 256 * 1024
+
 
 @dataclass
 class Session:
@@ -208,9 +212,11 @@ class _Connection:
                 async for response in responses:  # type: ignore[union-attr]
                     await self.send(response)
             else:
-                for response in responses:  # type: ignore[union-attr]
+                for n, response in enumerate(responses):  # type: ignore[union-attr]
                     await self.send(response)
-                    await asyncio.sleep(0)  # let other connections run during long searches
+                    if n % 64 == 63:
+                        await asyncio.sleep(0)  # let other connections run during long searches
+            await self.flush()
         except asyncio.CancelledError:
             raise
         except (OSError, asyncio.TimeoutError):
@@ -234,10 +240,14 @@ class _Connection:
         await self.flush()
 
     async def flush(self) -> None:
+        """Write what the machine queued; wait for the client to read only
+        when the transport's buffer is full (bounded by write_timeout)."""
         data = self.proto.data_to_send()
         if data:
+            self.writer.write(data)
+        transport = self.writer.transport
+        if transport.get_write_buffer_size() > WRITE_BUFFER_HIGH:
             async with self.write_lock:
-                self.writer.write(data)
                 await asyncio.wait_for(self.writer.drain(), self.limits.write_timeout)
 
     async def say_goodbye(self, code: ResultCode, text: str) -> None:

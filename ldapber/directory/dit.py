@@ -69,6 +69,7 @@ class Directory:
         self.data_file = Path(data_file) if data_file is not None else None
         self._entries: dict[Any, Entry] = {}
         self._children: dict[Any, dict[Any, None]] = {}  # ordered sets of child keys
+        self._parsed: dict[str, tuple[DN, Any]] = {}  # DN text -> (DN, key), see lookup()
 
     # -- loading and saving ------------------------------------------------------------------
     def load(self, records: Iterable[LDIFRecord | LDIFChange]) -> None:
@@ -114,6 +115,18 @@ class Directory:
     def key(self, dn: DN) -> Any:
         return dn_key(dn, self.schema)
 
+    def lookup(self, text: str) -> tuple[DN, Any]:
+        """A DN string parsed and keyed, cached: clients name the same
+        entries again and again."""
+        hit = self._parsed.get(text)
+        if hit is None:
+            dn = parse_dn(text)
+            hit = (dn, self.key(dn))
+            if len(self._parsed) >= 4096:  # bounded: the strings come from clients
+                self._parsed.clear()
+            self._parsed[text] = hit
+        return hit
+
     def get(self, dn: DN) -> Entry | None:
         return self._entries.get(self.key(dn))
 
@@ -129,6 +142,14 @@ class Directory:
                 return str(entry.dn)
             parent = parent.parent
         return ""
+
+    def require_text(self, text: str) -> Entry:
+        """The entry named by a DN string (through the :meth:`lookup` cache)."""
+        dn, k = self.lookup(text)
+        entry = self._entries.get(k)
+        if entry is None:
+            raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"no entry {dn}", self.matched(dn))
+        return entry
 
     def require(self, dn: DN) -> Entry:
         entry = self.get(dn)

@@ -13,6 +13,7 @@ result code a server returns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -50,6 +51,7 @@ class SchemaViolation(LDAPBERError, ValueError):
         return f"SchemaViolation({self.result_code.name}, {self.message!r})"
 
 
+@functools.lru_cache(maxsize=4096)  # the same few descriptions, on every entry of every search
 def split_description(description: str) -> tuple[str, frozenset[str]]:
     """Split an attribute description (RFC 4512 2.5) into its type and its lower-cased options.
 
@@ -151,6 +153,7 @@ class Schema:
         self._class_list = list(object_classes)
         self._types: dict[str, AttributeType] = {}
         self._classes: dict[str, ObjectClass] = {}
+        self._canonical: dict[str, str] = {}  # name as written -> storage key (a cache)
         raw: dict[str, AttributeType] = {}
         for at in self._definitions:
             for alias in (at.oid, *at.names):
@@ -255,9 +258,13 @@ class Schema:
     def canonical(self, name: str) -> str:
         """The key an entry stores attribute ``name`` under: the lower-cased canonical
         type name, then its options lower-cased and sorted (``"CommonName;Lang-DE"`` -> ``"cn;lang-de"``)."""
-        _, options = split_description(name)
-        key = self.attribute(name).key
-        return ";".join((key, *sorted(options)))
+        key = self._canonical.get(name)
+        if key is None:
+            _, options = split_description(name)
+            key = ";".join((self.attribute(name).key, *sorted(options)))
+            if len(self._canonical) < 4096:  # bounded: names come from clients too
+                self._canonical[name] = key
+        return key
 
     def subtypes(self, name: str) -> frozenset[str]:
         """The keys of the type of ``name`` and of all its (transitive) subtypes:

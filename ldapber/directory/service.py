@@ -212,18 +212,18 @@ class DirectoryService:
             return
         if not isinstance(op.scope, Scope):
             raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unknown search scope {op.scope}")
-        base = parse_dn(op.base_object)
-        self.directory.require(base)
+        base = self.directory.require_text(op.base_object).dn
         if isinstance(paged, PagedResults):
             yield from self._paged(mid, op, base, paged, session)
             return
         limit = _limit(op.size_limit, self.max_size_limit)
         deadline = time.monotonic() + op.time_limit if op.time_limit else None
         sent = 0
+        probes = _mentions_password(op.filter)
         for entry in self.directory.walk(base, op.scope):
             if deadline is not None and time.monotonic() > deadline:
                 raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
-            if evaluate(op.filter, self._visible(entry, session)) is not True:
+            if not self._matches(op.filter, entry, session, probes):
                 continue
             if sent == limit:
                 raise DirectoryError(ResultCode.SIZE_LIMIT_EXCEEDED, f"more than {limit} entries match")
@@ -240,8 +240,8 @@ class DirectoryService:
             if state is None or state.request.base_object != op.base_object or state.request.scope != op.scope:
                 raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unknown or stale paged-results cookie")
         else:
-            matches = [e for e in self.directory.walk(base, op.scope)
-                       if evaluate(op.filter, self._visible(e, session)) is True]
+            probes = _mentions_password(op.filter)
+            matches = [e for e in self.directory.walk(base, op.scope) if self._matches(op.filter, e, session, probes)]
             state = _Paged(matches[:_limit(op.size_limit, self.max_size_limit)], op)
         if control.size == 0:  # RFC 2696: a size of 0 abandons the paged search
             done = PagedResults(0, b"").to_control()
@@ -259,27 +259,41 @@ class DirectoryService:
         done = PagedResults(len(state.entries), cookie).to_control()
         yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[done])
 
+    def _hidden(self, entry: Entry, session: Any) -> bool:
+        """Whether this identity may not see the entry's userPassword."""
+        return entry.has("userPassword") and not (self._is_root(session.bound_dn) or self._is_self(session, entry.dn))
+
     def _visible(self, entry: Entry, session: Any) -> Entry:
         """The entry as this identity may see it (no userPassword for others)."""
-        if entry.has("userPassword") and not (self._is_root(session.bound_dn) or self._is_self(session, entry.dn)):
+        if self._hidden(entry, session):
             entry = entry.copy()
             entry.delete_values("userPassword")
         return entry
+
+    def _matches(self, flt: object, entry: Entry, session: Any, probes_password: bool) -> bool:
+        # Evaluating on a copy without userPassword is only needed when the
+        # filter could probe it; most filters cannot.
+        target = self._visible(entry, session) if probes_password else entry
+        return evaluate(flt, target) is True
 
     def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: Any,
                  base_entry: bool = False) -> Iterator[LDAPMessage]:
         wants_computed = "+" in op.attributes or any(a.lower() in {c.lower() for c in COMPUTED}
                                                      for a in op.attributes)
         for entry in entries:
-            shown = self._visible(entry, session) if not base_entry else entry
-            if base_entry and evaluate(op.filter, shown) is not True:
+            if base_entry and evaluate(op.filter, entry) is not True:
                 continue
+            hide = not base_entry and self._hidden(entry, session)
+            shown = entry
             if wants_computed and not base_entry:
-                shown = shown.copy()
+                shown = entry.copy()
                 shown.set("entryDN", [str(entry.dn).encode("utf-8")])
                 shown.set("hasSubordinates", [b"TRUE" if self.directory.has_children(entry.dn) else b"FALSE"])
                 shown.set("subschemaSubentry", [b"cn=Subschema"])
             attributes = shown.to_partial_attributes(op.attributes, op.types_only)
+            if hide:
+                schema = self.directory.schema
+                attributes = [a for a in attributes if schema.canonical(a.type).split(";")[0] != "userpassword"]
             yield LDAPMessage(mid, SearchResultEntry(str(entry.dn), attributes))
 
     def root_dse(self) -> Entry:
@@ -411,6 +425,12 @@ class _AnonymousSession:
 
     def __init__(self) -> None:
         self.state: dict[str, object] = {}
+
+
+def _mentions_password(flt: object) -> bool:
+    """Whether a filter names userPassword anywhere (by name or OID)."""
+    text = str(flt).lower()
+    return "userpassword" in text or "2.5.4.35" in text
 
 
 def _limit(requested: int, server: int) -> int:
