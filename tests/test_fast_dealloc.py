@@ -18,6 +18,7 @@ import pytest
 from samples import MESSAGES
 
 from ldapber import EqualityMatch, LDAPMessage, Not, PartialAttribute, SearchRequest, SearchResultEntry, codec_for
+from ldapber.model._base import UnknownAlternative
 
 compiled = pytest.importorskip("ldapber._generated.rfc4511_c")
 
@@ -103,3 +104,102 @@ def test_cycles_through_model_objects_are_collected() -> None:
     del holder, marker
     gc.collect()
     assert ref() is None
+
+
+# -- regressions found in review ----------------------------------------------------
+
+
+def test_half_built_lists_are_invisible_to_other_threads() -> None:
+    """A SEQUENCE OF list with empty places must not be reachable (through the
+    GC) while Python code runs during its decode (here: relaxed UTF-8)."""
+    import threading
+    import time
+
+    codec = codec_for("cython")
+    attrs = [f"a{i}" for i in range(50)]
+    attrs[1] = "QQ"
+    pdu = bytearray(codec.encode(LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, EqualityMatch("cn", b"x"),
+                                                               attrs))))
+    pdu[pdu.index(b"QQ")] = 0xFF  # invalid UTF-8: decoded by the Python runtime under relax
+    data = bytes(pdu)
+    stop, seen = False, []
+
+    def inspector() -> None:
+        while not stop:
+            for o in gc.get_objects():
+                if type(o) is list and len(o) == 50:
+                    seen.append(sum(1 for _ in o))  # touches every item
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    thread = threading.Thread(target=inspector, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            msg = codec.decode(data, relax=["utf8"])
+    finally:
+        stop = True
+        thread.join(5)
+        sys.setswitchinterval(old)
+    assert len(msg.protocol_op.attributes) == 50 and gc.is_tracked(msg.protocol_op.attributes)
+
+
+def test_del_assigned_after_installation_runs_on_refcount_death() -> None:
+    calls = []
+    original = getattr(Not, "__del__", None)
+    Not.__del__ = lambda self: calls.append(self.value)  # type: ignore[attr-defined]
+    try:
+        n = Not(EqualityMatch("cn", b"x"))
+        del n
+        assert len(calls) == 1 and isinstance(calls[0], EqualityMatch)
+    finally:
+        if original is None:
+            del Not.__del__  # type: ignore[attr-defined]
+
+
+def test_headers_alone_do_not_size_huge_lists() -> None:
+    import tracemalloc
+
+    from ldapber import DecodeError
+
+    def length(n: int) -> bytes:
+        return b"\x84" + n.to_bytes(4, "big")
+    body = b"\x04\x00" * 1_000_000  # a million headers where SEQUENCEs are expected
+    attrs = b"\x30" + length(len(body)) + body
+    entry = b"\x04\x00" + attrs
+    op = b"\x64" + length(len(entry)) + entry
+    inner = b"\x02\x01\x01" + op
+    pdu = b"\x30" + length(len(inner)) + inner
+    tracemalloc.start()
+    try:
+        with pytest.raises(DecodeError):
+            codec_for("cython").decode(pdu)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(pdu) // 4  # the input is 2 MB; a full-size list would be 8 MB
+
+
+def test_unknown_alternative_has_exactly_one_deallocator_owner() -> None:
+    import importlib
+
+    owners = [stem for stem in ("rfc4511", "rfc2696", "rfc2891", "rfc3062", "rfc3909")
+              if importlib.import_module(f"ldapber._generated.{stem}_c").fast_dealloc_installed(UnknownAlternative)]
+    assert len(owners) == 1
+
+
+def test_a_metaclass_cannot_pass_off_a_foreign_layout_as_an_alternative() -> None:
+    from ldapber import EncodeError, Present
+
+    class Meta(type):
+        @property
+        def __mro__(cls) -> tuple[type, ...]:  # type: ignore[override]
+            return (Present, object)
+
+    class Fake(metaclass=Meta):
+        __slots__ = ()
+
+    with pytest.raises(EncodeError):
+        codec_for("cython").encode(LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, Fake(), [])))  # type: ignore[arg-type]
+    with pytest.raises(EncodeError):
+        codec_for("cython").encode(LDAPMessage(1, Fake()))  # type: ignore[arg-type]

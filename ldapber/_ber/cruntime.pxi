@@ -20,8 +20,10 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
     int PyGC_Disable()
+    void PyObject_GC_UnTrack(object)
+    void PyObject_GC_Track(object)
     int PyGC_Enable()
-    const char* PyUnicode_AsUTF8AndSize_raw "PyUnicode_AsUTF8AndSize"(object, Py_ssize_t*)
+    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
     bint PySet_Contains_raw "PySet_Contains"(object, object) except -1
     bint PyUnicode_Check(object)
     bint PyUnicode_CheckExact(object)
@@ -35,6 +37,9 @@ cdef extern from "../_ber/slots.h":
     object lb_alloc(object cls)
     void* lb_memcpy(void*, const void*, size_t)
     int lb_install(object cls) except -1
+    int lb_set_default_dealloc(object plain_heap_class) except -1
+    bint lb_layout_is(object o, object cls)
+    object lb_layout_class(object o, object classes)
     bint lb_installed(object cls)
     void lb_set(object o, Py_ssize_t off, object v)
     object lb_get(object o, Py_ssize_t off)
@@ -42,7 +47,7 @@ cdef extern from "../_ber/slots.h":
 import sys
 
 from ldapber.errors import DecodeError, EncodeError
-from ldapber.model._base import UnknownAlternative
+from ldapber.model._base import Asn1Object, UnknownAlternative
 from ldapber._ber import pyruntime as _py
 from ldapber._ber.pyruntime import (
     enum_table, alternative_class, range_error, size_error, default_error,
@@ -216,6 +221,9 @@ cdef Py_ssize_t top_at(const unsigned char* b, Py_ssize_t pos, Py_ssize_t n, int
 
 
 # -- SEQUENCE OF / SET OF lists ---------------------------------------------------
+cdef enum:
+    LIST_PRESIZE_MAX = 4096
+
 cdef Py_ssize_t count_elements(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
     # How many well-formed elements (single-octet tags, definite lengths) lie
     # back to back in [s, e): the size of the list to allocate.  Never raises:
@@ -241,13 +249,19 @@ cdef Py_ssize_t count_elements(const unsigned char* b, Py_ssize_t s, Py_ssize_t 
 
 
 cdef inline list new_list(Py_ssize_t k):
-    # A list of k empty places (NULL, which list_dealloc and the GC accept),
-    # filled in order by list_put.
-    return <list>PyList_New(k)
+    # A list of k empty places, filled in order by list_put.  Python code can
+    # run before it is full (error paths, relaxed UTF-8), and could reach it
+    # through gc.get_objects(): it stays untracked, so invisible, until
+    # list_trim() has removed any empty places.  (An error leaves it
+    # untracked; list_dealloc accepts that.)  k is capped, so headers alone
+    # never allocate much: elements beyond the cap are appended.
+    cdef list out = <list>PyList_New(k if k < LIST_PRESIZE_MAX else LIST_PRESIZE_MAX)
+    PyObject_GC_UnTrack(out)
+    return out
 
 
 cdef inline int list_put(list out, Py_ssize_t i, Py_ssize_t k, object v) except -1:
-    if i < k:
+    if i < k and i < LIST_PRESIZE_MAX:
         Py_INCREF(v)
         PyList_SET_ITEM(out, i, v)
         return 0
@@ -255,8 +269,10 @@ cdef inline int list_put(list out, Py_ssize_t i, Py_ssize_t k, object v) except 
 
 
 cdef inline int list_trim(list out, Py_ssize_t i, Py_ssize_t k) except -1:
-    if i < k:  # fewer than counted: drop the empty places
+    # Called once per new_list(), when the list is complete.
+    if i < k and i < LIST_PRESIZE_MAX:  # fewer than counted: drop the empty places
         del out[i:]
+    PyObject_GC_Track(out)
     return 0
 
 
@@ -377,6 +393,7 @@ cdef object unknown(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
 
 
 cdef Py_ssize_t OFF_UNKNOWN_raw = lb_slot_offset(UnknownAlternative.raw)
+lb_set_default_dealloc(Asn1Object)  # never installed on: it keeps CPython's deallocator
 lb_install(UnknownAlternative)
 
 
@@ -559,11 +576,10 @@ cdef int put_text_any(Writer w, int tag, object v) except -1:
     cdef const char* data
     if not PyUnicode_Check(v):
         raise type_error("str", v)
-    data = PyUnicode_AsUTF8AndSize_raw(v, &n)
-    if data == NULL:  # lone surrogates: the Python runtime words the error
-        PyErr_Clear()
-        _py.put_text(bytearray(), tag, v)  # raises the EncodeError
-        raise EncodeError("not valid Unicode")
+    try:
+        data = PyUnicode_AsUTF8AndSize(v, &n)
+    except UnicodeEncodeError as exc:  # lone surrogates; other errors pass through
+        raise EncodeError(f"not valid Unicode at character {exc.start}") from None
     return put_raw(w, tag, data, n)
 
 
@@ -631,6 +647,15 @@ cdef int check_size(Py_ssize_t n, object lo, object hi) except -1:
 
 cdef inline bint in_set(frozenset alternatives, object k) except -1:
     return PySet_Contains_raw(alternatives, k)
+
+
+cdef object layout_alternative(object o, frozenset alternatives, str alias):
+    # The CHOICE alternative a subclass instance stands for, found on its
+    # layout chain (see lb_layout_is in slots.h).
+    cls = lb_layout_class(o, alternatives)
+    if cls is None:
+        raise type_error(f"a {alias} alternative", o)
+    return cls
 
 
 cdef inline object check_list(object v):

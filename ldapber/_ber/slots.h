@@ -43,7 +43,9 @@ static Py_ssize_t lb_slot_offset(PyObject *descr) {
  * count (objects with the same count have the same memory size), and
  * lb_alloc() reuses them.  Subclass instances (a user's subclass reaches
  * lb_dealloc through subtype_dealloc) are cleared and freed, never reused. */
-#if PY_VERSION_HEX >= 0x030B0000 && !defined(Py_GIL_DISABLED) && !defined(PYPY_VERSION)
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED) && \
+    !defined(PYPY_VERSION)
+/* 3.11 to 3.13: the versions whose deallocation protocol this was checked against. */
 #define LB_FAST_DEALLOC 1
 #else
 #define LB_FAST_DEALLOC 0
@@ -68,6 +70,11 @@ static void lb_dealloc(PyObject *self) {
     while (own->tp_dealloc != lb_dealloc) {
         own = own->tp_base;
     }
+    if (tp == own && tp->tp_finalize != NULL) {
+        /* __del__ assigned after lb_install(): run it as CPython would. */
+        if (PyObject_CallFinalizerFromDealloc(self) < 0)
+            return;  /* resurrected */
+    }
     PyObject_GC_UnTrack(self);
     Py_TRASHCAN_BEGIN(self, lb_dealloc)
     PyObject **slot = (PyObject **)((char *)self + sizeof(PyObject));
@@ -76,7 +83,8 @@ static void lb_dealloc(PyObject *self) {
         Py_CLEAR(*slot);
     }
     Py_ssize_t kind = lb_slot_count(own);
-    if (tp == own && kind < LB_FREELIST_KINDS && lb_freelist_len[kind] < LB_FREELIST_DEPTH) {
+    if (tp == own && tp->tp_finalize == NULL && kind < LB_FREELIST_KINDS &&
+            lb_freelist_len[kind] < LB_FREELIST_DEPTH) {
         lb_freelist[kind][lb_freelist_len[kind]++] = self;
         Py_DECREF(tp);
     } else if (tp == own) {
@@ -92,8 +100,22 @@ static void lb_dealloc(PyObject *self) {
 }
 #endif
 
-/* Install lb_dealloc on a model class if its layout allows it; returns 1 if
- * installed, 0 if the class keeps CPython's deallocator. */
+/* CPython's deallocator of heap types (subtype_dealloc, not exported),
+ * read from a plain model base class by lb_set_default_dealloc(). */
+static destructor lb_default_dealloc = NULL;
+
+static int lb_set_default_dealloc(PyObject *plain_heap_class) {
+    if (!PyType_Check(plain_heap_class)) {
+        PyErr_SetString(PyExc_TypeError, "ldapber: expected a class");
+        return -1;
+    }
+    lb_default_dealloc = ((PyTypeObject *)plain_heap_class)->tp_dealloc;
+    return 0;
+}
+
+/* Install lb_dealloc on a model class if its layout allows it and it still
+ * has CPython's deallocator (another extension module may have installed
+ * its own first: that one keeps it); returns 1 if installed here. */
 static int lb_install(PyObject *cls) {
 #if LB_FAST_DEALLOC
     PyTypeObject *tp = (PyTypeObject *)cls;
@@ -101,6 +123,8 @@ static int lb_install(PyObject *cls) {
         return 0;
     if (tp->tp_dealloc == lb_dealloc)
         return 1;
+    if (lb_default_dealloc == NULL || tp->tp_dealloc != lb_default_dealloc)
+        return 0;
     if (tp->tp_finalize || tp->tp_del || tp->tp_weaklistoffset || tp->tp_dictoffset || tp->tp_itemsize)
         return 0;
     if (tp->tp_basicsize < (Py_ssize_t)sizeof(PyObject) ||
@@ -146,19 +170,43 @@ static inline PyObject *lb_alloc(PyObject *cls) {
         Py_ssize_t kind = lb_slot_count(tp);
         if (kind < LB_FREELIST_KINDS && lb_freelist_len[kind] > 0) {
             PyObject *o = lb_freelist[kind][--lb_freelist_len[kind]];
-            Py_INCREF(tp);
-            Py_SET_TYPE(o, tp);
-#if PY_VERSION_HEX < 0x030D0000
-            _Py_NewReference(o);
-#else
-            Py_SET_REFCNT(o, 1);
-#endif
+            PyObject_Init(o, tp);  /* type (and its reference), refcount 1 */
             PyObject_GC_Track(o);
             return o;
         }
     }
 #endif
     return tp->tp_alloc(tp, 0);
+}
+
+/* Whether ``o``'s memory layout is that of ``cls`` or extends it: walks
+ * tp_base, the layout chain, not the MRO (which a metaclass can rewrite, so
+ * isinstance() could vouch for a layout the object does not have). */
+static inline int lb_layout_is(PyObject *o, PyObject *cls) {
+    PyTypeObject *t = Py_TYPE(o);
+    while (t != NULL) {
+        if (t == (PyTypeObject *)cls)
+            return 1;
+        t = t->tp_base;
+    }
+    return 0;
+}
+
+/* The first class on ``o``'s layout chain that is in the set ``classes``,
+ * as a new reference, or None. */
+static PyObject *lb_layout_class(PyObject *o, PyObject *classes) {
+    PyTypeObject *t = Py_TYPE(o);
+    while (t != NULL) {
+        int found = PySet_Contains(classes, (PyObject *)t);
+        if (found < 0)
+            return NULL;
+        if (found) {
+            Py_INCREF(t);
+            return (PyObject *)t;
+        }
+        t = t->tp_base;
+    }
+    Py_RETURN_NONE;
 }
 
 static inline void lb_set(PyObject *o, Py_ssize_t off, PyObject *v) {

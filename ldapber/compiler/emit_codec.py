@@ -342,7 +342,8 @@ class _Emitter:
         with self.function(d.def_enc(key), "EncodeError", {"Py_ssize_t": "m, m2", "object": "v"}):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
-            with w.indent(f"if not isinstance(o, {self.k(u.layout)}):"):
+            check = f"lb_layout_is(o, {self.k(u.layout)})" if d.name == "cy" else f"isinstance(o, {self.k(u.layout)})"
+            with w.indent(f"if not {check}:"):
                 w(f"raise type_error({u.layout!r}, o)")
             w("m = begin(w, tag)")
             for f in u.fields:
@@ -457,7 +458,7 @@ class _Emitter:
                 w("raise enc_depth_error()")
             w("k = type(o)")
             with w.indent(f"if not in_set(S_{key}, k):" if d.name == "cy" else f"if k not in S_{key}:"):
-                w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
+                w(f"k = {'layout_alternative' if d.name == 'cy' else 'alternative_class'}(o, S_{key}, {u.alias!r})")
             for i, a in enumerate(u.alts):
                 with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
                     self.seg(a.asn1)
