@@ -270,3 +270,17 @@ def test_ldapber_client_tls_against_slapd(slapd_server: tuple[str, str], certifi
         await ldaps.bind("uid=dave,ou=people," + BASE, generated)
         await ldaps.unbind()
     asyncio.run(asyncio.wait_for(main(), 120))
+
+
+@needs_tools
+@pytest.mark.parametrize(("scope", "base", "expected"), [
+    ("base", "ou=people," + BASE, 1),
+    ("one", "ou=people," + BASE, 6),
+    ("sub", "ou=people," + BASE, 7),
+    ("one", BASE, 2),
+])
+def test_ldapsearch_scopes_against_ldapber(ldapber_server: tuple[str, str], scope: str, base: str,
+                                           expected: int) -> None:
+    found = tool("ldapsearch", "-x", "-LLL", "-H", ldapber_server[0], "-s", scope, "-b", base, "(objectClass=*)", "1.1")
+    assert found.returncode == 0, found.stderr
+    assert len(re.findall(r"^dn: ", found.stdout, re.M)) == expected

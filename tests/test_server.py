@@ -376,3 +376,31 @@ def test_two_hundred_concurrent_clients_get_correct_answers() -> None:
                 await asyncio.sleep(0.02)
             assert server.connection_count == 0
     asyncio.run(asyncio.wait_for(main(), 120))
+
+
+def test_serve_explains_a_port_it_cannot_bind() -> None:
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "ldapber", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "try another --port" in out.stderr
+
+
+def test_time_limit_of_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ldapber.aio import Session
+    from ldapber.directory import service as service_module
+
+    service = make_service()
+    request = LDAPMessage(3, SearchRequest(BASE, Scope.WHOLE_SUBTREE, 0, 0, 1, False,
+                                           parse_filter("(objectClass=*)"), ["1.1"]))
+    within = list(service.handle(request, Session(peer="test")))
+    assert len(within) == 11 and within[-1].protocol_op.result_code == ResultCode.SUCCESS
+    clock = iter(range(0, 1000, 2))  # every look at the clock is two seconds later
+    monkeypatch.setattr(service_module.time, "monotonic", lambda: next(clock))
+    late = list(service.handle(request, Session(peer="test")))
+    assert late[-1].protocol_op.result_code == ResultCode.TIME_LIMIT_EXCEEDED
