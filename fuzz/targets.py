@@ -1,0 +1,144 @@
+"""Fuzz targets: one function per property, ``target(data: bytes) -> None``.
+
+Each raises ``AssertionError`` (or lets an unexpected exception escape) when
+the property breaks, and returns quietly otherwise.  They are plain
+functions, so the same code runs under atheris (``python -m fuzz.run``), in
+CI over the committed corpus, and in a debugger on a saved crash file.
+
+Targets:
+
+``decode``      one PDU through both backends: the same value, or the same
+                error class, offset and rule; a decoded message re-encodes to
+                bytes that decode to the same message (stability), and the
+                two encoders agree byte for byte.
+``framer``      the input split into chunks whose sizes come from the input
+                itself: the framer yields the same PDUs as one-shot framing,
+                or fails at the same offset.
+``filter``      an RFC 4515 string: parse, print, parse again: the same filter.
+``dn``          an RFC 4514 string: parse, print, parse again: the same DN.
+``ldif``        RFC 2849 text: parse, and dump/parse content records again.
+``server``      bytes fed to the server connection machine in chunks: only
+                its documented events come out, never an exception, and after
+                a violation it is closed with a Notice of Disconnection queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ldapber import DecodeError, EncodeError, codec_for
+from ldapber.ldif import LDIFError, LDIFRecord, dump_ldif, parse_ldif
+from ldapber.model.dn import DN, DNSyntaxError
+from ldapber.model.filters import FilterSyntaxError, filter_to_string, parse_filter
+from ldapber.proto import Framer, ProtocolViolation, ServerConnection, ServerState
+
+__all__ = ["TARGETS"]
+
+_CY = None
+_PY = codec_for("python")
+try:
+    _CY = codec_for("cython")
+except ImportError:  # the extension is not built: the Python backend alone
+    pass
+
+
+def _outcome(codec: object, data: bytes) -> tuple[str, object]:
+    try:
+        return "ok", codec.decode(data)  # type: ignore[attr-defined]
+    except DecodeError as err:
+        return "error", (type(err).__name__, err.offset, err.rule)
+
+
+def decode(data: bytes) -> None:
+    py = _outcome(_PY, data)
+    if _CY is not None:
+        cy = _outcome(_CY, data)
+        assert cy == py, f"backends disagree: cython {cy!r} python {py!r}"
+    if py[0] != "ok":
+        return
+    msg = py[1]
+    try:
+        again = _PY.encode(msg)  # type: ignore[arg-type]
+    except EncodeError:
+        return  # decodable but not encodable (e.g. lenient-only values): allowed
+    if _CY is not None:
+        assert _CY.encode(msg) == again, "encoders disagree"  # type: ignore[arg-type]
+    assert _PY.decode(again) == msg, "decode(encode(m)) != m"
+
+
+def framer(data: bytes) -> None:
+    if not data:
+        return
+    cut, body = data[0] % 17 + 1, data[1:]
+    whole = Framer(max_pdu_size=1 << 20)
+    whole.feed(body)
+    expected: list[bytes] = []
+    expected_error = None
+    try:
+        expected.extend(whole)
+    except DecodeError as err:
+        expected_error = (type(err).__name__, err.offset)
+    chunked = Framer(max_pdu_size=1 << 20)
+    got: list[bytes] = []
+    got_error = None
+    try:
+        for i in range(0, len(body), cut):
+            chunked.feed(body[i:i + cut])
+            got.extend(chunked)
+    except DecodeError as err:
+        got_error = (type(err).__name__, err.offset)
+    assert got == expected[:len(got)] and (got_error is not None or got == expected), "chunking changed the PDUs"
+    assert got_error == expected_error, f"chunked {got_error} one-shot {expected_error}"
+
+
+def filter_text(data: bytes) -> None:
+    text = data.decode("utf-8", "replace")
+    try:
+        f = parse_filter(text)
+    except FilterSyntaxError:
+        return
+    printed = filter_to_string(f)
+    assert parse_filter(printed) == f, f"{text!r} -> {printed!r} does not parse back"
+
+
+def dn_text(data: bytes) -> None:
+    text = data.decode("utf-8", "replace")
+    try:
+        dn = DN.parse(text)
+    except DNSyntaxError:
+        return
+    assert DN.parse(str(dn)) == dn, f"{text!r} -> {str(dn)!r} does not parse back"
+
+
+def ldif_text(data: bytes) -> None:
+    try:
+        records = parse_ldif(data)
+    except LDIFError:
+        return
+    content = [r for r in records if isinstance(r, LDIFRecord)]
+    try:
+        text = dump_ldif(content)
+    except LDIFError:
+        return  # records the writer refuses (documented: they would not read back)
+    assert parse_ldif(text) == content, "dump/parse changed the records"
+
+
+def server(data: bytes) -> None:
+    if not data:
+        return
+    cut, body = data[0] % 13 + 1, data[1:]
+    conn = ServerConnection(max_pdu_size=1 << 16)
+    for i in range(0, len(body), cut):
+        conn.receive_data(body[i:i + cut])
+        for event in conn.events():
+            if isinstance(event, ProtocolViolation):
+                assert conn.state is ServerState.CLOSED
+                assert conn.data_to_send(), "no Notice of Disconnection queued"
+        if conn.state is ServerState.CLOSED:
+            break
+    conn.data_to_send()
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "decode": decode, "framer": framer, "filter": filter_text, "dn": dn_text, "ldif": ldif_text, "server": server,
+}
