@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -49,6 +50,10 @@ log = logging.getLogger("ldapber.server")
 #: Bytes a connection may have waiting in its transport before its writers
 #: wait for the client to read (a client that never reads then times out).
 WRITE_BUFFER_HIGH = 256 * 1024
+#: Requests of one connection running at once; a pipelining client beyond
+#: this waits (its unread requests stay in the socket) instead of flooding
+#: the event loop and stalling every other connection.
+MAX_IN_FLIGHT = 32
 
 
 @dataclass
@@ -151,6 +156,15 @@ class LDAPServer:
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
+async def _read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
+    """reader.read() with a time limit; asyncio.timeout (3.11+) arms a timer
+    instead of wrapping the read in a new task as wait_for does."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await reader.read(65536)
+    return await asyncio.wait_for(reader.read(65536), seconds)
+
+
 def _encode_notice(code: ResultCode, text: str) -> bytes:
     from .. import encode
     return encode(notice_of_disconnection(code, text))
@@ -172,20 +186,39 @@ class _Connection:
             while self.proto.state is not ServerState.CLOSED:
                 for event in self.proto.events():
                     await self.dispatch(event)
+                    if len(self.tasks) >= MAX_IN_FLIGHT:
+                        # A pipelining client waits for its own work; other
+                        # connections run meanwhile.
+                        await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
                 await self.flush()
                 if self.proto.state is not ServerState.OPEN:
                     break
-                timeout = None if self.tasks else self.limits.idle_timeout
                 try:
-                    data = await asyncio.wait_for(self.reader.read(65536), timeout)
+                    data = await _read_within(self.reader, self.limits.idle_timeout)
                 except asyncio.TimeoutError:
+                    if self.tasks:
+                        continue  # operations are still running: not idle
                     await self.say_goodbye(ResultCode.UNAVAILABLE, "idle timeout")
                     return
                 if not data:
+                    # The client closed its side: finish what it asked for
+                    # (a half-closed client still reads), within bounds.
+                    if self.tasks:
+                        await asyncio.wait(list(self.tasks.values()), timeout=self.limits.idle_timeout)
                     return
                 self.proto.receive_data(data)
         finally:
             for task in self.tasks.values():
+                task.cancel()
+
+    def abort(self, reason: str) -> None:
+        """Drop the connection now (a client that stopped reading)."""
+        log.info("%s: %s; dropping the connection", self.session.peer, reason)
+        self.proto.close()
+        self.writer.transport.abort()
+        current = asyncio.current_task()
+        for task in self.tasks.values():
+            if task is not current:
                 task.cancel()
 
     async def dispatch(self, event: object) -> None:
@@ -220,7 +253,7 @@ class _Connection:
         except asyncio.CancelledError:
             raise
         except (OSError, asyncio.TimeoutError):
-            self.proto.close()
+            self.abort("write failed")
         except Exception:  # a handler bug must not take the connection down
             log.exception("handler failed on message %d", mid)
             if mid in self.proto.outstanding:
@@ -247,8 +280,14 @@ class _Connection:
             self.writer.write(data)
         transport = self.writer.transport
         if transport.get_write_buffer_size() > WRITE_BUFFER_HIGH:
-            async with self.write_lock:
-                await asyncio.wait_for(self.writer.drain(), self.limits.write_timeout)
+            try:
+                async with self.write_lock:
+                    if self.proto.state is ServerState.CLOSED:
+                        raise asyncio.CancelledError
+                    await asyncio.wait_for(self.writer.drain(), self.limits.write_timeout)
+            except asyncio.TimeoutError:
+                self.abort(f"the client read nothing for {self.limits.write_timeout} s")
+                raise
 
     async def say_goodbye(self, code: ResultCode, text: str) -> None:
         with contextlib.suppress(LocalProtocolError):
