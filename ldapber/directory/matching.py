@@ -42,7 +42,7 @@ short-circuit: each item is evaluated once.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model import (
@@ -156,19 +156,31 @@ class _Assertion:
 # -- filter items ----------------------------------------------------------------------------------------
 
 
-def _equality(entry: Entry, schema: Schema, description: str, value: bytes, approx: bool = False) -> bool | None:
+def _prepare(entry: Entry, schema: Schema, description: str, value: bytes,
+             rule_of: Callable[[AttributeType], str | None]) -> tuple[_Selection, _Assertion, MatchingRule] | None:
+    """The values a filter item looks at, its assertion and the rule to apply,
+    or None when the item is Undefined (unknown type, no such rule for it,
+    or an assertion value the rule rejects)."""
     selected = _select(entry, schema, description)
     if selected is None:
-        return Undefined
+        return None
     at, found = selected
-    rule = _rule(at.equality)
+    rule = _rule(rule_of(at))
     if rule is None:
-        return Undefined
+        return None
     assertion = _Assertion(value, schema)
     try:
         assertion.key(rule)
     except InvalidValue:
+        return None
+    return found, assertion, rule
+
+
+def _equality(entry: Entry, schema: Schema, description: str, value: bytes, approx: bool = False) -> bool | None:
+    prepared = _prepare(entry, schema, description, value, lambda at: at.equality)
+    if prepared is None:
         return Undefined
+    found, assertion, rule = prepared
     loose = approx_key(decode_utf8(value)) if approx and rule.textual and _is_utf8(value) else ""
     for stored_at, values in found:
         stored_rule = _rule(stored_at.equality)
@@ -212,18 +224,10 @@ def _is_utf8(value: bytes) -> bool:
 
 
 def _ordering(entry: Entry, schema: Schema, description: str, value: bytes, greater: bool) -> bool | None:
-    selected = _select(entry, schema, description)
-    if selected is None:
+    prepared = _prepare(entry, schema, description, value, lambda at: at.ordering)
+    if prepared is None:
         return Undefined
-    at, found = selected
-    rule = _rule(at.ordering)
-    if rule is None:
-        return Undefined
-    assertion = _Assertion(value, schema)
-    try:
-        assertion.key(rule)
-    except InvalidValue:
-        return Undefined
+    found, assertion, rule = prepared
     for stored_at, values in found:
         stored_rule = _rule(stored_at.ordering)
         if stored_rule is None:

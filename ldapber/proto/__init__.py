@@ -4,15 +4,17 @@
 - :mod:`.server`: a server's view of one connection (RFC 4511 sequencing).
 - :mod:`.client`: a client's view of one connection (message-ID multiplexing).
 - :mod:`.rules`: which responses answer which requests; the protocol errors.
+- :mod:`.machine`: what the two machines share (states, outstanding operations, TLS).
 """
 
 from .client import ClientConnection, ClientState, Notice, Response
 from .framer import DEFAULT_MAX_PDU_SIZE, Framer, PDUTooLargeError
+from .machine import ConnectionState
 from .rules import LocalProtocolError, RemoteProtocolError
 from .server import Abandoned, ProtocolViolation, Request, ServerConnection, ServerState, Unbound
 
 __all__ = [
     "DEFAULT_MAX_PDU_SIZE", "Framer", "PDUTooLargeError", "LocalProtocolError", "RemoteProtocolError",
     "ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation",
-    "ClientConnection", "ClientState", "Response", "Notice",
+    "ClientConnection", "ClientState", "Response", "Notice", "ConnectionState",
 ]

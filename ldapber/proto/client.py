@@ -20,12 +20,9 @@ dropped (4.11: the server may still send some).
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .._backend import BACKEND
-from ..codec import Codec, codec_for
+from ..codec import Codec
 from ..errors import DecodeError
 from ..extended import is_notice_of_disconnection
 from ..model import (
@@ -38,7 +35,8 @@ from ..model import (
     ResultCode,
     UnbindRequest,
 )
-from .framer import DEFAULT_MAX_PDU_SIZE, Framer
+from .framer import DEFAULT_MAX_PDU_SIZE
+from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
@@ -54,10 +52,7 @@ __all__ = ["ClientConnection", "ClientState", "Response", "Notice", "MAX_ABANDON
 MAX_ABANDONED = 1024
 
 
-class ClientState(enum.Enum):
-    OPEN = "open"
-    TLS_HANDSHAKE = "tls-handshake"  # StartTLS succeeded; install TLS, then start_tls_done()
-    CLOSED = "closed"
+ClientState = ConnectionState  # the states are the same on both sides
 
 
 @dataclass(frozen=True)
@@ -81,23 +76,16 @@ class Notice:
 Event = Response | Notice
 
 
-class ClientConnection:
+class ClientConnection(Machine[Event]):
     """One connection's protocol state, client side; see the module docstring."""
 
     def __init__(self, *, codec: Codec | None = None, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
                  strict: bool = False, tls_active: bool = False) -> None:
         # Lenient decoding by default: clients meet servers (Active Directory,
         # older slapd) that send BOOLEAN TRUE as 0x01 and explicit defaults.
-        self.codec = codec or codec_for(BACKEND)
-        self.strict = strict
-        self.state = ClientState.OPEN
-        self.tls_active = tls_active
-        self._framer = Framer(max_pdu_size)
-        self._outstanding: dict[int, LDAPMessage] = {}
+        super().__init__(codec=codec, max_pdu_size=max_pdu_size, strict=strict, tls_active=tls_active)
         self._abandoned: dict[int, None] = {}  # insertion-ordered set, at most MAX_ABANDONED
-        self._exclusive: int | None = None  # an outstanding Bind or StartTLS
         self._next_id = 1
-        self._events: list[Event] = []
 
     # -- requests --------------------------------------------------------------
     def send_request(self, op: object, controls: list[Control] | None = None) -> tuple[int, bytes]:
@@ -163,11 +151,6 @@ class ClientConnection:
             self._receive(msg)
         return self._events.pop(0) if self._events else None
 
-    def events(self) -> Iterator[Event]:
-        """All events available now."""
-        while (event := self.next_event()) is not None:
-            yield event
-
     def _receive(self, msg: LDAPMessage) -> None:
         mid, op = msg.message_id, msg.protocol_op
         if mid == 0:
@@ -204,20 +187,7 @@ class ClientConnection:
         responses are expected for it)."""
         self._abandoned.pop(message_id, None)
 
-    def start_tls_done(self) -> None:
-        """The TLS layer is installed after a successful StartTLS."""
-        if self.state is not ClientState.TLS_HANDSHAKE:
-            raise LocalProtocolError("no StartTLS is waiting for its TLS layer")
-        self.tls_active = True
-        self.state = ClientState.OPEN
-        self._framer = Framer(self._framer.max_pdu_size)  # nothing read in plaintext carries over
-
     def close(self) -> None:
         self.state = ClientState.CLOSED
         self._outstanding.clear()
         self._exclusive = None
-
-    @property
-    def outstanding(self) -> dict[int, LDAPMessage]:
-        """Requests sent and not yet completed, by message ID (a copy)."""
-        return dict(self._outstanding)

@@ -28,12 +28,9 @@ otherwise), and the final one frees the message ID.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .._backend import BACKEND
-from ..codec import Codec, codec_for
+from ..codec import Codec
 from ..errors import DecodeError
 from ..extended import NOTICE_OF_DISCONNECTION_OID, notice_of_disconnection
 from ..model import (
@@ -46,7 +43,8 @@ from ..model import (
     UnbindRequest,
 )
 from ..model._base import UnknownAlternative
-from .framer import DEFAULT_MAX_PDU_SIZE, Framer
+from .framer import DEFAULT_MAX_PDU_SIZE
+from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
@@ -58,10 +56,7 @@ from .rules import (
 __all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation"]
 
 
-class ServerState(enum.Enum):
-    OPEN = "open"  # requests flow
-    TLS_HANDSHAKE = "tls-handshake"  # StartTLS succeeded; waiting for the TLS layer
-    CLOSED = "closed"  # unbound, violated, or closed by the server
+ServerState = ConnectionState  # the states are the same on both sides
 
 
 @dataclass(frozen=True)
@@ -98,21 +93,13 @@ class ProtocolViolation:
 Event = Request | Abandoned | Unbound | ProtocolViolation
 
 
-class ServerConnection:
+class ServerConnection(Machine[Event]):
     """One client connection's protocol state; see the module docstring."""
 
     def __init__(self, *, codec: Codec | None = None, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
                  tls_active: bool = False, strict: bool = True) -> None:
-        self.codec = codec or codec_for(BACKEND)
-        self.strict = strict
-        self.state = ServerState.OPEN
-        #: Whether the connection is under TLS (LDAPS, or after StartTLS).
-        self.tls_active = tls_active
-        self._framer = Framer(max_pdu_size)
+        super().__init__(codec=codec, max_pdu_size=max_pdu_size, strict=strict, tls_active=tls_active)
         self._outbox = bytearray()
-        self._outstanding: dict[int, LDAPMessage] = {}
-        self._exclusive: int | None = None  # ID of an outstanding Bind or StartTLS
-        self._events: list[Event] = []
 
     # -- input -----------------------------------------------------------------
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
@@ -137,11 +124,6 @@ class ServerConnection:
                 break
             self._receive(msg)
         return self._events.pop(0) if self._events else None
-
-    def events(self) -> Iterator[Event]:
-        """All events available now."""
-        while (event := self.next_event()) is not None:
-            yield event
 
     def _receive(self, msg: LDAPMessage) -> None:
         op, mid = msg.protocol_op, msg.message_id
@@ -230,22 +212,7 @@ class ServerConnection:
         self._outbox.clear()
         return data
 
-    def start_tls_done(self) -> None:
-        """The transport installed TLS after a successful StartTLS response."""
-        if self.state is not ServerState.TLS_HANDSHAKE:
-            raise LocalProtocolError("no StartTLS is waiting for its TLS layer")
-        self.tls_active = True
-        self.state = ServerState.OPEN
-        # Bytes received between the request and the handshake would be
-        # plaintext smuggled past TLS (the "STARTTLS injection" attack).
-        self._framer = Framer(self._framer.max_pdu_size)
-
     def close(self) -> None:
         """The server closes the connection (after a Notice, a timeout, ...)."""
         self.state = ServerState.CLOSED
         self._outstanding.clear()
-
-    @property
-    def outstanding(self) -> dict[int, LDAPMessage]:
-        """Requests received and not yet completed, by message ID (a copy)."""
-        return dict(self._outstanding)

@@ -1,0 +1,64 @@
+"""What the client and server connection machines share: the connection
+states, the framer and codec they read with, the outstanding operations,
+and the switch to TLS."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+from .._backend import BACKEND
+from ..codec import Codec, codec_for
+from ..model import LDAPMessage
+from .framer import Framer
+from .rules import LocalProtocolError
+
+__all__ = ["ConnectionState", "Machine"]
+
+E = TypeVar("E")
+
+
+class ConnectionState(enum.Enum):
+    OPEN = "open"  # operations flow
+    TLS_HANDSHAKE = "tls-handshake"  # StartTLS succeeded; waiting for the TLS layer
+    CLOSED = "closed"
+
+
+class Machine(Generic[E]):
+    """Base of :class:`~ldapber.proto.ClientConnection` and
+    :class:`~ldapber.proto.ServerConnection`."""
+
+    def __init__(self, *, codec: Codec | None, max_pdu_size: int, strict: bool, tls_active: bool) -> None:
+        self.codec = codec or codec_for(BACKEND)
+        self.strict = strict
+        self.state = ConnectionState.OPEN
+        #: Whether the connection is under TLS (LDAPS, or after StartTLS).
+        self.tls_active = tls_active
+        self._framer = Framer(max_pdu_size)
+        self._outstanding: dict[int, LDAPMessage] = {}
+        self._exclusive: int | None = None  # ID of an outstanding Bind or StartTLS
+        self._events: list[E] = []
+
+    def next_event(self) -> E | None:  # pragma: no cover - each machine defines it
+        raise NotImplementedError
+
+    def events(self) -> Iterator[E]:
+        """All events available now."""
+        while (event := self.next_event()) is not None:
+            yield event
+
+    @property
+    def outstanding(self) -> dict[int, LDAPMessage]:
+        """Operations in progress (not yet completed), by message ID (a copy)."""
+        return dict(self._outstanding)
+
+    def start_tls_done(self) -> None:
+        """The transport installed TLS after a successful StartTLS."""
+        if self.state is not ConnectionState.TLS_HANDSHAKE:
+            raise LocalProtocolError("no StartTLS is waiting for its TLS layer")
+        self.tls_active = True
+        self.state = ConnectionState.OPEN
+        # Bytes received before the handshake would be plaintext smuggled past
+        # TLS (the "STARTTLS injection" attack): they are dropped.
+        self._framer = Framer(self._framer.max_pdu_size)
