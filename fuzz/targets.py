@@ -20,6 +20,12 @@ Targets:
 ``server``      bytes fed to the server connection machine in chunks: only
                 its documented events come out, never an exception, and after
                 a violation it is closed with a Notice of Disconnection queued.
+``oracle``      differential against an independent decoder: every PDU
+                ldapber accepts in strict mode, pyasn1 with pyasn1-modules'
+                rfc2251 LDAPMessage accepts too, and pyasn1's re-encoding of
+                what it read decodes (leniently: pyasn1 writes TRUE as 0x01)
+                to the same message.  Messages rfc2251 cannot express are
+                skipped (see :func:`oracle_defect`).
 """
 
 from __future__ import annotations
@@ -139,6 +145,75 @@ def server(data: bytes) -> None:
     conn.data_to_send()
 
 
+def oracle_defect(msg: object) -> str | None:
+    """Why pyasn1-modules' rfc2251 cannot stand for RFC 4511 on ``msg``, if so
+    (the same defects tests/test_oracles.py documents, plus what rfc2251 has
+    no room for: unknown elements, alternatives and enumeration values)."""
+    from ldapber import (
+        AbandonRequest,
+        And,
+        DelRequest,
+        IntermediateResponse,
+        Not,
+        Or,
+        SearchRequest,
+        UnbindRequest,
+    )
+    from ldapber.model._base import UnknownAlternative
+
+    op = msg.protocol_op  # type: ignore[attr-defined]
+    if isinstance(op, (DelRequest, AbandonRequest)):
+        return "rfc2251 defines DelRequest and AbandonRequest as LDAPResult"
+    if isinstance(op, UnbindRequest):
+        return "pyasn1 writes rfc2251's UnbindRequest as constructed 0x62 0x00"
+    if isinstance(op, IntermediateResponse):
+        return "rfc2251 has no IntermediateResponse"
+
+    def depth(f: object) -> int:
+        if isinstance(f, (And, Or)):
+            return 1 + max((depth(x) for x in f.filters), default=0)
+        return 1 + depth(f.value) if isinstance(f, Not) else 1
+    if isinstance(op, SearchRequest) and depth(op.filter) > 3:
+        return "rfc2251's Filter is unrolled three levels deep"
+    stack, seen = [msg], 0
+    while stack and seen < 100_000:
+        o, seen = stack.pop(), seen + 1
+        if isinstance(o, UnknownAlternative) or getattr(o, "extensions", ()):
+            return "an unknown element or alternative (EXTENSIBILITY IMPLIED is not in rfc2251)"
+        if isinstance(o, int) and not isinstance(o, bool) and type(o) is int and o > 2**31:
+            return "a value outside rfc2251's ranges"
+        if isinstance(o, list):
+            stack.extend(o)
+        elif hasattr(type(o), "_fields"):
+            stack.extend(getattr(o, name) for name in type(o)._fields)
+    return None
+
+
+def oracle(data: bytes) -> None:
+    from pyasn1.codec.ber import decoder as pyasn1_decoder
+    from pyasn1.codec.ber import encoder as pyasn1_encoder
+    from pyasn1.error import PyAsn1Error
+    from pyasn1_modules import rfc2251
+
+    try:
+        msg = _PY.decode(data)
+    except DecodeError:
+        return
+    if oracle_defect(msg) is not None:
+        return
+    try:
+        value, rest = pyasn1_decoder.decode(data, asn1Spec=rfc2251.LDAPMessage())
+    except PyAsn1Error as err:
+        raise AssertionError(f"ldapber accepts, pyasn1 rejects: {err}") from None
+    assert rest == b"", "pyasn1 left bytes over"
+    again = pyasn1_encoder.encode(value)
+    try:
+        assert _PY.decode(again, strict=False) == msg, "pyasn1 read a different message"
+    except DecodeError as err:
+        raise AssertionError(f"pyasn1 wrote what ldapber cannot read: {err}") from None
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "decode": decode, "framer": framer, "filter": filter_text, "dn": dn_text, "ldif": ldif_text, "server": server,
+    "oracle": oracle,
 }
