@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,21 @@ def test_main_job_decodes_every_bundled_sample() -> None:
 
 
 def test_readme_python_examples_run() -> None:
+    """Every Python example, pasted in order into one session, against the
+    server the README starts (on a free port here instead of 3389)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.+?)\n```", text, re.S)
     assert len(blocks) >= 3
-    namespace: dict[str, object] = {}  # one session, as a reader pastes them in order
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "ldapber", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert server.stdout is not None and b"ldapber serving" in server.stdout.readline()
+        namespace: dict[str, object] = {}  # one session, as a reader pastes them in order
+        for block in blocks:
+            exec(compile(block.replace(":3389", f":{port}"), "README.md", "exec"), namespace)  # noqa: S102
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -226,10 +226,11 @@ cdef enum:
 
 cdef Py_ssize_t count_elements(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
     # How many well-formed elements (single-octet tags, definite lengths) lie
-    # back to back in [s, e): the size of the list to allocate.  Never raises:
-    # it stops at the first irregular header, where the decode will raise.
+    # back to back in [s, e), up to LIST_PRESIZE_MAX: the size of the list to
+    # allocate.  Never raises: it stops at the first irregular header, where
+    # the decode will raise.
     cdef Py_ssize_t k = 0, n, lp, j
-    while s + 1 < e and b[s] & 0x1F != 0x1F:
+    while k < LIST_PRESIZE_MAX and s + 1 < e and b[s] & 0x1F != 0x1F:
         n = b[s + 1]
         if n < 0x80:
             s += 2
@@ -253,15 +254,15 @@ cdef inline list new_list(Py_ssize_t k):
     # run before it is full (error paths, relaxed UTF-8), and could reach it
     # through gc.get_objects(): it stays untracked, so invisible, until
     # list_trim() has removed any empty places.  (An error leaves it
-    # untracked; list_dealloc accepts that.)  k is capped, so headers alone
-    # never allocate much: elements beyond the cap are appended.
-    cdef list out = <list>PyList_New(k if k < LIST_PRESIZE_MAX else LIST_PRESIZE_MAX)
+    # untracked; list_dealloc accepts that.)  count_elements caps k, so
+    # headers alone never allocate much: elements beyond it are appended.
+    cdef list out = <list>PyList_New(k)
     PyObject_GC_UnTrack(out)
     return out
 
 
 cdef inline int list_put(list out, Py_ssize_t i, Py_ssize_t k, object v) except -1:
-    if i < k and i < LIST_PRESIZE_MAX:
+    if i < k:
         Py_INCREF(v)
         PyList_SET_ITEM(out, i, v)
         return 0
@@ -270,7 +271,7 @@ cdef inline int list_put(list out, Py_ssize_t i, Py_ssize_t k, object v) except 
 
 cdef inline int list_trim(list out, Py_ssize_t i, Py_ssize_t k) except -1:
     # Called once per new_list(), when the list is complete.
-    if i < k and i < LIST_PRESIZE_MAX:  # fewer than counted: drop the empty places
+    if i < k:  # fewer than counted: drop the empty places
         del out[i:]
     PyObject_GC_Track(out)
     return 0

@@ -86,16 +86,13 @@ static void lb_dealloc(PyObject *self) {
     if (tp == own && tp->tp_finalize == NULL && kind < LB_FREELIST_KINDS &&
             lb_freelist_len[kind] < LB_FREELIST_DEPTH) {
         lb_freelist[kind][lb_freelist_len[kind]++] = self;
-        Py_DECREF(tp);
-    } else if (tp == own) {
-        tp->tp_free(self);
-        Py_DECREF(tp);
     } else {
-        /* A subclass instance: subtype_dealloc cleared the subclass's own
-         * slots, dict and weakrefs, and leaves the type's reference to us. */
+        /* (For a subclass instance, subtype_dealloc has cleared the
+         * subclass's own slots, dict and weakrefs and leaves the type's
+         * reference to us.) */
         tp->tp_free(self);
-        Py_DECREF(tp);
     }
+    Py_DECREF(tp);
     Py_TRASHCAN_END
 }
 #endif

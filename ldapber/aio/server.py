@@ -30,6 +30,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..codec import decode, encode
+from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
 from ..model import ExtendedResponse, LDAPMessage, ResultCode
 from ..proto import (
@@ -39,7 +41,6 @@ from ..proto import (
     Request,
     ServerConnection,
     ServerState,
-    Unbound,
 )
 from ..proto.rules import FINAL_RESPONSE, LocalProtocolError, is_starttls
 
@@ -166,7 +167,6 @@ async def _read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
 
 
 def _encode_notice(code: ResultCode, text: str) -> bytes:
-    from .. import encode
     return encode(notice_of_disconnection(code, text))
 
 
@@ -234,8 +234,7 @@ class _Connection:
                 task.cancel()
         elif isinstance(event, ProtocolViolation):
             log.info("%s: protocol violation: %s", self.session.peer, event.reason)
-        elif isinstance(event, Unbound):
-            pass
+        # Unbound: the machine is closed; run() ends the connection.
 
     async def serve(self, msg: LDAPMessage) -> None:
         mid = msg.message_id
@@ -327,7 +326,6 @@ class _CLDAPProtocol(asyncio.DatagramProtocol):
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        from .. import DecodeError, decode, encode
         try:
             msg = decode(data)
         except DecodeError:

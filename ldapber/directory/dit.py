@@ -21,7 +21,7 @@ import datetime
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +211,16 @@ class Directory:
         if structural is not None:
             entry.set("structuralObjectClass", [structural.name.encode("ascii")])
 
-    def _commit(self, save: bool) -> None:
-        if save:
+    def _commit(self, save: bool, undo: Callable[[], object]) -> None:
+        """Make a change durable; if that fails, ``undo`` it and re-raise, so
+        memory and disk never disagree about an acknowledged change."""
+        if not save:
+            return
+        try:
             self.save()
+        except BaseException:
+            undo()
+            raise
 
     def add(self, entry: Entry, *, by: str, maintain: bool = True, save: bool = True) -> None:
         """Add a new entry (RFC 4511 4.7)."""
@@ -227,17 +234,11 @@ class Directory:
             if maintain or self.matched(entry.dn):
                 raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"the parent {parent} does not exist",
                                      self.matched(entry.dn))
-        if maintain:
-            self._stamp(entry, by, created=True)
-        elif not entry.has("entryUUID"):  # loaded data from elsewhere: stamp it once, as slapadd does
+        if maintain or not entry.has("entryUUID"):  # loaded data from elsewhere: stamped once, as slapadd does
             self._stamp(entry, by, created=True)
         self._check(entry)
         self._insert(k, entry)
-        try:
-            self._commit(save)
-        except BaseException:
-            self._remove(k, entry)
-            raise
+        self._commit(save, lambda: self._remove(k, entry))
 
     def _insert(self, k: Any, entry: Entry) -> None:
         self._entries[k] = entry
@@ -261,11 +262,7 @@ class Directory:
         if self._children.get(k):
             raise DirectoryError(ResultCode.NOT_ALLOWED_ON_NON_LEAF, f"{dn} has subordinate entries")
         self._remove(k, entry)
-        try:
-            self._commit(save)
-        except BaseException:
-            self._insert(k, entry)
-            raise
+        self._commit(save, lambda: self._insert(k, entry))
 
     def modify(self, dn: DN, changes: Iterable[tuple[str, str, list[bytes]]], *, by: str,
                save: bool = True) -> None:
@@ -296,11 +293,7 @@ class Directory:
         self._check(new)
         k = self.key(dn)
         self._entries[k] = new
-        try:
-            self._commit(save)
-        except BaseException:
-            self._entries[k] = entry
-            raise
+        self._commit(save, lambda: self._entries.__setitem__(k, entry))
 
     def rename(self, dn: DN, new_rdn: RDN, delete_old_rdn: bool, new_superior: DN | None, *, by: str,
                save: bool = True) -> None:
@@ -346,10 +339,10 @@ class Directory:
                 relocated = e.copy()
                 relocated.dn = DN((*e.dn.rdns[:len(e.dn) - len(dn)], *new_dn.rdns))
                 self._insert(self.key(relocated.dn), relocated)
-            self._commit(save)
         except BaseException:
             self._undo_rename(moved, snapshot, new_dn)
             raise
+        self._commit(save, lambda: self._undo_rename(moved, snapshot, new_dn))
 
     def _undo_rename(self, moved: list[Entry], snapshot: dict[Any, Entry], new_dn: DN) -> None:
         for e in list(self.walk(new_dn)):

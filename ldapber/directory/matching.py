@@ -176,20 +176,29 @@ def _prepare(entry: Entry, schema: Schema, description: str, value: bytes,
     return found, assertion, rule
 
 
-def _equality(entry: Entry, schema: Schema, description: str, value: bytes, approx: bool = False) -> bool | None:
-    prepared = _prepare(entry, schema, description, value, lambda at: at.equality)
-    if prepared is None:
-        return Undefined
-    found, assertion, rule = prepared
-    loose = approx_key(decode_utf8(value)) if approx and rule.textual and _is_utf8(value) else ""
+def _candidates(found: _Selection, assertion: _Assertion, rule_of: Callable[[AttributeType], str | None],
+                ) -> Iterator[tuple[AttributeType, MatchingRule, Sequence[bytes], Any]]:
+    """For each selected type (a supertype's subtypes each have their own
+    rule): (type, its rule, its values, the assertion's key under that rule),
+    skipping types without the rule or whose rule rejects the assertion."""
     for stored_at, values in found:
-        stored_rule = _rule(stored_at.equality)
+        stored_rule = _rule(rule_of(stored_at))
         if stored_rule is None:
             continue
         try:
             wanted = assertion.key(stored_rule)
         except InvalidValue:
             continue
+        yield stored_at, stored_rule, values, wanted
+
+
+def _equality(entry: Entry, schema: Schema, description: str, value: bytes, approx: bool = False) -> bool | None:
+    prepared = _prepare(entry, schema, description, value, lambda at: at.equality)
+    if prepared is None:
+        return Undefined
+    found, assertion, rule = prepared
+    loose = approx_key(decode_utf8(value)) if approx and rule.textual and _is_utf8(value) else ""
+    for stored_at, stored_rule, values, wanted in _candidates(found, assertion, lambda at: at.equality):
         keys = _class_keys(values, schema) if stored_at.key == "objectclass" else _keys(stored_rule, values, schema)
         if any(k == wanted for k in keys):
             return True
@@ -228,14 +237,7 @@ def _ordering(entry: Entry, schema: Schema, description: str, value: bytes, grea
     if prepared is None:
         return Undefined
     found, assertion, rule = prepared
-    for stored_at, values in found:
-        stored_rule = _rule(stored_at.ordering)
-        if stored_rule is None:
-            continue
-        try:
-            wanted = assertion.key(stored_rule)
-        except InvalidValue:
-            continue
+    for _, stored_rule, values, wanted in _candidates(found, assertion, lambda at: at.ordering):
         for k in _keys(stored_rule, values, schema):
             if (k >= wanted) if greater else (k <= wanted):
                 return True

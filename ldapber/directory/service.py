@@ -90,6 +90,7 @@ SUPPORTED_CONTROLS: dict[str, tuple[type, ...]] = {
 }
 #: Operational attributes computed when asked for, not stored.
 COMPUTED = ("entryDN", "hasSubordinates", "subschemaSubentry")
+_COMPUTED_LOWER = frozenset(c.lower() for c in COMPUTED)
 _OPS = {Operation.ADD: "add", Operation.DELETE: "delete", Operation.REPLACE: "replace"}
 
 
@@ -164,10 +165,12 @@ class DirectoryService:
 
     # -- identity ----------------------------------------------------------------------------------
     def _is_root(self, dn: str) -> bool:
-        return bool(dn) and self._root_key is not None and self.directory.key(DN.parse(dn)) == self._root_key
+        return bool(dn) and self._root_key is not None and self.directory.lookup(dn)[1] == self._root_key
 
     def _is_self(self, session: Any, dn: DN) -> bool:
-        return bool(session.bound_dn) and self.directory.key(DN.parse(session.bound_dn)) == self.directory.key(dn)
+        # Called for every entry a search returns: the bound DN's key comes
+        # from the directory's cache rather than a parse per entry.
+        return bool(session.bound_dn) and self.directory.lookup(session.bound_dn)[1] == self.directory.key(dn)
 
     def _may_write(self, session: Any, what: str) -> None:
         if not session.bound_dn:
@@ -278,8 +281,7 @@ class DirectoryService:
 
     def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: Any,
                  base_entry: bool = False) -> Iterator[LDAPMessage]:
-        wants_computed = "+" in op.attributes or any(a.lower() in {c.lower() for c in COMPUTED}
-                                                     for a in op.attributes)
+        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
         for entry in entries:
             if base_entry and evaluate(op.filter, entry) is not True:
                 continue

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..aio import LDAPServer, ServerLimits
 from ..directory.dit import Directory, DirectoryError
 from ..directory.service import DirectoryService
-from ..ldif import LDIFError
+from ..ldif import LDIFError, parse_ldif
 
 __all__ = ["add_arguments", "run", "build"]
 
@@ -53,8 +53,6 @@ def _sample_ldif() -> str:
 
 def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | None]:
     """The directory and the TLS context the arguments describe."""
-    from ..ldif import parse_ldif
-
     directory = Directory(data_file=args.data_file)
     if args.data_file and Path(args.data_file).exists():
         directory.load_file(args.data_file)
