@@ -173,3 +173,75 @@ def test_unknown_alternative_may_not_borrow_a_known_tag(codec: Codec) -> None:
     with pytest.raises(EncodeError) as info:
         codec.encode(LDAPMessage(1, UnknownAlternative(b"\x42\x00")))  # the unbindRequest tag
     assert info.value.path == "LDAPMessage.protocolOp" and "0x42" in str(info.value)
+
+
+def test_entry_points_leave_a_handled_error_alone(codec: Codec) -> None:
+    # The compiled entry points name the root type from a ``finally``; one
+    # that succeeds inside an ``except`` block must not touch the error
+    # being handled there.
+    good = codec.encode(LDAPMessage(1, DelRequest("x")))
+    try:
+        codec.decode(b"\x30\x03\x02\x01")
+    except DecodeError as handled:
+        root, path = handled.root, handled.path
+        assert codec.decode(good) == LDAPMessage(1, DelRequest("x"))
+        assert codec.encode(LDAPMessage(1, DelRequest("x"))) == good
+        assert (handled.root, handled.path) == (root, path) == ("LDAPMessage", "LDAPMessage")
+    try:
+        codec.encode(LDAPMessage(-1, DelRequest("x")))
+    except EncodeError as handled:
+        assert codec.encode(LDAPMessage(1, DelRequest("x"))) == good
+        assert handled.path == "LDAPMessage.messageID"
+
+
+@pytest.mark.parametrize("mid", [0, 1, 2**30 - 1, 2**30, 2**31 - 1])
+def test_message_ids_across_the_int_layouts(codec: Codec, mid: int) -> None:
+    # One-digit ints take the compiled encoders' inline path, larger ones the
+    # general one: both give the same minimal INTEGER.
+    data = codec.encode(LDAPMessage(mid, DelRequest("x")))
+    assert codec.decode(data).message_id == mid
+    assert data[2] == 0x02 and data[3] == (mid.bit_length() + 8) // 8
+
+
+def test_encoder_survives_a_huge_message_then_small_ones(codec: Codec) -> None:
+    # The kept writer shrinks after a message of more than 1 MiB or many
+    # elements; what follows must encode exactly as before.
+    small = LDAPMessage(1, DelRequest("x"))
+    expected = codec.encode(small)
+    many = LDAPMessage(2, SearchRequest("", Scope.BASE_OBJECT, DerefAliases.NEVER_DEREF_ALIASES, 0, 0, False,
+                                        And([Present(f"a{i}") for i in range(5000)]), []))
+    huge = LDAPMessage(3, DelRequest("x" * (2 << 20)))
+    for msg in (many, huge):
+        assert codec.decode(codec.encode(msg)) == msg
+        assert codec.encode(small) == expected
+
+
+class _MySimple(Simple):
+    __slots__ = ()
+
+
+class _MyPresent(Present):
+    pass  # with a __dict__
+
+
+class _MyUnknown(UnknownAlternative):
+    __slots__ = ()
+
+
+class _MyMessage(LDAPMessage):
+    __slots__ = ("note",)
+
+
+def test_subclasses_encode_as_their_alternative(codec: Codec) -> None:
+    # A CHOICE value whose class is a subclass of an alternative misses the
+    # compiled encoder's identity chain and is matched by its layout.
+    base = LDAPMessage(1, BindRequest(3, "cn=a", Simple(b"pw")))
+    assert codec.encode(LDAPMessage(1, BindRequest(3, "cn=a", _MySimple(b"pw")))) == codec.encode(base)
+    filtered = search(And([Present("cn")]))
+    mine = search(And([_MyPresent("cn")]))
+    assert codec.encode(mine) == codec.encode(filtered)
+    unknown = LDAPMessage(1, UnknownAlternative(b"\x7f\x30\x00"))
+    assert codec.encode(LDAPMessage(1, _MyUnknown(b"\x7f\x30\x00"))) == codec.encode(unknown)
+    own = _MyMessage(1, DelRequest("x"))
+    own.note = "kept"
+    assert codec.encode(own) == codec.encode(LDAPMessage(1, DelRequest("x")))

@@ -36,6 +36,8 @@ cdef extern from "../_ber/slots.h":
     Py_ssize_t lb_slot_offset(object descr) except -1
     object lb_alloc(object cls)
     void* lb_memcpy(void*, const void*, size_t)
+    void lb_copy(void*, const void*, size_t)
+    bint lb_small_int(object v, long long* out)
     int lb_install(object cls) except -1
     int lb_set_default_dealloc(object plain_heap_class) except -1
     bint lb_layout_is(object o, object cls)
@@ -98,6 +100,14 @@ cdef int add_segment(object kind, object seg) except -1:
     exc = sys.exc_info()[1]
     if isinstance(exc, kind):
         exc._segs.append(seg)
+    return 0
+
+
+cdef int set_root(object kind, str root) except -1:
+    # The same, from an entry point's ``finally``: names the root type.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, kind):
+        exc.root = root
     return 0
 
 
@@ -394,6 +404,7 @@ cdef object unknown(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
 
 
 cdef Py_ssize_t OFF_UNKNOWN_raw = lb_slot_offset(UnknownAlternative.raw)
+cdef object K_UnknownAlternative = UnknownAlternative
 lb_set_default_dealloc(Asn1Object)  # never installed on: it keeps CPython's deallocator
 lb_install(UnknownAlternative)
 
@@ -535,7 +546,7 @@ cdef inline int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) excep
         q = w.buf + w.n
         q[0] = <unsigned char>tag
         q[1] = <unsigned char>n
-        lb_memcpy(q + 2, data, n)
+        lb_copy(q + 2, data, n)
         w.n += n + 2
         return 0
     return put_raw_long(w, tag, data, n)
@@ -616,6 +627,10 @@ cdef inline int put_null(Writer w, int tag, object v) except -1:
 cdef inline long long check_int(object v, long long lo, long long hi) except? -1:
     cdef int overflow = 0
     cdef long long x
+    if lb_small_int(v, &x):  # an exact int of one digit: no call out
+        if x < lo or x > hi:
+            raise EncodeError(f"value {v} is outside {lo}..{hi}")
+        return x
     if not PyLong_Check(v) or PyBool_Check(v):
         raise type_error("int", v)
     x = PyLong_AsLongLongAndOverflow(v, &overflow)
@@ -737,16 +752,34 @@ cdef bytes writer_bytes(Writer w):
     cdef Py_ssize_t r = 0, i, p
     for i in range(w.fx_n):
         p = w.fx_pos[i]
-        lb_memcpy(q, w.buf + r, p - r)
+        lb_copy(q, w.buf + r, p - r)
         q = put_length(q + (p - r), w.fx_val[i])
         r = p + LEN_ROOM
-    memcpy(q, w.buf + r, w.n - r)
+    lb_copy(q, w.buf + r, w.n - r)
     return out
 
 
-cdef inline void release_writer(Writer w):
-    global _spare_busy, _spare
+cdef inline void release_writer(Writer w) noexcept:
+    global _spare_busy
     if w is _spare:
-        if w.cap > 1 << 20:  # do not keep a huge buffer alive
-            _spare = Writer()
+        if w.cap > 1 << 20 or w.fx_cap > 1 << 12:
+            shrink_writer(w)
         _spare_busy = 0
+
+
+cdef void shrink_writer(Writer w) noexcept:
+    # Do not keep a huge buffer alive between calls.  A failed shrink keeps
+    # the old block, which stays valid; fx_cap drops once fx_pos holds 32
+    # (fx_val holds at least as many either way).
+    cdef void* p = PyMem_Realloc(w.buf, 256)
+    if p != NULL:
+        w.buf = <unsigned char*>p
+        w.cap = 256
+    p = PyMem_Realloc(w.fx_pos, 32 * sizeof(Py_ssize_t))
+    if p == NULL:
+        return
+    w.fx_pos = <Py_ssize_t*>p
+    w.fx_cap = 32
+    p = PyMem_Realloc(w.fx_val, 32 * sizeof(Py_ssize_t))
+    if p != NULL:
+        w.fx_val = <Py_ssize_t*>p

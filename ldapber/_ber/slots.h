@@ -7,6 +7,7 @@
 #ifndef LDAPBER_SLOTS_H
 #define LDAPBER_SLOTS_H
 #include <Python.h>
+#include <stdint.h>
 #include <structmember.h>
 #include <string.h>
 
@@ -15,6 +16,52 @@
  * `rep movsq`, whose start-up cost doubled the time to encode many short
  * values.  The library call is fast for every size. */
 static void *(*volatile lb_memcpy)(void *, const void *, size_t) = memcpy;
+
+/* Copy between two buffers that do not overlap.  Most values an LDAP
+ * encoder copies are a few bytes long; for up to 16 two overlapping
+ * fixed-size moves do it without a call. */
+static inline void lb_copy(void *dst, const void *src, size_t n) {
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    if (n > 16) {
+        lb_memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t head, tail;
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + n - 8, 8);
+        memcpy(d, &head, 8);
+        memcpy(d + n - 8, &tail, 8);
+    } else if (n >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, s, 4);
+        memcpy(&tail, s + n - 4, 4);
+        memcpy(d, &head, 4);
+        memcpy(d + n - 4, &tail, 4);
+    } else if (n) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* The value of an exact int of at most one 30-bit digit, read from the
+ * object (CPython 3.11's layout), for the encoders' range checks; 0 means
+ * "not such an int": the caller takes the general path. */
+static inline int lb_small_int(PyObject *v, long long *out) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
+    if (PyLong_CheckExact(v)) {
+        Py_ssize_t size = Py_SIZE(v);
+        if (size == 0 || size == 1 || size == -1) {
+            *out = size * (long long)((PyLongObject *)v)->ob_digit[0];
+            return 1;
+        }
+    }
+#else
+    (void)v;
+    (void)out;
+#endif
+    return 0;
+}
 
 static Py_ssize_t lb_slot_offset(PyObject *descr) {
     if (descr == NULL || !PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {

@@ -457,22 +457,39 @@ class _Emitter:
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
             w("k = type(o)")
-            with w.indent(f"if not in_set(S_{key}, k):" if d.name == "cy" else f"if k not in S_{key}:"):
-                w(f"k = {'layout_alternative' if d.name == 'cy' else 'alternative_class'}(o, S_{key}, {u.alias!r})")
-            for i, a in enumerate(u.alts):
-                with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
-                    self.seg(a.asn1)
-                    if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
-                        w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)}, depth + 1)")
-                    elif a.wrap_attr:
-                        w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
-                        self.put(a.node, "v")
-                    else:
-                        self.put(a.node, "None")
-            with w.indent("else:"):
-                w(f"put_unknown(w, o.raw, N_{key})")
-            if d.name == "cy":
-                w("seg = -1", "return 0")
+            if d.name == "py":
+                with w.indent(f"if k not in S_{key}:"):
+                    w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
+                self.choice_dispatch(u, key)
+                return
+            # Compiled: the chain of identity tests comes first (cheaper than
+            # a set lookup); only a subclass misses it, and its layout's
+            # alternative then matches on the second pass.
+            with w.indent("while True:"):
+                self.choice_dispatch(u, key, "break")
+                w(f"k = layout_alternative(o, S_{key}, {u.alias!r})")
+            w("seg = -1", "return 0")
+
+    def choice_dispatch(self, u: ir.ChoiceUnit, key: str, after: str | None = None) -> None:
+        """One branch per alternative on ``k``, the alternative's class, and
+        an unknown alternative's raw bytes last; each ends with ``after``."""
+        w, d = self.w, self.d
+        for i, a in enumerate(u.alts):
+            with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
+                self.seg(a.asn1)
+                if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
+                    w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)}, depth + 1)")
+                elif a.wrap_attr:
+                    w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
+                    self.put(a.node, "v")
+                else:
+                    self.put(a.node, "None")
+                if after:
+                    w(after)
+        with w.indent("elif k is K_UnknownAlternative:" if after else "else:"):
+            w(f"put_unknown(w, o.raw, N_{key})")
+            if after:
+                w(after)
 
     # -- entries and module -----------------------------------------------------
     def entry(self, e: ir.Entry) -> None:
@@ -483,7 +500,7 @@ class _Emitter:
         with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
             if d.name == "cy":
                 w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n, w2",
-                  "cdef const unsigned char* b", "cdef int gc_was",
+                  "cdef const unsigned char* b", "cdef int gc_was", "cdef bint rooted",
                   "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len",
                   "gc_was = PyGC_Disable()", "try:")
@@ -513,18 +530,25 @@ class _Emitter:
         with w.indent(f"def encode_{e.name}(o):"):
             w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
             if d.name == "cy":
-                w("cdef Writer w")
+                w("cdef Writer w", "cdef bint rooted = 1")
             w("w = new_writer()")
             with w.indent("try:"):
                 if n.kind == "choice":
                     w(f"e_{fn(n.unit)}(w, o, 0)")
                 else:
                     w(f"e_{fn(n.unit)}(w, o, {hx(n.tag)}, 1)")  # type: ignore[arg-type]
-                w("return writer_bytes(w)")
-            with w.indent("except EncodeError as x:"):
-                w(f"x.root = {e.name!r}", "raise")
+                w("out = writer_bytes(w)")
+                if d.name == "cy":
+                    w("rooted = 0")
+                w("return out")
+            if d.name == "py":
+                with w.indent("except EncodeError as x:"):
+                    w(f"x.root = {e.name!r}", "raise")
             with w.indent("finally:"):
                 w("release_writer(w)")
+                if d.name == "cy":
+                    with w.indent("if rooted:"):
+                        w(f"set_root(EncodeError, {e.name!r})")
 
     def entry_many(self, name: str, n: ir.Ref) -> None:
         """``decode_many_<name>``: back-to-back PDUs into a list, in one call
@@ -535,7 +559,7 @@ class _Emitter:
         with w.indent(f"def decode_many_{name}(data, relax, max_depth):"):
             if d.name == "cy":
                 w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view",
-                  "cdef Py_ssize_t s, u, n, pos = 0", "cdef const unsigned char* b", "cdef int gc_was",
+                  "cdef Py_ssize_t s, u, n, pos = 0", "cdef const unsigned char* b", "cdef int gc_was", "cdef bint rooted",
                   "cdef list out = []", "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len", "gc_was = PyGC_Disable()", "try:")
                 w.level += 1
@@ -562,7 +586,7 @@ class _Emitter:
         with w.indent(f"def decode_api_{name}(data, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH):"):
             w(f'"""Decode exactly one {name} from ``data``; see :meth:`ldapber.Codec.decode`."""')
             if d.name == "cy":
-                w("cdef const unsigned char* b", "cdef Py_ssize_t s, u, n", "cdef int gc_was")
+                w("cdef const unsigned char* b", "cdef Py_ssize_t s, u, n", "cdef int gc_was", "cdef bint rooted")
             with w.indent("if type(data) is not bytes or strict is not True or relax or "
                           "max_depth != DEFAULT_MAX_DEPTH:"):
                 w(f"return SLOW[{name!r}](data, strict, relax, max_depth)")
@@ -577,7 +601,8 @@ class _Emitter:
                   else f"s = top(b, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
                 with w.indent("if u != n:"):
                     w("raise trailing_error(u, n)")
-                w(f"return d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+                w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+            w("return v")
             if d.name == "cy":
                 w.level -= 1
                 with w.indent("finally:"):
@@ -585,13 +610,25 @@ class _Emitter:
 
     @contextmanager
     def region_root(self, root: str) -> Iterator[None]:
-        """``try: <body> except DecodeError: name the root type; raise``."""
-        self.w("try:")
-        self.w.level += 1
+        """``try: <body> except DecodeError: name the root type; raise``.
+        Compiled, a ``finally`` does it (see :meth:`function`): the body must
+        not return, it falls through to the code after the region."""
+        w = self.w
+        if self.d.name == "cy":
+            w("rooted = 1")
+        w("try:")
+        w.level += 1
         yield
-        self.w.level -= 1
-        with self.w.indent("except DecodeError as x:"):
-            self.w(f"x.root = {root!r}", "raise")
+        if self.d.name == "cy":
+            w("rooted = 0")
+        w.level -= 1
+        if self.d.name == "cy":
+            with w.indent("finally:"):
+                with w.indent("if rooted:"):
+                    w(f"set_root(DecodeError, {root!r})")
+            return
+        with w.indent("except DecodeError as x:"):
+            w(f"x.root = {root!r}", "raise")
 
     def module(self, header: str, model_module: str, runtime: str) -> str:
         body_writer = self.w
