@@ -2,7 +2,8 @@
 self-checked) and the contender guard.
 
 Rounds last at least 100 µs (:data:`MIN_TIME`) unless
-``--benchmark-min-time`` says otherwise.
+``--benchmark-min-time`` says otherwise; benchmarks of captured samples run
+at most :data:`CAPTURED_MAX_TIME`.
 
 The garbage collector is left at its default settings: no test here calls
 ``gc`` and the suite does not pass ``--benchmark-disable-gc``.  (ldapber's
@@ -13,11 +14,15 @@ behaviour and part of what the stream benchmark measures.)
 from __future__ import annotations
 
 import platform
+import time
+from collections.abc import Callable
+from itertools import repeat
+from typing import Any
 
 import pytest
 
 from . import workload
-from .contenders import LDAPBER_CYTHON
+from .contenders import CONTENDERS, LDAPBER_CYTHON
 
 #: Round length used unless --benchmark-min-time is given: long enough that
 #: sub-microsecond calls are timed in loops, not one timer pair per call
@@ -26,6 +31,10 @@ from .contenders import LDAPBER_CYTHON
 #: Applied when bench/ is named on the command line (its conftest is then
 #: loaded before pytest-benchmark reads its options).
 MIN_TIME = 0.0001
+#: Longest a benchmark of a captured sample (bench/captured.py: some 40 small
+#: PDUs, times 8 contenders, twice) may run, whatever --benchmark-max-time
+#: says, so the captured corpus does not multiply the length of a run.
+CAPTURED_MAX_TIME = 0.1
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -35,11 +44,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.benchmark_min_time = MIN_TIME
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    max_time = getattr(config.option, "benchmark_max_time", None)
+    if max_time is None:
+        return
+    captured = set(workload.MESSAGES) - set(workload.BUILT)
+    capped = min(float(max_time), CAPTURED_MAX_TIME)
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is not None and spec.params.get("message") in captured and not item.get_closest_marker("benchmark"):
+            item.add_marker(pytest.mark.benchmark(max_time=capped))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from importlib.metadata import version
 
-    peers = ", ".join(f"{name} {version(name)}" for name in ("pyasn1", "pyasn1-modules", "ldap3"))
-    return [f"ldapber bench: {platform.python_implementation()} {platform.python_version()}; peers: {peers}"]
+    names = ("pyasn1", "pyasn1-modules", "ldap3", "asn1tools", "ldaptor", "scapy")
+    peers = ", ".join(f"{name} {version(name)}" for name in names)
+    return [f"ldapber bench: {platform.python_implementation()} {platform.python_version()}; peers: {peers}",
+            f"contenders: {', '.join(CONTENDERS)}; corpus: {len(workload.BUILT)} built messages, "
+            f"{len(workload.MESSAGES) - len(workload.BUILT)} captured"]
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +95,33 @@ def record(benchmark, *, op: str, message: str, contender: str, nbytes: int, pdu
     name parsing."""
     benchmark.group = f"{op}: {message}"
     benchmark.extra_info.update(op=op, message=message, contender=contender, bytes=nbytes, pdus=pdus)
+
+
+#: Calls shorter than this are timed in batches (see :func:`timed`).
+BATCH_BELOW = 20e-6
+
+
+def timed(benchmark, f: Callable[[Any], Any], arg: Any) -> Any:
+    """``benchmark(f, arg)``, except that a call shorter than BATCH_BELOW is
+    timed in a batch of calls in a plain loop, as ``timeit`` does, and the
+    batch size is recorded (``extra_info["calls"]``; bench/figures.py divides
+    by it).  pytest-benchmark calls the function under test as
+    ``f(*args, **kwargs)``, which costs some 50-100 ns a call: nothing
+    beside a pyasn1 decode, but as much as an ldapber encode of a bind.
+    Every contender is timed the same way.  Returns the last call's result."""
+    f(arg)  # warm up: caches, compiled specs
+    started = time.perf_counter()
+    f(arg)
+    once = time.perf_counter() - started
+    calls = max(1, min(1000, int(BATCH_BELOW / max(once, 1e-9))))
+    if calls == 1:
+        return benchmark(f, arg)
+    benchmark.extra_info["calls"] = calls
+
+    def batch() -> Any:
+        result = None
+        for _ in repeat(None, calls):
+            result = f(arg)
+        return result
+
+    return benchmark(batch)
