@@ -88,12 +88,15 @@ def start_slapd(port: int, folder: Path) -> subprocess.Popen[bytes]:
         f"directory {folder}/db", "maxsize 104857600", "access to * by * read", ""]))
     proc = subprocess.Popen([slapd, "-d", "0", "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_for(port, proc)
-    added = subprocess.run(["ldapadd", "-x", "-H", f"ldap://127.0.0.1:{port}", "-D", ADMIN, "-w", ADMIN_PW,
-                            "-f", str(SAMPLE)], capture_output=True, timeout=60)
-    if added.returncode != 0:
-        proc.terminate()
-        raise RuntimeError(f"ldapadd into slapd failed: {added.stderr.decode()}")
+    try:
+        wait_for(port, proc)
+        added = subprocess.run(["ldapadd", "-x", "-H", f"ldap://127.0.0.1:{port}", "-D", ADMIN, "-w", ADMIN_PW,
+                                "-f", str(SAMPLE)], capture_output=True, timeout=60)
+        if added.returncode != 0:
+            raise RuntimeError(f"ldapadd into slapd failed: {added.stderr.decode()}")
+    except BaseException:  # slapd did not start or take the data: stop it, the caller has no handle
+        stop(proc)
+        raise
     return proc
 
 
@@ -151,13 +154,9 @@ def table(results: list[Result], connections: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "server.md"))
-    args = ap.parse_args(argv)
+def measure(seconds: float, connections: int) -> list[Result]:
+    """ldapber's server, then slapd when installed, under the same load;
+    every process started here is stopped here."""
     results = []
     procs: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,20 +164,46 @@ def main(argv: list[str] | None = None) -> int:
             port = free_port()
             procs.append(start_ldapber(port))
             wait_for(port, procs[-1])
-            results.append(asyncio.run(drive("ldapber", port, args.seconds, args.connections)))
-            if shutil.which("ldapadd") and (shutil.which("slapd") or os.path.exists("/usr/sbin/slapd")):
+            results.append(asyncio.run(drive("ldapber", port, seconds, connections)))
+            if slapd_available():
                 port = free_port()
                 procs.append(start_slapd(port, Path(tmp)))
-                results.append(asyncio.run(drive("slapd", port, args.seconds, args.connections)))
+                results.append(asyncio.run(drive("slapd", port, seconds, connections)))
             else:
                 print("slapd or ldap-utils not installed: slapd not measured", file=sys.stderr)
         finally:
             for proc in procs:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop(proc)
+    return results
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process this module started, and reap it."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def slapd_available() -> bool:
+    return bool(shutil.which("ldapadd") and (shutil.which("slapd") or os.path.exists("/usr/sbin/slapd")))
+
+
+def as_json(results: list[Result], connections: int) -> list[dict[str, object]]:
+    return [{"server": r.name, "connections": connections, "searches": r.searches, "seconds": r.seconds,
+             "searches_per_s": r.rate, "p50_s": r.percentile(50), "p99_s": r.percentile(99)} for r in results]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "server.md"))
+    args = ap.parse_args(argv)
+    results = measure(args.seconds, args.connections)
     text = table(results, args.connections)
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
