@@ -1,239 +1,335 @@
-"""Summarise a pytest-benchmark JSON file of this suite as markdown tables,
-with the speed ratios and the performance targets (met / missed).
+"""A benchmark run as markdown: ``python -m bench.report [bench/results/run.json]``.
 
-    python3 -m pytest bench/ --benchmark-only --benchmark-json=results.json
-    python3 -m bench.report results.json            # from the repository root
-    python3 -m bench.report results.json --fail-on-miss   # exit 1 if a target is missed
+Tables of median times with, for each contender, how many times longer it
+takes than ldapber's compiled backend (``12x``: twelve times slower; below
+1x the contender is faster, as liblber's C walk may be); what each contender
+cannot do and why; peak memory; the servers; and every performance target of
+issues 2 and 6, met or missed, in plain words.
 
-Ratios are "times faster than": for a peer's row, ``peer median / ldapber-cython
-median`` (3.0x = ldapber-cython takes a third of the peer's time).  In the
-stream group the contenders decode different numbers of PDUs, so the ratio
-there is of time per byte (equivalently, of MB/s).
+``--fail-on-miss`` exits 1 unless every target is met.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .contenders import CONTENDERS, LDAP3_FAST, LDAPBER_CYTHON, LDAPBER_PYTHON, PYASN1
-from .workload import MESSAGES
+from .figures import REFERENCE, Run, Timing, Unable, speedup
 
-REFERENCE = LDAPBER_CYTHON
-OPS = ("decode", "encode", "stream")
-#: Minimum MB/s of the compiled backend on the stream.
-STREAM_MB_S_TARGET = 100.0
-
-
-@dataclass(frozen=True)
-class Result:
-    op: str
-    message: str
-    contender: str
-    median: float  # seconds per call
-    nbytes: int
-    pdus: int
-    rounds: int
-
-    @property
-    def per_byte(self) -> float:
-        return self.median / self.nbytes
-
-    @property
-    def mb_per_s(self) -> float:
-        return self.nbytes / self.median / 1e6
-
-
-@dataclass(frozen=True)
-class Target:
-    """``fast`` must be at least ``factor`` times faster than ``slow`` at
-    ``op`` on ``message`` (or, with ``slow`` None, reach ``factor`` MB/s)."""
-
-    op: str
-    message: str
-    fast: str
-    slow: str | None
-    factor: float
-
-    def describe(self) -> str:
-        if self.slow is None:
-            return f"{self.op} {self.message}: {self.fast} >= {self.factor:g} MB/s"
-        return f"{self.op} {self.message}: {self.fast} >= {self.factor:g}x faster than {self.slow}"
-
-
-def targets(stream_message: str) -> list[Target]:
-    """The suite's performance targets (see bench/README.md)."""
-    out = [Target("decode", m, LDAPBER_CYTHON, PYASN1, 300) for m in MESSAGES]
-    out.append(Target("decode", "small-entry", LDAPBER_CYTHON, LDAP3_FAST, 20))
-    out.append(Target("stream", stream_message, LDAPBER_CYTHON, None, STREAM_MB_S_TARGET))
-    out += [Target("encode", m, LDAPBER_CYTHON, PYASN1, 300) for m in MESSAGES]
-    out.append(Target("decode", "small-entry", LDAPBER_PYTHON, LDAP3_FAST, 2))
-    out += [Target(op, m, LDAPBER_PYTHON, PYASN1, 20) for op in ("decode", "encode") for m in MESSAGES]
-    return out
-
-
-def load(path: Path) -> tuple[list[Result], str]:
-    """The suite's results in a pytest-benchmark JSON file, and a one-line
-    description of where they were taken."""
-    text = path.read_text()
-    if not text.strip():
-        raise SystemExit(f"{path} is empty: was it written by a run with --benchmark-disable? "
-                         "Timings need --benchmark-only (or no --benchmark-disable).")
-    data = json.loads(text)
-    machine = data.get("machine_info", {})
-    where = ", ".join(x for x in (
-        f"{machine.get('python_implementation', '')} {machine.get('python_version', '')}".strip(),
-        (machine.get("cpu") or {}).get("brand_raw", ""),
-        f"{(machine.get('cpu') or {}).get('count', '?')} CPUs" if machine.get("cpu") else "",
-        data.get("datetime", "")[:19],
-    ) if x)
-    results = []
-    for bench in data.get("benchmarks", []):
-        info, stats = bench.get("extra_info", {}), bench.get("stats")
-        if not stats or "contender" not in info:
-            continue
-        results.append(Result(info["op"], info["message"], info["contender"], stats["median"],
-                              info["bytes"], info.get("pdus", 1), stats["rounds"]))
-    return results, where
+DEFAULT_RUN = Path(__file__).resolve().parent / "results" / "run.json"
+#: Column order; contenders not listed come after, alphabetically.
+ORDER = ("ldapber-cython", "ldapber-python", "liblber", "pyasn1", "ldap3-pyasn1", "ldap3-fast", "asn1tools",
+         "ldaptor", "scapy")
+#: Messages in the order of the corpus (bench/workload.py BUILT); others after.
+BUILT = ("small-entry", "large-entry", "search-request", "bind-request", "bind-response", "search-done",
+         "modify-request", "add-request", "delete-request", "modify-dn-request", "compare-request",
+         "extended-request", "extended-response", "paged-search", "binary-entry")
 
 
 def fmt_time(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}" if seconds / scale < 100 else f"{seconds / scale:.0f} {unit}"
-    return f"{seconds / 1e-9:.3g} ns" if seconds / 1e-9 < 100 else f"{seconds / 1e-9:.0f} ns"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            v = seconds / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:,.0f} {unit}"
+    raise AssertionError
 
 
 def fmt_ratio(x: float) -> str:
-    return f"{x:.1f}x" if x < 100 else f"{x:.0f}x"
+    return f"{x:.2f}x" if x < 10 else f"{x:.1f}x" if x < 100 else f"{x:,.0f}x"
 
 
-def speedup(fast: Result, slow: Result) -> float:
-    """How many times faster ``fast`` is than ``slow`` (per byte when the
-    two decoded different amounts, as in the stream)."""
-    if fast.nbytes == slow.nbytes:
-        return slow.median / fast.median
-    return slow.per_byte / fast.per_byte
+def fmt_bytes(n: float) -> str:
+    for unit, scale in (("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.0f} B"
 
 
-def verdict(measured: float | None, required: float) -> str:
-    if measured is None:
-        return "NOT MEASURED"
-    if measured >= required:
-        return "MET"
-    return f"MISSED ({measured / required:.2f} of the target)"
+def _contenders(names: Iterable[str]) -> list[str]:
+    return sorted(set(names), key=lambda c: (ORDER.index(c) if c in ORDER else len(ORDER), c))
 
 
-def evaluate(t: Target, index: dict[tuple[str, str, str], Result]) -> float | None:
-    fast = index.get((t.op, t.message, t.fast))
-    if fast is None:
-        return None
-    if t.slow is None:
-        return fast.mb_per_s
-    slow = index.get((t.op, t.message, t.slow))
-    return None if slow is None else speedup(fast, slow)
+def _messages(names: Iterable[str]) -> list[str]:
+    return sorted(set(names), key=lambda m: (BUILT.index(m) if m in BUILT else len(BUILT), m))
 
 
-def render(results: list[Result], source: str = "", where: str = "") -> tuple[str, int, int]:
-    """The markdown report, and the number of targets met and of targets."""
-    index = {(r.op, r.message, r.contender): r for r in results}
-    groups: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
-    for r in results:
-        groups[(r.op, r.message)][r.contender] = r
-    order = {m: i for i, m in enumerate(MESSAGES)}
-    keys = sorted(groups, key=lambda k: (OPS.index(k[0]) if k[0] in OPS else 99, order.get(k[1], 99), k[1]))
-    stream_message = next((m for op, m in keys if op == "stream"), "stream")
-    all_targets = targets(stream_message)
+class Footnotes:
+    """Numbered reasons for the "cannot" cells of a table."""
 
-    lines = ["# ldapber benchmark report", ""]
-    if source:
-        lines += [f"Source: `{source}`" + (f" ({where})" if where else "") + ". Times are medians per call; "
-                  f"\"x faster\" is how many times less time {REFERENCE} takes than the contender of that row.",
-                  ""]
-    for op, message in keys:
-        rows = groups[(op, message)]
-        ref = rows.get(REFERENCE)
-        any_row = next(iter(rows.values()))
-        lines.append(f"## {op}: {message}" + ("" if op == "stream" else f" ({any_row.nbytes:,} bytes)"))
-        lines.append("")
-        if op == "stream":
-            lines += ["| contender | PDUs | bytes | median | MB/s | µs per PDU | ldapber-cython is, per byte |",
-                      "|---|---:|---:|---:|---:|---:|---:|"]
-        else:
-            lines += ["| contender | median | calls/s | ldapber-cython is |", "|---|---:|---:|---:|"]
-        for name in sorted(rows, key=lambda c: CONTENDERS.index(c) if c in CONTENDERS else 99):
-            r = rows[name]
-            if ref is None:
-                rel = "n/a (no ldapber-cython result)"
-            elif name == REFERENCE:
-                rel = "reference"
+    def __init__(self) -> None:
+        self.reasons: dict[str, int] = {}
+
+    def mark(self, reason: str) -> str:
+        n = self.reasons.setdefault(reason, len(self.reasons) + 1)
+        return f"cannot [{n}]"
+
+    def lines(self) -> list[str]:
+        return [f"[{n}] {reason}" + "  " for reason, n in self.reasons.items()]
+
+
+def op_table(run: Run, op: str, messages: Sequence[str], notes: Footnotes) -> list[str]:
+    """Rows: messages; columns: contenders; cells: time and ratio."""
+    rows = [t for t in run.timings if t.op == op and t.message in messages]
+    unable = {(u.message, u.contender): u.reason for u in run.unable if u.op == op}
+    names = _contenders([t.contender for t in rows] + [c for (m, c) in unable if m in messages])
+    if not rows:
+        return []
+    by = {(t.message, t.contender): t for t in rows}
+    out = ["| message | bytes | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
+    for message in messages:
+        ref = by.get((message, REFERENCE))
+        any_row = next((t for (m, _), t in by.items() if m == message), None)
+        if any_row is None:
+            continue
+        cells = []
+        for name in names:
+            t = by.get((message, name))
+            if t is None:
+                reason = unable.get((message, name))
+                cells.append(notes.mark(reason) if reason else "-")
+            elif name == REFERENCE or ref is None:
+                cells.append(f"**{fmt_time(t.seconds)}**" if name == REFERENCE else fmt_time(t.seconds))
             else:
-                x = speedup(ref, r)
-                rel = f"{fmt_ratio(x)} faster" if x >= 1 else f"{fmt_ratio(1 / x)} slower"
-            if op == "stream":
-                lines.append(f"| {name} | {r.pdus:,} | {r.nbytes:,} | {fmt_time(r.median)} | {r.mb_per_s:,.1f} "
-                             f"| {r.median / r.pdus * 1e6:.2f} | {rel} |")
-            else:
-                lines.append(f"| {name} | {fmt_time(r.median)} | {1 / r.median:,.0f} | {rel} |")
-        missing = [c for c in CONTENDERS if c not in rows and not (c == LDAP3_FAST and op == "encode")]
-        if missing:
-            why = {LDAP3_FAST: "decodes server responses only"}
-            lines.append("")
-            lines.append("Not measured: " + "; ".join(f"{c} ({why.get(c, 'no result')})" for c in missing) + ".")
-        mine = [t for t in all_targets if (t.op, t.message) == (op, message)]
-        if mine:
-            lines += ["", "| target | measured | required | measured / required | verdict |",
-                      "|---|---:|---:|---:|---|"]
-            for t in mine:
-                got = evaluate(t, index)
-                unit = " MB/s" if t.slow is None else "x"
-                what = f"{t.fast} >= {t.factor:g} MB/s" if t.slow is None else f"{t.fast} vs {t.slow}"
-                shown = "-" if got is None else (f"{got:,.1f}{unit}" if t.slow is None else fmt_ratio(got))
-                ratio = "-" if got is None else f"{got / t.factor:.2f}"
-                lines.append(f"| {what} | {shown} | {t.factor:g}{unit} | {ratio} | {verdict(got, t.factor)} |")
-        lines.append("")
+                cells.append(f"{fmt_time(t.seconds)} ({fmt_ratio(speedup(ref, t))})")
+        out.append(f"| {message} | {any_row.nbytes:,} | " + " | ".join(cells) + " |")
+    return out
 
-    met: list[tuple[Target, float]] = []
-    missed: list[tuple[Target, float]] = []
-    unmeasured: list[tuple[Target, None]] = []
-    for t in all_targets:
-        got = evaluate(t, index)
-        if got is None:
-            unmeasured.append((t, got))
-        else:
-            (met if got >= t.factor else missed).append((t, got))
-    lines += ["## Targets", ""]
-    lines.append(f"{len(met)} of {len(all_targets)} targets met, {len(missed)} missed"
-                 + (f", {len(unmeasured)} not measured" if unmeasured else "") + ".")
-    lines.append("")
-    for t, got in missed:
-        shown = f"{got:,.1f} MB/s" if t.slow is None else fmt_ratio(got)
-        lines.append(f"- MISSED: {t.describe()}; measured {shown} ({got / t.factor:.2f} of the target).")
-    for t, _ in unmeasured:
-        lines.append(f"- NOT MEASURED: {t.describe()}.")
-    for t, got in met:
-        shown = f"{got:,.1f} MB/s" if t.slow is None else fmt_ratio(got)
-        lines.append(f"- met: {t.describe()}; measured {shown}.")
-    return "\n".join(lines) + "\n", len(met), len(all_targets)
+
+def stream_table(run: Run) -> list[str]:
+    rows = sorted((t for t in run.timings if t.op == "stream"), key=lambda t: -t.mb_per_s)
+    if not rows:
+        return []
+    ref = next((t for t in rows if t.contender == REFERENCE), None)
+    out = [f"Stream: {rows[0].message}, one buffer.  Slow contenders decode a slice (the PDUs column); "
+           "compare by throughput.", "",
+           "| contender | PDUs | MB/s | messages/s | µs per PDU | ldapber-cython is, per byte |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for t in rows:
+        rel = "reference" if t is ref else "-" if ref is None else fmt_ratio(speedup(ref, t)) + " faster"
+        out.append(f"| {t.contender} | {t.pdus:,} | {t.mb_per_s:,.1f} | {t.pdus / t.seconds:,.0f} | "
+                   f"{t.seconds / t.pdus * 1e6:.2f} | {rel} |")
+    for u in run.unable:
+        if u.op == "stream":
+            out.append(f"| {u.contender} | cannot: {u.reason} | | | | |")
+    return out
+
+
+def memory_table(run: Run) -> list[str]:
+    if not run.memory:
+        return []
+    out = ["Peak memory allocated through Python's allocators (tracemalloc) while decoding and holding the "
+           "result, input excluded; each contender in a fresh interpreter.", "",
+           "| case | contender | PDUs | input | peak | peak per input byte |", "|---|---|---:|---:|---:|---:|"]
+    for row in sorted(run.memory, key=lambda r: (r["case"], ORDER.index(r["contender"])
+                                                 if r["contender"] in ORDER else 99)):
+        if "unable" in row:
+            out.append(f"| {row['case']} | {row['contender']} | cannot: {row['unable']} | | | |")
+            continue
+        out.append(f"| {row['case']} | {row['contender']} | {row['pdus']:,} | {fmt_bytes(row['input_bytes'])} | "
+                   f"{fmt_bytes(row['peak_bytes'])} | {row['peak_bytes'] / row['input_bytes']:.2f} |")
+    out.append("")
+    out.append("liblber's walk reads every value in place and allocates nothing per element, so it has no row.")
+    return out
+
+
+def server_table(run: Run) -> list[str]:
+    if not run.server:
+        return []
+    ref = next((r for r in run.server if r["server"] == "slapd"), None)
+    conns = run.server[0].get("connections", "?")
+    out = [f"Base-scope searches for one entry over TCP on loopback, {conns} connections, one search in flight "
+           "each, the same load generator for both servers.", "",
+           "| server | searches/s | p50 | p99 | vs slapd |", "|---|---:|---:|---:|---:|"]
+    for r in run.server:
+        ratio = f"{r['searches_per_s'] / ref['searches_per_s']:.2f}x" if ref and ref["searches"] else "n/a"
+        out.append(f"| {r['server']} | {r['searches_per_s']:,.0f} | {fmt_time(r['p50_s'])} | "
+                   f"{fmt_time(r['p99_s'])} | {ratio} |")
+    return out
+
+
+# -- targets ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """``fast`` at ``op`` is at least ``factor`` times faster than ``slow``
+    on each message (``slow`` None: at least ``factor`` MB/s)."""
+
+    issue: str
+    op: str
+    fast: str
+    slow: str | None
+    factor: float
+    messages: tuple[str, ...] | None = None  # None: every built message both did
+    wording: str = ""
+
+    def describe(self) -> str:
+        if self.wording:
+            return self.wording
+        if self.slow is None:
+            return f"{self.fast} {self.op} at least {self.factor:g} MB/s"
+        return f"{self.fast} {self.op} at least {self.factor:g}x faster than {self.slow}"
+
+
+TARGETS = (
+    Target("2, 6", "decode", REFERENCE, "pyasn1", 300),
+    Target("2, 6", "decode", REFERENCE, "ldap3-fast", 20),
+    Target("6", "decode", REFERENCE, "liblber", 1 / 1.5, ("small-entry",),
+           "ldapber-cython decode of the small entry into Python objects within 1.5x of liblber's C walk"),
+    Target("2, 6", "stream", REFERENCE, None, 100),
+    Target("2, 6", "encode", REFERENCE, "pyasn1", 300),
+    Target("6", "encode", REFERENCE, "liblber", 1.0, None, "ldapber-cython encode faster than liblber's ber_printf"),
+    Target("2, 6", "decode", "ldapber-python", "ldap3-fast", 2, ("small-entry",)),
+    Target("2", "decode", "ldapber-python", "pyasn1", 20),
+    Target("2 (stricter reading)", "encode", "ldapber-python", "pyasn1", 20),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: Target
+    message: str
+    measured: float | None
+
+    @property
+    def met(self) -> bool:
+        return self.measured is not None and self.measured >= self.target.factor
+
+
+def judge(run: Run, targets: Sequence[Target] = TARGETS) -> list[Verdict]:
+    """One verdict per target and message the target covers and both
+    contenders measured."""
+    out = []
+    for target in targets:
+        candidates = [t for t in run.timings if t.op == target.op and t.contender == target.fast]
+        for fast in candidates:
+            if target.messages is not None and fast.message not in target.messages:
+                continue
+            if target.messages is None and target.op != "stream" and fast.message not in BUILT:
+                continue
+            if target.slow is None:
+                out.append(Verdict(target, fast.message, fast.mb_per_s))
+                continue
+            slow = run.timing(target.op, fast.message, target.slow)
+            if slow is not None:
+                out.append(Verdict(target, fast.message, speedup(fast, slow)))
+    return out
+
+
+def targets_section(verdicts: Sequence[Verdict]) -> list[str]:
+    met = sum(v.met for v in verdicts)
+    out = [f"{met} of {len(verdicts)} checks met, {len(verdicts) - met} missed.", "",
+           "| issue | target | message | measured | verdict |", "|---|---|---|---:|---|"]
+    for v in sorted(verdicts, key=lambda v: (v.met, TARGETS.index(v.target) if v.target in TARGETS else 99)):
+        t = v.target
+        shown = "-" if v.measured is None else (f"{v.measured:,.1f} MB/s" if t.slow is None
+                                                else fmt_ratio(v.measured))
+        if t.slow == "liblber" and v.measured is not None:
+            shown = f"{1 / v.measured:.2f}x liblber's time"
+        word = "met" if v.met else "**MISSED**"
+        out.append(f"| {t.issue} | {t.describe()} | {v.message} | {shown} | {word} |")
+    missed = [v for v in verdicts if not v.met]
+    if missed:
+        out += ["", "In plain words, ldapber falls short here:", ""]
+        for v in missed:
+            out.append(f"- {v.target.describe()}, on {v.message}: measured "
+                       + (f"{v.measured:,.1f} MB/s" if v.target.slow is None else fmt_ratio(v.measured or 0))
+                       + f", {(v.measured or 0) / v.target.factor:.0%} of the target.")
+        reasons = [text for applies, text in WHY if any(applies(v) for v in missed)]
+        if reasons:
+            out += ["", "Why, as far as we know:", ""] + [f"- {text}" for text in reasons]
+    return out
+
+
+#: Known causes of misses: (does it explain this verdict?, the explanation).
+WHY = (
+    (lambda v: v.message == "binary-entry",
+     "binary-entry: the 1 MB value is one allocation and one copy of a megabyte for every contender, and that is "
+     "most of ldapber's time on it; the ratio there is memory bandwidth against memory bandwidth plus the peer's "
+     "overhead, so no codec that hands back a `bytes` value can be 300x faster than another."),
+    (lambda v: v.target.op == "stream",
+     "the stream: ldapber decodes 10,001 PDUs into some 220,000 new Python objects in one call; the pure parse "
+     "(liblber's walk) is about a quarter of the time, and the rest is allocating, filling and, after the "
+     "round, freeing those objects (CPython's allocator maps and clears fresh memory for them each round)."),
+    (lambda v: v.target.op == "encode" and v.target.fast == REFERENCE and v.message != "binary-entry",
+     "compiled encode of the small messages: a call takes 100-200 ns, of which the Python call itself and the "
+     "new `bytes` object are a fixed part every message pays; pyasn1 spends 30-45 µs on the same small messages, "
+     "so 300x asks for about 110 ns in all."),
+    (lambda v: v.target.op == "encode" and v.target.fast == "ldapber-python",
+     "pure-Python encode: one Python function call per element, and Python calls are what pyasn1 is made of too; "
+     "20x would need a different generated encoder (flattened, fewer calls per element). Issue 2 states its "
+     "pure-Python targets next to ldap3's decoder; the report holds encode to 20x as the stricter reading."),
+)
+
+
+# -- the report ---------------------------------------------------------------------
+def header(run: Run) -> list[str]:
+    m = run.machine
+    where = ", ".join(str(x) for x in (m.get("python"), m.get("cpu"), f"{m.get('cpus', '?')} CPUs",
+                                       f"{m.get('system', '')} {m.get('release', '')}".strip(), m.get("when"))
+                      if x)
+    peers = ", ".join(f"{k} {v}" for k, v in sorted(run.versions.items()))
+    return [f"Measured on {where}.", "", f"Versions: {peers}." if peers else "",
+            "", "Times are medians per call.  In parentheses: how many times longer the contender takes than "
+            f"{REFERENCE} (per byte on the stream); below 1x the contender is faster.", ""]
+
+
+def summary(run: Run) -> str:
+    """The short form README.md shows: decode and encode of the built
+    messages, the stream, the targets."""
+    notes = Footnotes()
+    built = _messages(t.message for t in run.timings if t.message in BUILT)
+    lines = header(run)
+    lines += ["**Decode** (bytes -> Python values)", ""] + op_table(run, "decode", built, notes) + [""]
+    lines += ["**Encode** (Python values -> bytes)", ""] + op_table(run, "encode", built, notes) + [""]
+    lines += stream_table(run) + [""]
+    if notes.reasons:
+        lines += notes.lines() + [""]
+    return "\n".join(lines) + "\n"
+
+
+def render(run: Run) -> str:
+    notes = Footnotes()
+    built = _messages(t.message for t in run.timings if t.message in BUILT)
+    captured = _messages(t.message for t in run.timings if t.message not in BUILT and t.op != "stream")
+    lines = ["# ldapber benchmark report", ""] + header(run)
+    for op, title in (("decode", "Decode: bytes -> Python values"), ("encode", "Encode: Python values -> bytes")):
+        lines += [f"## {title}", ""] + op_table(run, op, built, notes) + [""]
+    lines += ["## Stream", ""] + stream_table(run) + [""]
+    if run.memory:
+        lines += ["## Peak memory", ""] + memory_table(run) + [""]
+    if run.server:
+        lines += ["## Servers", ""] + server_table(run) + [""]
+    lines += ["## Targets", ""] + targets_section(judge(run)) + [""]
+    if captured:
+        lines += ["## Captured traffic", "",
+                  "PDUs recorded from OpenLDAP's command-line tools talking to slapd (bench/captured.py).", ""]
+        for op in ("decode", "encode"):
+            lines += [f"### {op}", ""] + op_table(run, op, captured, notes) + [""]
+    if notes.reasons:
+        lines += ["## What a contender cannot do", ""] + notes.lines() + [""]
+    if run.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in run.notes] + [""]
+    return "\n".join(lines)
+
+
+def unable_from_capabilities(rows: Iterable[tuple[str, str, str, str]]) -> list[Unable]:
+    return [Unable(op, message, contender, reason) for op, message, contender, reason in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("json", type=Path, help="output of pytest --benchmark-json")
-    parser.add_argument("--fail-on-miss", action="store_true", help="exit 1 unless every target is met")
-    args = parser.parse_args(argv)
-    results, where = load(args.json)
-    if not results:
-        print(f"{args.json} holds no timings of this suite.", file=sys.stderr)
-        return 2
-    text, met, total = render(results, str(args.json), where)
-    print(text, end="")
-    return 1 if args.fail_on_miss and met < total else 0
+    ap = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
+    ap.add_argument("run", type=Path, nargs="?", default=DEFAULT_RUN, help="a run written by python -m bench")
+    ap.add_argument("--fail-on-miss", action="store_true", help="exit 1 unless every target is met")
+    args = ap.parse_args(argv)
+    run = Run.load(args.run)
+    print(render(run))
+    return 1 if args.fail_on_miss and not all(v.met for v in judge(run)) else 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+__all__ = ["Timing", "render", "summary", "judge", "TARGETS", "main"]

@@ -6,6 +6,8 @@ asserted here; this only keeps the suite and its correctness checks working.
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,10 +25,28 @@ def test_benchmarks_run_once() -> None:
     assert " passed" in out.stdout and "failed" not in out.stdout
 
 
-def test_server_benchmark_runs(tmp_path: Path) -> None:
-    out = tmp_path / "server.md"
-    run = subprocess.run([sys.executable, "-m", "bench.server", "--seconds", "0.3", "--connections", "2",
-                          "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def test_one_command_writes_the_whole_report(tmp_path: Path) -> None:
+    """``python -m bench --smoke``: every stage once (Python contenders,
+    liblber, memory, servers), then run.json, report.md and the charts."""
+    pytest.importorskip("matplotlib")
+    run = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| ldapber")]
-    assert len(rows) == 1 and int(rows[0].split("|")[2].strip().replace(",", "")) > 0
+    data = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    contenders = {t["contender"] for t in data["timings"]}
+    expected = {"ldapber-cython", "ldapber-python", "pyasn1", "ldap3-pyasn1", "ldap3-fast", "asn1tools", "ldaptor",
+                "scapy"}
+    if Path("/usr/include/lber.h").exists() and shutil.which("cc"):
+        expected.add("liblber")
+    assert expected <= contenders, expected - contenders
+    assert {t["op"] for t in data["timings"]} == {"decode", "encode", "stream"}
+    assert all(u["reason"] for u in data["unable"]) and any(u["contender"] == "ldap3-fast" for u in data["unable"])
+    assert {(m["case"], m["contender"]) for m in data["memory"] if "peak_bytes" in m} >= {
+        ("binary-entry", "ldapber-cython"), ("stream", "ldapber-cython"), ("stream", "pyasn1")}
+    assert [r["server"] for r in data["server"]][:1] == ["ldapber"] and data["server"][0]["searches"] > 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    for heading in ("## Decode", "## Encode", "## Stream", "## Peak memory", "## Servers", "## Targets"):
+        assert heading in report
+    for chart in ("decode.png", "encode.png", "stream.png"):
+        assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| small-entry |" in run.stdout  # the summary table is printed
