@@ -41,7 +41,8 @@ NATIVE_ROUNDS = {"full": 15, "quick": 7, "smoke": 1}
 SERVER = {"full": (5.0, 8), "quick": (2.0, 8), "smoke": (0.3, 2)}
 
 
-def run_pytest(mode: str, out: Path) -> list[Timing]:
+def run_pytest(mode: str, out: Path) -> tuple[list[Timing], dict[str, object]]:
+    """The timings of the Python contenders, and where they were taken."""
     cmd = [sys.executable, "-m", "pytest", "bench/", "-q", "-p", "no:cacheprovider", "--benchmark-only",
            f"--benchmark-json={out}", "--benchmark-columns=median,rounds", *MODES[mode]]
     print("$", " ".join(cmd[1:]), flush=True)
@@ -51,13 +52,7 @@ def run_pytest(mode: str, out: Path) -> list[Timing]:
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-5000:] + done.stderr[-3000:])
         raise SystemExit(f"the benchmarks failed (pytest exit {done.returncode})")
-    timings, _ = from_pytest_json(out)
-    return timings
-
-
-def machine_of(pytest_json: Path) -> dict[str, object]:
-    _, machine = from_pytest_json(pytest_json)
-    return machine
+    return from_pytest_json(out)
 
 
 def run_native(mode: str, run: Run) -> None:
@@ -122,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         run.notes.append("smoke run: one round of everything; the figures prove the suite works, not speed")
     print(f"[1/4] Python contenders ({mode_name})", flush=True)
     pytest_json = out / "pytest.json"
-    run.timings = run_pytest(mode_name, pytest_json)
-    run.machine = machine_of(pytest_json)
+    run.timings, run.machine = run_pytest(mode_name, pytest_json)
     run.machine["node"] = platform.node()
     run.unable = [Unable(op, message, contender, reason) for op, message, contender, reason in peers.capabilities()]
     print("[2/4] native reference (liblber)", flush=True)

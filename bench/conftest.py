@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from . import workload
-from .contenders import CONTENDERS, LDAPBER_CYTHON
+from .peers import CONTENDERS, LDAPBER_CYTHON
 
 #: Round length used unless --benchmark-min-time is given: long enough that
 #: sub-microsecond calls are timed in loops, not one timer pair per call

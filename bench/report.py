@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .figures import REFERENCE, Run, Timing, Unable, speedup
+from .figures import REFERENCE, Run, speedup
 
 DEFAULT_RUN = Path(__file__).resolve().parent / "results" / "run.json"
 #: Column order; contenders not listed come after, alphabetically.
@@ -314,10 +314,6 @@ def render(run: Run) -> str:
     return "\n".join(lines)
 
 
-def unable_from_capabilities(rows: Iterable[tuple[str, str, str, str]]) -> list[Unable]:
-    return [Unable(op, message, contender, reason) for op, message, contender, reason in rows]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path, nargs="?", default=DEFAULT_RUN, help="a run written by python -m bench")
@@ -331,5 +327,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["Timing", "render", "summary", "judge", "TARGETS", "main"]

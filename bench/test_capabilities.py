@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from .contenders import CONTENDERS, RECORDED, capabilities, capability, peer, probe
-from .peers.capabilities import OPS, STREAM
+from .peers import CONTENDERS, capabilities, capability, peer, probe
+from .peers.capabilities import OPS, RECORDED, STREAM
 from .workload import BUILT, MESSAGES
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import record, timed
-from .contenders import CONTENDERS, capability, check_decoded, decoder_for
+from .peers import CONTENDERS, capability, check_decoded, decoder_for
 from .workload import MESSAGES
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import record, timed
-from .contenders import CONTENDERS, capability, check_encoded, encoder_for
+from .peers import CONTENDERS, capability, check_encoded, encoder_for
 from .workload import MESSAGES
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import record, timed
-from .contenders import CONTENDERS, capability, check_decoded_all, stream_decoder_for, stream_slice
+from .peers import CONTENDERS, capability, check_decoded_all, stream_decoder_for, stream_slice
 from .workload import STREAM_NAME
 
 

@@ -301,24 +301,24 @@ def _search(filter_bytes: bytes) -> bytes:
     return _tlv(0x30, b"\x02\x01\x01" + op)
 
 
-def _nested_not(levels: int) -> bytes:
+def _nested(tag: int, levels: int) -> bytes:
+    """A search whose filter is ``levels`` constructed ``tag`` nodes (0xA2:
+    not, 0xA0: and) around one present filter, lengths computed inside out."""
     inner = b"\x87\x02cn"
     heads, size = [], len(inner)
     for _ in range(levels):
-        head = b"\xa2" + _len(size)
+        head = bytes([tag]) + _len(size)
         heads.append(head)
         size += len(head)
     return _search(b"".join(reversed(heads)) + inner)
+
+
+def _nested_not(levels: int) -> bytes:
+    return _nested(0xA2, levels)
 
 
 def _nested_and(levels: int) -> bytes:
-    inner = b"\x87\x02cn"
-    heads, size = [], len(inner)
-    for _ in range(levels):
-        head = b"\xa0" + _len(size)
-        heads.append(head)
-        size += len(head)
-    return _search(b"".join(reversed(heads)) + inner)
+    return _nested(0xA0, levels)
 
 
 # -- the runner ------------------------------------------------------------------

@@ -61,8 +61,25 @@ def split_description(description: str) -> tuple[str, frozenset[str]]:
     return type_, frozenset(o.lower() for o in options if o)
 
 
+class _Named:
+    """The naming of a schema definition: its OID and short names."""
+
+    oid: str
+    names: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The canonical name (the first short name, else the OID)."""
+        return self.names[0] if self.names else self.oid
+
+    @property
+    def key(self) -> str:
+        """The lower-cased canonical name: how entries key their attributes."""
+        return self.name.lower()
+
+
 @dataclass(frozen=True)
-class AttributeType:
+class AttributeType(_Named):
     """An attribute type definition (RFC 4512 4.1.2).
 
     ``names`` are the short names, the first one canonical (``("cn",
@@ -100,19 +117,9 @@ class AttributeType:
         if self.no_user_modification and not self.operational:
             raise ValueError(f"{self.oid}: NO-USER-MODIFICATION requires an operational usage")
 
-    @property
-    def name(self) -> str:
-        """The canonical name (the first short name, else the OID)."""
-        return self.names[0] if self.names else self.oid
-
-    @property
-    def key(self) -> str:
-        """The lower-cased canonical name: how entries key their attributes."""
-        return self.name.lower()
-
 
 @dataclass(frozen=True)
-class ObjectClass:
+class ObjectClass(_Named):
     """An object class definition (RFC 4512 4.1.1); ``sup``, ``must`` and ``may`` hold names."""
 
     oid: str
@@ -126,14 +133,6 @@ class ObjectClass:
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"{self.oid}: kind must be one of {sorted(_KINDS)}")
-
-    @property
-    def name(self) -> str:
-        return self.names[0] if self.names else self.oid
-
-    @property
-    def key(self) -> str:
-        return self.name.lower()
 
 
 class Schema:
