@@ -23,10 +23,12 @@ from ldapber import (
     IncompleteError,
     Initial,
     LDAPMessage,
+    PartialAttribute,
     Present,
     Rule,
     Scope,
     SearchRequest,
+    SearchResultEntry,
     Simple,
     SubstringFilter,
     UnknownAlternative,
@@ -245,3 +247,36 @@ def test_subclasses_encode_as_their_alternative(codec: Codec) -> None:
     own = _MyMessage(1, DelRequest("x"))
     own.note = "kept"
     assert codec.encode(own) == codec.encode(LDAPMessage(1, DelRequest("x")))
+
+
+def _entry(values: list[bytes], attr: str = "cn") -> LDAPMessage:
+    return LDAPMessage(1, SearchResultEntry("cn=x", [PartialAttribute(attr, values)]))
+
+
+def test_repeated_short_values_decode_right(codec: Codec) -> None:
+    # The compiled decoder shares one object per recently seen short
+    # attribute value or description; values that collide in its caches
+    # (same length, first and last eight bytes) must still come out as sent.
+    left, right = b"a" * 10 + b"X" + b"a" * 10, b"a" * 10 + b"Y" + b"a" * 10
+    names = ["attr" + "x" * 10 + c + "x" * 10 for c in "XY"]
+    for _ in range(3):
+        for values, attr in (([left, right, left], names[0]), ([right, left], names[1]),
+                             ([b"", b"a", b"top" * 8, b"top" * 9], "cn")):
+            msg = _entry(values, attr)
+            decoded = codec.decode(codec.encode(msg))
+            assert decoded == msg
+            assert all(type(v) is bytes for v in decoded.protocol_op.attributes[0].vals)
+
+
+def test_short_values_are_shared_only_when_equal() -> None:
+    codec = ldapber.codec_for("cython") if ldapber.BACKEND == "cython" else None
+    if codec is None:
+        pytest.skip("the compiled backend is not built")
+    data = codec.encode(_entry([b"top", b"person"]))
+    first, second = codec.decode(data), codec.decode(data)
+    # The same short value decodes to the same immutable object ...
+    assert first.protocol_op.attributes[0].vals[0] is second.protocol_op.attributes[0].vals[0]
+    # ... a long one to a fresh copy.
+    long_data = codec.encode(_entry([b"v" * 100]))
+    a, b = codec.decode(long_data), codec.decode(long_data)
+    assert a == b and a.protocol_op.attributes[0].vals[0] is not b.protocol_op.attributes[0].vals[0]

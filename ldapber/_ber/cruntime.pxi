@@ -38,6 +38,7 @@ cdef extern from "../_ber/slots.h":
     void* lb_memcpy(void*, const void*, size_t)
     void lb_copy(void*, const void*, size_t)
     bint lb_small_int(object v, long long* out)
+    unsigned int lb_hash_short(const unsigned char* p, size_t n)
     int lb_install(object cls) except -1
     int lb_set_default_dealloc(object plain_heap_class) except -1
     bint lb_layout_is(object o, object cls)
@@ -334,24 +335,27 @@ cdef inline object rd_text(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, P
     return v
 
 
-# Attribute descriptions repeat in every entry of a result set: a small
-# direct-mapped cache returns the same str object for the same bytes, sparing
-# a decode, an allocation and a free per attribute.
+# Attribute descriptions repeat in every entry of a result set, and so do
+# many short values (objectClass values, say): two small direct-mapped caches
+# return the same immutable object for the same bytes, sparing a decode, an
+# allocation and a free each time.  A slot holds the last value that hashed
+# to it; a hit is confirmed by comparing the bytes.
 cdef enum:
     INTERN_SLOTS = 512
     INTERN_MAX_LEN = 40
+    SHARE_SLOTS = 1024
+    SHARE_MAX_LEN = 24
 cdef PyObject* _intern[INTERN_SLOTS]
+cdef PyObject* _shared[SHARE_SLOTS]
 
 
 cdef inline object rd_attr(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):
-    cdef Py_ssize_t n = u - s, i
-    cdef unsigned int h = 2166136261u
+    cdef Py_ssize_t n = u - s
+    cdef unsigned int h
     cdef PyObject* hit
     if n == 0 or n > INTERN_MAX_LEN:
         return rd_text(b, p, s, u, c)
-    for i in range(s, u):
-        h = (h ^ b[i]) * 16777619u
-    h = (h ^ (h >> 15)) & (INTERN_SLOTS - 1)
+    h = lb_hash_short(b + s, n) & (INTERN_SLOTS - 1)
     hit = _intern[h]
     if hit is not NULL and PyUnicode_GET_LENGTH(<object>hit) == n and \
             memcmp(PyUnicode_DATA(<object>hit), b + s, n) == 0:
@@ -362,6 +366,25 @@ cdef inline object rd_attr(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, P
         Py_INCREF(v)
         _intern[h] = <PyObject*>v
         Py_XDECREF(hit)
+    return v
+
+
+cdef inline object rd_value(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):
+    # An attribute value: shared when short (nothing here runs Python code).
+    cdef Py_ssize_t n = u - s
+    cdef unsigned int h
+    cdef PyObject* hit
+    if n > SHARE_MAX_LEN:
+        return PyBytes_FromStringAndSize(<const char*>b + s, n)
+    h = lb_hash_short(b + s, n) & (SHARE_SLOTS - 1)
+    hit = _shared[h]
+    if hit is not NULL and PyBytes_GET_SIZE(<object>hit) == n and \
+            memcmp(PyBytes_AS_STRING(<object>hit), b + s, n) == 0:
+        return <object>hit
+    v = PyBytes_FromStringAndSize(<const char*>b + s, n)
+    Py_INCREF(v)
+    _shared[h] = <PyObject*>v
+    Py_XDECREF(hit)
     return v
 
 

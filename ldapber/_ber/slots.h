@@ -44,6 +44,31 @@ static inline void lb_copy(void *dst, const void *src, size_t n) {
     }
 }
 
+/* A hash of a short key (at most 64 bytes) in constant time, for the
+ * decoders' small caches of repeated values: its length and its first and
+ * last eight bytes (overlapping for shorter keys), mixed by multiplication.
+ * Keys that differ only in the middle collide, which costs a cache miss,
+ * never a wrong result (a hit is confirmed by comparing the bytes). */
+static inline uint32_t lb_hash_short(const unsigned char *p, size_t n) {
+    uint64_t head, tail;
+    if (n >= 8) {
+        memcpy(&head, p, 8);
+        memcpy(&tail, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t h4, t4;
+        memcpy(&h4, p, 4);
+        memcpy(&t4, p + n - 4, 4);
+        head = h4;
+        tail = t4;
+    } else {
+        head = n ? ((uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1]) : 0;
+        tail = 0;
+    }
+    uint64_t h = (head ^ (uint64_t)n << 56) * 0x9E3779B97F4A7C15ull;
+    h ^= tail * 0xC2B2AE3D27D4EB4Full;
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
 /* The value of an exact int of at most one 30-bit digit, read from the
  * object (CPython 3.11's layout), for the encoders' range checks; 0 means
  * "not such an int": the caller takes the general path. */

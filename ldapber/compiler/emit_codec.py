@@ -92,7 +92,7 @@ class PyDialect:
         return (f"if s + 1 < e and b[s] == {hx(tag)} and (n := b[s + 1]) < 0x80 and (u := s + 2 + n) <= e:\n"
                 f"    t = s + 2\nelse:\n    t, u = hdr(b, s, e, {hx(tag)})")
 
-    def octets(self) -> str:
+    def octets(self, interned: bool) -> str:
         return "v = b[t:u]"
 
     def text(self, pvar: str, interned: bool) -> str:
@@ -151,8 +151,8 @@ class CyDialect(PyDialect):
     def hdr(self, tag: int) -> str:
         return f"t = hdr(b, s, e, {hx(tag)}, &u)"
 
-    def octets(self) -> str:
-        return "v = rd_bytes(b, t, u)"
+    def octets(self, interned: bool) -> str:
+        return f"v = {'rd_value' if interned else 'rd_bytes'}(b, t, u)"
 
     def text(self, pvar: str, interned: bool) -> str:
         return f"v = {'rd_attr' if interned else 'rd_text'}(b, {pvar}, t, u, c)"
@@ -246,7 +246,7 @@ class _Emitter:
             elif k == "text":
                 w(self.d.text(pvar, node.interned))
             elif k == "octets":
-                w(self.d.octets())
+                w(self.d.octets(node.interned))
                 test = _range_test("(u - t)", node.lo, node.hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):

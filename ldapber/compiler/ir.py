@@ -42,8 +42,8 @@ class Prim:
     lo: int | None = None  # INTEGER value range, or SIZE for octets/text
     hi: int | None = None
     enum: EnumDef | None = None
-    # Text values that repeat across messages (attribute descriptions): the
-    # compiled decoder returns one shared str per distinct value.
+    # Values that repeat across messages (attribute descriptions, short
+    # attribute values): the compiled decoder shares one object per value.
     interned: bool = False
 
     @property

@@ -115,7 +115,7 @@ class _Resolver:
             # Register first, so that recursive references (Filter) resolve.
             self.memo[name] = self.preview(name, body)
         node = self.resolve(body, name, name)
-        if name in self.spec.interned_types and isinstance(node, ir.Prim) and node.kind == "text":
+        if name in self.spec.interned_types and isinstance(node, ir.Prim) and node.kind in ("text", "octets"):
             node = replace(node, interned=True)
         if isinstance(node, ir.Ref) and node.kind == "sequence" and node.cls != name:
             # X ::= [APPLICATION n] Y, or Y (WITH COMPONENTS ...): a class of its own.
