@@ -38,9 +38,14 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
 
     directives = {"language_level": "3", "boundscheck": False, "wraparound": False, "cdivision": True}
     stems = [spec.stem for spec in build.MODULES]
+    # The runtime's `cdef inline` helpers are small fast paths with their slow
+    # paths split off; gcc's size heuristics still declined to inline some of
+    # them into the large generated functions (a call each per element).
+    # Cython spells `inline` as CYTHON_INLINE unless it is already defined.
+    macros = [] if sys.platform == "win32" else [("CYTHON_INLINE", "__inline__ __attribute__((always_inline))")]
     extensions = [
         Extension(f"ldapber._generated.{stem}_c", [f"ldapber/_generated/{stem}_c.pyx"],
-                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/slots.h"])
+                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/slots.h"], define_macros=macros)
         for stem in stems
     ]
     ext_modules = cythonize(extensions, compiler_directives=directives, quiet=True)

@@ -16,6 +16,7 @@ from libc.string cimport memcmp
 cdef extern from "Python.h":
     PyObject* PyUnicode_DecodeUTF8_raw "PyUnicode_DecodeUTF8"(const char*, Py_ssize_t, const char*)
     void PyErr_Clear()
+    Py_ssize_t PY_SSIZE_T_MAX
     bint PyUnicode_IS_COMPACT_ASCII(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     void* PyUnicode_DATA(object)
@@ -438,111 +439,98 @@ def fast_dealloc_installed(cls):
 
 
 # -- encoding -------------------------------------------------------------------
-# A constructed element's length is known only once its contents are written.
-# Instead of moving the contents when the length needs more than one octet
-# (once per nesting level, which made large messages quadratic in depth),
-# begin() reserves LEN_ROOM octets and end() records the element's final
-# length in a fixup; writer_bytes() then copies the buffer once into the
-# result, writing each minimal length where its room was.  ``saved`` counts
-# the unused room of finished elements, so an element's final length
-# discounts what its descendants will give back.
-cdef enum:
-    LEN_ROOM = 5  # 0x84 and four length octets: contents up to 4 GiB - 1
+# The encoders write back to front: the last component first, each element's
+# contents before its header.  A constructed element's length is then known
+# when its header is written (the octets written since its mark()), so every
+# length is minimal at once, nothing is moved or patched, and the result is
+# one copy of the written tail.  The generated encoders visit SEQUENCE
+# components and SEQUENCE OF items in reverse order for this.
 
 
 cdef class Writer:
     cdef unsigned char* buf
-    cdef Py_ssize_t n
-    cdef Py_ssize_t cap
-    cdef Py_ssize_t* fx_pos   # where each element's length room starts
-    cdef Py_ssize_t* fx_val   # ``saved`` at begin(), then the final length
-    cdef Py_ssize_t fx_n
-    cdef Py_ssize_t fx_cap
-    cdef Py_ssize_t saved
+    cdef Py_ssize_t cap  # size of buf
+    cdef Py_ssize_t pos  # the encoding so far is buf[pos:cap]
 
     def __cinit__(self):
         self.cap = 256
-        self.n = 0
-        self.fx_cap = 32
-        self.fx_n = 0
-        self.saved = 0
+        self.pos = 256
         self.buf = <unsigned char*>PyMem_Malloc(self.cap)
-        self.fx_pos = <Py_ssize_t*>PyMem_Malloc(self.fx_cap * sizeof(Py_ssize_t))
-        self.fx_val = <Py_ssize_t*>PyMem_Malloc(self.fx_cap * sizeof(Py_ssize_t))
-        if self.buf == NULL or self.fx_pos == NULL or self.fx_val == NULL:
+        if self.buf == NULL:
             raise MemoryError()
 
     def __dealloc__(self):
         PyMem_Free(self.buf)
-        PyMem_Free(self.fx_pos)
-        PyMem_Free(self.fx_val)
 
 
 cdef int grow(Writer w, Py_ssize_t k) except -1:
-    cdef Py_ssize_t cap = w.cap
+    # Room for k more octets in front of what is written: a buffer at least
+    # twice as large, the written tail moved to its end.
+    cdef Py_ssize_t used = w.cap - w.pos, cap = w.cap
     cdef unsigned char* nb
-    while cap - w.n < k:
+    while cap - used < k:
+        if cap > PY_SSIZE_T_MAX // 4:
+            raise MemoryError()
         cap *= 2
-    nb = <unsigned char*>PyMem_Realloc(w.buf, cap)
+    nb = <unsigned char*>PyMem_Malloc(cap)
     if nb == NULL:
         raise MemoryError()
+    memcpy(nb + cap - used, w.buf + w.pos, used)
+    PyMem_Free(w.buf)
     w.buf = nb
     w.cap = cap
-    return 0
-
-
-cdef int grow_fixups(Writer w) except -1:
-    cdef Py_ssize_t cap = w.fx_cap * 2
-    cdef Py_ssize_t* pos = <Py_ssize_t*>PyMem_Realloc(w.fx_pos, cap * sizeof(Py_ssize_t))
-    if pos == NULL:
-        raise MemoryError()
-    w.fx_pos = pos
-    cdef Py_ssize_t* val = <Py_ssize_t*>PyMem_Realloc(w.fx_val, cap * sizeof(Py_ssize_t))
-    if val == NULL:
-        raise MemoryError()
-    w.fx_val = val
-    w.fx_cap = cap
+    w.pos = cap - used
     return 0
 
 
 cdef inline int reserve(Writer w, Py_ssize_t k) except -1:
-    if w.cap - w.n < k:
+    if w.pos < k:
         grow(w, k)
     return 0
 
 
-cdef inline Py_ssize_t begin(Writer w, int tag) except -1:
-    # Returns the element's fixup index, for end().
-    cdef Py_ssize_t i = w.fx_n
-    reserve(w, 1 + LEN_ROOM)
-    if i == w.fx_cap:
-        grow_fixups(w)
-    w.buf[w.n] = <unsigned char>tag
-    w.fx_pos[i] = w.n + 1
-    w.fx_val[i] = w.saved
-    w.n += 1 + LEN_ROOM
-    w.fx_n = i + 1
-    return i
+cdef inline Py_ssize_t mark(Writer w):
+    # How much is written: close() takes it to measure an element's contents.
+    return w.cap - w.pos
 
 
-cdef inline int length_octets(Py_ssize_t ln):
+cdef inline void put_header(Writer w, int tag, Py_ssize_t ln) noexcept:
+    # Tag and minimal length in front of ``ln`` content octets; the caller
+    # has reserved 10 octets (tag, 0x88 and eight length octets).
+    cdef unsigned char* q = w.buf + w.pos
+    cdef int k = 0
     if ln < 0x80:
-        return 1
-    if ln < 0x100:
-        return 2
-    if ln < 0x10000:
-        return 3
-    if ln < 0x1000000:
-        return 4
-    return 5
+        q -= 1
+        q[0] = <unsigned char>ln
+    else:
+        while ln:
+            q -= 1
+            q[0] = <unsigned char>(ln & 0xFF)
+            ln >>= 8
+            k += 1
+        q -= 1
+        q[0] = <unsigned char>(0x80 | k)
+    q -= 1
+    q[0] = <unsigned char>tag
+    w.pos = q - w.buf
 
 
-cdef inline int end(Writer w, Py_ssize_t i) except -1:
-    cdef Py_ssize_t ln = w.n - (w.fx_pos[i] + LEN_ROOM) - (w.saved - w.fx_val[i])
+cdef inline int close(Writer w, int tag, Py_ssize_t m) except -1:
+    # The header of the constructed element whose contents began at mark m.
+    cdef Py_ssize_t ln = w.cap - w.pos - m
+    if ln < 0x80 and w.pos >= 2:
+        w.pos -= 2
+        w.buf[w.pos] = <unsigned char>tag
+        w.buf[w.pos + 1] = <unsigned char>ln
+        return 0
+    return close_long(w, tag, ln)
+
+
+cdef int close_long(Writer w, int tag, Py_ssize_t ln) except -1:
     if ln >> 32:
         raise too_long(ln)
-    w.fx_val[i] = ln
-    w.saved += LEN_ROOM - length_octets(ln)
+    reserve(w, 10)
+    put_header(w, tag, ln)
     return 0
 
 
@@ -550,53 +538,25 @@ cdef object too_long(Py_ssize_t ln):
     return EncodeError(f"an element of {ln} bytes is longer than 4 GiB - 1")
 
 
-cdef inline unsigned char* put_length(unsigned char* q, Py_ssize_t ln):
-    cdef int k = length_octets(ln) - 1, j
-    if k == 0:
-        q[0] = <unsigned char>ln
-        return q + 1
-    q[0] = <unsigned char>(0x80 | k)
-    for j in range(k):
-        q[k - j] = <unsigned char>(ln & 0xFF)
-        ln >>= 8
-    return q + 1 + k
-
-
 cdef inline int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
-    # The length is known up front: the header is written once, no patching.
     cdef unsigned char* q
-    if n < 0x80 and w.cap - w.n >= n + 2:
-        q = w.buf + w.n
-        q[0] = <unsigned char>tag
-        q[1] = <unsigned char>n
-        lb_copy(q + 2, data, n)
-        w.n += n + 2
+    if n < 0x80 and w.pos >= n + 2:
+        q = w.buf + w.pos - n
+        lb_copy(q, data, n)
+        q[-1] = <unsigned char>n
+        q[-2] = <unsigned char>tag
+        w.pos -= n + 2
         return 0
     return put_raw_long(w, tag, data, n)
 
 
 cdef int put_raw_long(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
-    cdef unsigned char* q
-    cdef int k = 0, i
-    cdef Py_ssize_t t = n
+    if n > PY_SSIZE_T_MAX - 10:
+        raise MemoryError()
     reserve(w, n + 10)
-    q = w.buf + w.n
-    q[0] = <unsigned char>tag
-    if n < 0x80:
-        q[1] = <unsigned char>n
-        q += 2
-    else:
-        while t:
-            k += 1
-            t >>= 8
-        q[1] = <unsigned char>(0x80 | k)
-        t = n
-        for i in range(k):
-            q[1 + k - i] = <unsigned char>(t & 0xFF)
-            t >>= 8
-        q += 2 + k
-    memcpy(q, data, n)
-    w.n = (q - w.buf) + n
+    w.pos -= n
+    memcpy(w.buf + w.pos, data, n)
+    put_header(w, tag, n)
     return 0
 
 
@@ -619,10 +579,15 @@ cdef int put_text_any(Writer w, int tag, object v) except -1:
 
 
 cdef inline int put_bytes(Writer w, int tag, object v) except -1:
-    if not PyBytes_CheckExact(v):
-        if not isinstance(v, (bytes, bytearray, memoryview)):
-            raise type_error("bytes", v)
-        v = bytes(v)
+    if PyBytes_CheckExact(v):
+        return put_raw(w, tag, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v))
+    return put_bytes_any(w, tag, v)
+
+
+cdef int put_bytes_any(Writer w, int tag, object v) except -1:
+    if not isinstance(v, (bytes, bytearray, memoryview)):
+        raise type_error("bytes", v)
+    v = bytes(v)
     return put_raw(w, tag, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v))
 
 
@@ -630,10 +595,10 @@ cdef inline int put_bool(Writer w, int tag, object v) except -1:
     if not PyBool_Check(v):
         raise type_error("bool", v)
     reserve(w, 3)
-    w.buf[w.n] = <unsigned char>tag
-    w.buf[w.n + 1] = 1
-    w.buf[w.n + 2] = 0xFF if v is True else 0
-    w.n += 3
+    w.pos -= 3
+    w.buf[w.pos] = <unsigned char>tag
+    w.buf[w.pos + 1] = 1
+    w.buf[w.pos + 2] = 0xFF if v is True else 0
     return 0
 
 
@@ -641,16 +606,23 @@ cdef inline int put_null(Writer w, int tag, object v) except -1:
     if v is not None:
         raise type_error("None", v)
     reserve(w, 2)
-    w.buf[w.n] = <unsigned char>tag
-    w.buf[w.n + 1] = 0
-    w.n += 2
+    w.pos -= 2
+    w.buf[w.pos] = <unsigned char>tag
+    w.buf[w.pos + 1] = 0
     return 0
 
 
 cdef inline long long check_int(object v, long long lo, long long hi) except? -1:
+    cdef long long x
+    if lb_small_int(v, &x) and lo <= x <= hi:  # an exact int of one digit: no call out
+        return x
+    return check_int_any(v, lo, hi)
+
+
+cdef long long check_int_any(object v, long long lo, long long hi) except? -1:
     cdef int overflow = 0
     cdef long long x
-    if lb_small_int(v, &x):  # an exact int of one digit: no call out
+    if lb_small_int(v, &x):
         if x < lo or x > hi:
             raise EncodeError(f"value {v} is outside {lo}..{hi}")
         return x
@@ -663,18 +635,32 @@ cdef inline long long check_int(object v, long long lo, long long hi) except? -1
 
 
 cdef inline int put_int(Writer w, int tag, long long v) except -1:
-    cdef int k = 1, i
+    if 0 <= v < 0x80 and w.pos >= 3:  # one content octet (IDs, enumerations)
+        w.pos -= 3
+        w.buf[w.pos] = <unsigned char>tag
+        w.buf[w.pos + 1] = 1
+        w.buf[w.pos + 2] = <unsigned char>v
+        return 0
+    return put_int_any(w, tag, v)
+
+
+cdef int put_int_any(Writer w, int tag, long long v) except -1:
+    # Minimal two's complement, least significant octet written first.
+    cdef int k = 1
     cdef long long t = v
+    cdef unsigned char* q
     while k < 8 and not (-128 <= t < 128):
         t >>= 8
         k += 1
     reserve(w, 2 + k)
-    w.buf[w.n] = <unsigned char>tag
-    w.buf[w.n + 1] = <unsigned char>k
-    for i in range(k):
-        w.buf[w.n + 1 + k - i] = <unsigned char>(v & 0xFF)
+    q = w.buf + w.pos
+    for _ in range(k):
+        q -= 1
+        q[0] = <unsigned char>(v & 0xFF)
         v >>= 8
-    w.n += 2 + k
+    q[-1] = <unsigned char>k
+    q[-2] = <unsigned char>tag
+    w.pos = q - 2 - w.buf
     return 0
 
 
@@ -710,29 +696,32 @@ cdef inline int put_extensions(Writer w, object exts) except -1:
 
 
 cdef int put_extensions_any(Writer w, object exts) except -1:
+    cdef Py_ssize_t i
     if type(exts) is tuple and len(<tuple>exts) == 0:
         return 0
     if not isinstance(exts, tuple):
         raise type_error("tuple of bytes", exts)
-    for raw in exts:
-        put_verbatim(w, raw, "extension")
+    for i in range(len(<tuple>exts) - 1, -1, -1):  # back to front, as everything
+        put_verbatim(w, (<tuple>exts)[i], "extension")
     return 0
 
 
 cdef int put_verbatim(Writer w, object raw, str what) except -1:
     cdef bytes data
+    cdef Py_ssize_t n
     if not isinstance(raw, (bytes, bytearray)):
         raise type_error("bytes", raw)
     data = bytes(raw)
+    n = len(data)
     try:
-        ok = len(data) > 0 and tlv_end(<const unsigned char*>PyBytes_AS_STRING(data), 0, len(data)) == len(data)
+        ok = n > 0 and tlv_end(<const unsigned char*>PyBytes_AS_STRING(data), 0, n) == n
     except DecodeError:
         ok = False
     if not ok:
         raise EncodeError(f"{what} is not exactly one valid BER element")
-    reserve(w, len(data))
-    memcpy(w.buf + w.n, PyBytes_AS_STRING(data), len(data))
-    w.n += len(data)
+    reserve(w, n)
+    w.pos -= n
+    memcpy(w.buf + w.pos, PyBytes_AS_STRING(data), n)
     return 0
 
 
@@ -762,47 +751,28 @@ cdef inline Writer new_writer():
     if _spare_busy:
         return Writer()
     _spare_busy = 1
-    _spare.n = 0
-    _spare.fx_n = 0
-    _spare.saved = 0
+    _spare.pos = _spare.cap
     return _spare
 
 
-cdef bytes writer_bytes(Writer w):
-    # The one copy: the buffer into the result, minimal lengths in the room.
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, w.n - w.saved)
-    cdef unsigned char* q = <unsigned char*>PyBytes_AS_STRING(out)
-    cdef Py_ssize_t r = 0, i, p
-    for i in range(w.fx_n):
-        p = w.fx_pos[i]
-        lb_copy(q, w.buf + r, p - r)
-        q = put_length(q + (p - r), w.fx_val[i])
-        r = p + LEN_ROOM
-    lb_copy(q, w.buf + r, w.n - r)
-    return out
+cdef inline bytes writer_bytes(Writer w):
+    # The one copy: the written tail into the result.
+    return PyBytes_FromStringAndSize(<const char*>w.buf + w.pos, w.cap - w.pos)
 
 
 cdef inline void release_writer(Writer w) noexcept:
     global _spare_busy
     if w is _spare:
-        if w.cap > 1 << 20 or w.fx_cap > 1 << 12:
+        if w.cap > 1 << 20:
             shrink_writer(w)
         _spare_busy = 0
 
 
 cdef void shrink_writer(Writer w) noexcept:
-    # Do not keep a huge buffer alive between calls.  A failed shrink keeps
-    # the old block, which stays valid; fx_cap drops once fx_pos holds 32
-    # (fx_val holds at least as many either way).
+    # Do not keep a huge buffer alive between calls (its contents are spent).
+    # A failed shrink keeps the old block, which stays valid.
     cdef void* p = PyMem_Realloc(w.buf, 256)
     if p != NULL:
         w.buf = <unsigned char*>p
         w.cap = 256
-    p = PyMem_Realloc(w.fx_pos, 32 * sizeof(Py_ssize_t))
-    if p == NULL:
-        return
-    w.fx_pos = <Py_ssize_t*>p
-    w.fx_cap = 32
-    p = PyMem_Realloc(w.fx_val, 32 * sizeof(Py_ssize_t))
-    if p != NULL:
-        w.fx_val = <Py_ssize_t*>p
+    w.pos = w.cap

@@ -286,28 +286,34 @@ def _length_octets(n: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
-def begin(w: bytearray, tag: int) -> int:
-    w.append(tag)
-    w.append(0)
+# The encoders write back to front, as the compiled ones do (see Writer in
+# cruntime.pxi): the last component first, contents before their header, so
+# each length is known when written.  Here the writer is a bytearray holding
+# the encoding reversed; writer_bytes() turns it around once at the end.
+def mark(w: bytearray) -> int:
     return len(w)
 
 
-def end(w: bytearray, m: int) -> None:
+def close(w: bytearray, tag: int, m: int) -> None:
+    """The header of the constructed element whose contents began at ``m``."""
     n = len(w) - m
     if n < 0x80:
-        w[m - 1] = n
+        w.append(n)
     else:
-        w[m - 1 : m] = _length_octets(n)
+        if n >> 32:
+            raise EncodeError(f"an element of {n} bytes is longer than 4 GiB - 1")
+        w += _length_octets(n)[::-1]
+    w.append(tag)
 
 
 def put_raw(w: bytearray, tag: int, data: bytes) -> None:
     n = len(data)
-    w.append(tag)
+    w += data[::-1]
     if n < 0x80:
         w.append(n)
     else:
-        w += _length_octets(n)
-    w += data
+        w += _length_octets(n)[::-1]
+    w.append(tag)
 
 
 def type_error(expected: str, v: object) -> EncodeError:
@@ -335,7 +341,7 @@ def put_bytes(w: bytearray, tag: int, v: object) -> None:
 def put_bool(w: bytearray, tag: int, v: object) -> None:
     if type(v) is not bool:
         raise type_error("bool", v)
-    w += bytes((tag, 1, 0xFF if v else 0))
+    w += bytes((0xFF if v else 0, 1, tag))
 
 
 def check_int(v: object, lo: int | None, hi: int | None) -> int:
@@ -377,7 +383,7 @@ def put_extensions(w: bytearray, exts: object) -> None:
         return
     if not isinstance(exts, tuple):
         raise type_error("tuple of bytes", exts)
-    for raw in exts:
+    for raw in reversed(exts):  # back to front, as everything
         put_verbatim(w, raw, "extension")
 
 
@@ -391,7 +397,7 @@ def put_verbatim(w: bytearray, raw: object, what: str) -> None:
         ok = False
     if not ok:
         raise EncodeError(f"{what} is not exactly one valid BER element")
-    w += raw
+    w += raw[::-1]
 
 
 def put_unknown(w: bytearray, raw: object, known: frozenset) -> None:  # type: ignore[type-arg]
@@ -446,8 +452,8 @@ def alternative_class(o: object, classes: frozenset, alias: str) -> type:  # typ
 def put_null(w: bytearray, tag: int, v: object) -> None:
     if v is not None:
         raise type_error("None", v)
-    w.append(tag)
     w.append(0)
+    w.append(tag)
 
 
 def new_writer() -> bytearray:
@@ -455,6 +461,7 @@ def new_writer() -> bytearray:
 
 
 def writer_bytes(w: bytearray) -> bytes:
+    w.reverse()
     return bytes(w)
 
 

@@ -69,12 +69,13 @@ static inline uint32_t lb_hash_short(const unsigned char *p, size_t n) {
     return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
-/* The value of an exact int of at most one 30-bit digit, read from the
- * object (CPython 3.11's layout), for the encoders' range checks; 0 means
- * "not such an int": the caller takes the general path. */
+/* The value of an int of at most one 30-bit digit, read from the object
+ * (CPython 3.11's layout, which int subclasses such as IntEnum members
+ * share), for the encoders' range checks; 0 means "not such an int" (bool
+ * included, which the encoders refuse): the caller takes the general path. */
 static inline int lb_small_int(PyObject *v, long long *out) {
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
-    if (PyLong_CheckExact(v)) {
+    if (PyLong_CheckExact(v) || (PyLong_Check(v) && !PyBool_Check(v))) {
         Py_ssize_t size = Py_SIZE(v);
         if (size == 0 || size == 1 || size == -1) {
             *out = size * (long long)((PyLongObject *)v)->ob_digit[0];

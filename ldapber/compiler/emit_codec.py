@@ -302,7 +302,7 @@ class _Emitter:
             if tag is None:  # an untagged CHOICE adds no level, as in decoding
                 w(f"e_{fn(node.unit)}(w, {var}, depth)")
             else:
-                w(f"m2 = begin(w, {hx(tag)})", f"e_{fn(node.unit)}(w, {var}, depth + 1)", "end(w, m2)")
+                w("m2 = mark(w)", f"e_{fn(node.unit)}(w, {var}, depth + 1)", f"close(w, {hx(tag)}, m2)")
             return
         w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)}, depth + 1)")  # type: ignore[arg-type]
 
@@ -345,8 +345,11 @@ class _Emitter:
             check = f"lb_layout_is(o, {self.k(u.layout)})" if d.name == "cy" else f"isinstance(o, {self.k(u.layout)})"
             with w.indent(f"if not {check}:"):
                 w(f"raise type_error({u.layout!r}, o)")
-            w("m = begin(w, tag)")
-            for f in u.fields:
+            # Back to front (see the runtime's Writer): extensions, then the
+            # components from the last.
+            w("m = mark(w)")
+            w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
+            for f in reversed(u.fields):
                 self.seg(f.asn1)
                 w(f"v = {d.getf('o', u.layout, f.attr)}")
                 if f.optional:
@@ -359,8 +362,7 @@ class _Emitter:
                 else:
                     self.put(f.node, "v")
             w(f"seg = {d.no_seg}")
-            w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
-            w("end(w, m)")
+            w("close(w, tag, m)")
             if d.name == "cy":
                 w("return 0")
 
@@ -417,11 +419,11 @@ class _Emitter:
                     w(f"raise enc_size_error(n, {u.lo}, {u.hi})")
             if u.first_last:
                 w(f"order_check(items, {self.k(u.first_last[0])}, {self.k(u.first_last[1])})")
-            w("m = begin(w, tag)", "item = 1")
-            with w.indent("for i in range(n):"):
+            w("m = mark(w)", "item = 1")
+            with w.indent("for i in range(n - 1, -1, -1):"):  # back to front
                 w("v = items[i]")
                 self.put(u.element, "v")
-            w("item = 0", "end(w, m)")
+            w("item = 0", "close(w, tag, m)")
             if d.name == "cy":
                 w("return 0")
 
@@ -527,7 +529,7 @@ class _Emitter:
             self.entry_many(e.name, n)
             self.entry_api(e.name, n)
         w("", "")
-        with w.indent(f"def encode_{e.name}(o):"):
+        with w.indent(f"def encode_{e.name}(o, /):"):
             w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
             if d.name == "cy":
                 w("cdef Writer w", "cdef bint rooted = 1")
