@@ -288,39 +288,56 @@ def _length_octets(n: int) -> bytes:
 
 # The encoders write back to front, as the compiled ones do (see Writer in
 # cruntime.pxi): the last component first, contents before their header, so
-# each length is known when written.  Here the writer is a bytearray holding
-# the encoding reversed; writer_bytes() turns it around once at the end.
-def mark(w: bytearray) -> int:
-    return len(w)
+# each length is known when written.  Here the writer is a list: its first
+# item counts the octets written, the others are the pieces, last piece
+# first; writer_bytes() joins them once, in order.
+Writer = list  # [octets written, piece, piece, ...]
 
 
-def close(w: bytearray, tag: int, m: int) -> None:
+def _short_heads(tag: int) -> list[bytes]:
+    heads = _SHORT_HEADS[tag] = [bytes((tag, n)) for n in range(0x80)]
+    return heads
+
+
+#: Per tag, built on first use: the header of each short length.
+_SHORT_HEADS: list[list[bytes] | None] = [None] * 256
+
+
+def mark(w: Writer) -> int:
+    return w[0]  # type: ignore[no-any-return]
+
+
+def close(w: Writer, tag: int, m: int) -> None:
     """The header of the constructed element whose contents began at ``m``."""
-    n = len(w) - m
+    n = w[0] - m
     if n < 0x80:
-        w.append(n)
-    else:
-        if n >> 32:
-            raise EncodeError(f"an element of {n} bytes is longer than 4 GiB - 1")
-        w += _length_octets(n)[::-1]
-    w.append(tag)
+        w.append((_SHORT_HEADS[tag] or _short_heads(tag))[n])
+        w[0] += 2
+        return
+    if n >> 32:
+        raise EncodeError(f"an element of {n} bytes is longer than 4 GiB - 1")
+    head = bytes((tag,)) + _length_octets(n)
+    w.append(head)
+    w[0] += len(head)
 
 
-def put_raw(w: bytearray, tag: int, data: bytes) -> None:
+def put_raw(w: Writer, tag: int, data: bytes) -> None:
     n = len(data)
-    w += data[::-1]
-    if n < 0x80:
-        w.append(n)
+    if n < 0x80:  # one piece: a short copy costs less than a second piece
+        w.append((_SHORT_HEADS[tag] or _short_heads(tag))[n] + data)
+        w[0] += n + 2
     else:
-        w += _length_octets(n)[::-1]
-    w.append(tag)
+        head = bytes((tag,)) + _length_octets(n)
+        w.append(data)
+        w.append(head)
+        w[0] += n + len(head)
 
 
 def type_error(expected: str, v: object) -> EncodeError:
     return EncodeError(f"expected {expected}, got {type(v).__name__}")
 
 
-def put_text(w: bytearray, tag: int, v: object) -> None:
+def put_text(w: Writer, tag: int, v: object) -> None:
     if type(v) is not str and not isinstance(v, str):
         raise type_error("str", v)
     try:
@@ -330,7 +347,7 @@ def put_text(w: bytearray, tag: int, v: object) -> None:
     put_raw(w, tag, data)
 
 
-def put_bytes(w: bytearray, tag: int, v: object) -> None:
+def put_bytes(w: Writer, tag: int, v: object) -> None:
     if type(v) is not bytes:
         if not isinstance(v, (bytes, bytearray, memoryview)):
             raise type_error("bytes", v)
@@ -338,10 +355,11 @@ def put_bytes(w: bytearray, tag: int, v: object) -> None:
     put_raw(w, tag, v)  # type: ignore[arg-type]
 
 
-def put_bool(w: bytearray, tag: int, v: object) -> None:
+def put_bool(w: Writer, tag: int, v: object) -> None:
     if type(v) is not bool:
         raise type_error("bool", v)
-    w += bytes((0xFF if v else 0, 1, tag))
+    w.append(bytes((tag, 1, 0xFF if v else 0)))
+    w[0] += 3
 
 
 def check_int(v: object, lo: int | None, hi: int | None) -> int:
@@ -352,7 +370,7 @@ def check_int(v: object, lo: int | None, hi: int | None) -> int:
     return v
 
 
-def put_int(w: bytearray, tag: int, v: int) -> None:
+def put_int(w: Writer, tag: int, v: int) -> None:
     body = v.to_bytes(((~v if v < 0 else v).bit_length() // 8) + 1, "big", signed=True)
     if len(body) > 8:
         raise EncodeError(f"value {v} is wider than 64 bits")
@@ -378,7 +396,7 @@ def check_list(v: object) -> list:  # type: ignore[type-arg]
     return v  # type: ignore[return-value]
 
 
-def put_extensions(w: bytearray, exts: object) -> None:
+def put_extensions(w: Writer, exts: object) -> None:
     if exts is EMPTY:
         return
     if not isinstance(exts, tuple):
@@ -387,7 +405,7 @@ def put_extensions(w: bytearray, exts: object) -> None:
         put_verbatim(w, raw, "extension")
 
 
-def put_verbatim(w: bytearray, raw: object, what: str) -> None:
+def put_verbatim(w: Writer, raw: object, what: str) -> None:
     """Write an element kept as raw bytes, after checking it is one valid TLV."""
     if not isinstance(raw, (bytes, bytearray)):
         raise type_error("bytes", raw)
@@ -397,10 +415,11 @@ def put_verbatim(w: bytearray, raw: object, what: str) -> None:
         ok = False
     if not ok:
         raise EncodeError(f"{what} is not exactly one valid BER element")
-    w += raw[::-1]
+    w.append(bytes(raw))
+    w[0] += len(raw)
 
 
-def put_unknown(w: bytearray, raw: object, known: frozenset) -> None:  # type: ignore[type-arg]
+def put_unknown(w: Writer, raw: object, known: frozenset) -> None:  # type: ignore[type-arg]
     """An UnknownAlternative, refused if its tag is a known alternative's
     (it would decode as that alternative, not as itself)."""
     if isinstance(raw, (bytes, bytearray)) and raw and raw[0] | 0x20 in known:
@@ -449,21 +468,22 @@ def alternative_class(o: object, classes: frozenset, alias: str) -> type:  # typ
     raise type_error(f"a {alias} alternative", o)
 
 
-def put_null(w: bytearray, tag: int, v: object) -> None:
+def put_null(w: Writer, tag: int, v: object) -> None:
     if v is not None:
         raise type_error("None", v)
-    w.append(0)
-    w.append(tag)
+    w.append(bytes((tag, 0)))
+    w[0] += 2
 
 
-def new_writer() -> bytearray:
-    return bytearray()
+def new_writer() -> Writer:
+    return [0]
 
 
-def writer_bytes(w: bytearray) -> bytes:
+def writer_bytes(w: Writer) -> bytes:
+    w[0] = b""
     w.reverse()
-    return bytes(w)
+    return b"".join(w)
 
 
-def release_writer(w: bytearray) -> None:
+def release_writer(w: Writer) -> None:
     pass
