@@ -363,11 +363,16 @@ cdef inline object rd_attr(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, P
         return <object>hit
     v = rd_text(b, p, s, u, c)  # may run Python code (and switch threads)
     if PyUnicode_IS_COMPACT_ASCII(v):  # its characters are its UTF-8 bytes
-        hit = _intern[h]  # read again: another thread may have replaced it
-        Py_INCREF(v)
-        _intern[h] = <PyObject*>v
-        Py_XDECREF(hit)
+        cache_put(&_intern[h], v)
     return v
+
+
+cdef inline void cache_put(PyObject** slot, object v) noexcept:
+    # Replace what the slot holds (read now, not before any Python code ran).
+    cdef PyObject* old = slot[0]
+    Py_INCREF(v)
+    slot[0] = <PyObject*>v
+    Py_XDECREF(old)
 
 
 cdef inline object rd_value(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):
@@ -383,9 +388,7 @@ cdef inline object rd_value(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):
             memcmp(PyBytes_AS_STRING(<object>hit), b + s, n) == 0:
         return <object>hit
     v = PyBytes_FromStringAndSize(<const char*>b + s, n)
-    Py_INCREF(v)
-    _shared[h] = <PyObject*>v
-    Py_XDECREF(hit)
+    cache_put(&_shared[h], v)
     return v
 
 
@@ -622,10 +625,6 @@ cdef inline long long check_int(object v, long long lo, long long hi) except? -1
 cdef long long check_int_any(object v, long long lo, long long hi) except? -1:
     cdef int overflow = 0
     cdef long long x
-    if lb_small_int(v, &x):
-        if x < lo or x > hi:
-            raise EncodeError(f"value {v} is outside {lo}..{hi}")
-        return x
     if not PyLong_Check(v) or PyBool_Check(v):
         raise type_error("int", v)
     x = PyLong_AsLongLongAndOverflow(v, &overflow)

@@ -279,6 +279,10 @@ def unknown(b: bytes, s: int, e: int) -> UnknownAlternative:
 
 
 # -- encoding ------------------------------------------------------------------
+def _long_header(tag: int, n: int) -> bytes:
+    return bytes((tag,)) + _length_octets(n)
+
+
 def _length_octets(n: int) -> bytes:
     if n < 0x80:
         return bytes((n,))
@@ -316,7 +320,7 @@ def close(w: Writer, tag: int, m: int) -> None:
         return
     if n >> 32:
         raise EncodeError(f"an element of {n} bytes is longer than 4 GiB - 1")
-    head = bytes((tag,)) + _length_octets(n)
+    head = _long_header(tag, n)
     w.append(head)
     w[0] += len(head)
 
@@ -327,7 +331,7 @@ def put_raw(w: Writer, tag: int, data: bytes) -> None:
         w.append((_SHORT_HEADS[tag] or _short_heads(tag))[n] + data)
         w[0] += n + 2
     else:
-        head = bytes((tag,)) + _length_octets(n)
+        head = _long_header(tag, n)
         w.append(data)
         w.append(head)
         w[0] += n + len(head)

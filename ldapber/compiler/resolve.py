@@ -27,7 +27,10 @@ class ModuleSpec:
     """How one ``.asn`` file is compiled.
 
     ``text_types`` names the OCTET STRING types whose values are UTF-8 text
-    (``str`` in Python, validated on decode).  ``first_last`` names SEQUENCE OF
+    (``str`` in Python, validated on decode).  ``interned_types`` names the
+    text or OCTET STRING types whose values repeat across messages (attribute
+    descriptions, attribute values): the compiled decoder shares one object
+    per recently seen value.  ``first_last`` names SEQUENCE OF
     CHOICE components whose first / last alternatives may appear only first /
     last and once (RFC 4511 4.5.1.7.2, SubstringFilter), by ASN.1 path.
     """
