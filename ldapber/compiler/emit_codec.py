@@ -20,34 +20,15 @@ is a *region* whose failure appends its name (or index) to the error's path.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from . import ir
 from .codewriter import CodeWriter
+from .emit_common import ENUM_MAX, INT64_MAX, INT64_MIN, default_expr, fn, hx, range_test
+from .emit_pyfast import FastEncoders
 
 __all__ = ["emit_python", "emit_cython"]
-
-ENUM_MAX = 2**31 - 1  # the range of ENUMERATED values, known or not
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the widest INTEGER the codecs carry
-
-
-def fn(key: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_]", "_", key)
-
-
-def hx(tag: int) -> str:
-    return f"0x{tag:02X}"
-
-
-def _range_test(var: str, lo: int | None, hi: int | None) -> str | None:
-    tests = []
-    if lo is not None:
-        tests.append(f"{var} < {lo}")
-    if hi is not None:
-        tests.append(f"{var} > {hi}")
-    return " or ".join(tests) or None
 
 
 class PyDialect:
@@ -177,6 +158,7 @@ class _Emitter:
         self.w = CodeWriter()
         self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
         self.seg_names: dict[str, int] = {}  # path segment -> its index in SEGS
+        self.fast = FastEncoders(m)  # the Python backend's fast encoders
 
     # -- shared pieces -----------------------------------------------------------
     def k(self, cls: str) -> str:
@@ -234,7 +216,7 @@ class _Emitter:
                 # ENUMERATED: unknown values are kept, but only those the
                 # encoder could write back (LDAP's enumerations are 0..maxInt).
                 lo, hi = (node.lo, node.hi) if k == "integer" else (0, ENUM_MAX)
-                test = _range_test("iv", lo, hi)
+                test = range_test("iv", lo, hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_RANGE:"):
                         w(f"raise range_error(iv, {lo}, {hi}, {pvar})")
@@ -247,7 +229,7 @@ class _Emitter:
                 w(self.d.text(pvar, node.interned))
             elif k == "octets":
                 w(self.d.octets(node.interned))
-                test = _range_test("(u - t)", node.lo, node.hi)
+                test = range_test("(u - t)", node.lo, node.hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
                         w(f"raise size_error(u - t, {node.lo}, {node.hi}, {pvar})")
@@ -325,11 +307,11 @@ class _Emitter:
                         self.seg(f.asn1)
                         self.element(f.node, "depth")
                         if f.has_default:
-                            with w.indent(f"if v == {self.default_expr(f)} and not c.relax & R_DEFAULT:"):
+                            with w.indent(f"if v == {default_expr(f)} and not c.relax & R_DEFAULT:"):
                                 w("raise default_error(s)")
                         w(d.setf(u.layout, f.attr, "v"), "s = u")
                     with w.indent("else:"):
-                        w(d.setf(u.layout, f.attr, self.default_expr(f) if f.has_default else "None"))
+                        w(d.setf(u.layout, f.attr, default_expr(f) if f.has_default else "None"))
                 else:
                     self.seg(f.asn1)
                     self.element(f.node, "depth")
@@ -356,7 +338,7 @@ class _Emitter:
                     with w.indent("if v is not None:"):
                         self.put(f.node, "v")
                 elif f.has_default:
-                    cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {self.default_expr(f)}"
+                    cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {default_expr(f)}"
                     with w.indent(f"if {cond}:"):
                         self.put(f.node, "v")
                 else:
@@ -365,11 +347,6 @@ class _Emitter:
             w("close(w, tag, m)")
             if d.name == "cy":
                 w("return 0")
-
-    def default_expr(self, f: ir.Field) -> str:
-        if isinstance(f.node, ir.Prim) and f.node.kind == "enumerated":
-            return f"{f.node.enum.name}.{f.default}"  # type: ignore[union-attr]
-        return repr(f.default)
 
     # -- SEQUENCE OF / SET OF ---------------------------------------------------
     def seqof(self, u: ir.SeqOfUnit) -> None:
@@ -402,7 +379,7 @@ class _Emitter:
             if d.name == "cy":
                 w("list_trim(out, i, k)")
             w("item = 0")
-            test = _range_test("i", u.lo, u.hi)
+            test = range_test("i", u.lo, u.hi)
             if test:
                 with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
                     w(f"raise size_error(i, {u.lo}, {u.hi}, p)")
@@ -413,7 +390,7 @@ class _Emitter:
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
             w("items = o if type(o) is list else list(check_list(o))", "n = len(items)")
-            test = _range_test("n", u.lo, u.hi)
+            test = range_test("n", u.lo, u.hi)
             if test:
                 with w.indent(f"if {test}:"):
                     w(f"raise enc_size_error(n, {u.lo}, {u.hi})")
@@ -529,10 +506,15 @@ class _Emitter:
             self.entry_many(e.name, n)
             self.entry_api(e.name, n)
         w("", "")
-        with w.indent(f"def encode_{e.name}(o, /):"):
-            w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
+        if d.name == "py":
+            self.fast_entry(e.name, n)
+        exact = "encode" if d.name == "cy" else "exact"
+        with w.indent(f"def {exact}_{e.name}(o, /):"):
             if d.name == "cy":
+                w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
                 w("cdef Writer w", "cdef bint rooted = 1")
+            else:
+                w(f'"""Encode a {e.name} with the exact encoder, which takes every valid object and says why it refuses one."""')
             w("w = new_writer()")
             with w.indent("try:"):
                 if n.kind == "choice":
@@ -551,6 +533,19 @@ class _Emitter:
                 if d.name == "cy":
                     with w.indent("if rooted:"):
                         w(f"set_root(EncodeError, {e.name!r})")
+
+    def fast_entry(self, name: str, n: ir.Ref) -> None:
+        """Python: ``encode_<name>`` tries the fast encoder (see
+        :mod:`emit_pyfast`), then the exact one, ``exact_<name>``."""
+        w = self.w
+        with w.indent(f"def encode_{name}(o, /):"):
+            w(f'"""Encode a {name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
+            with w.indent("try:"):
+                self.fast.entry(w, n)
+            with w.indent("except Exception:"):
+                w("pass  # not an everyday object, or not a valid one: the exact encoder decides")
+            w(f"return exact_{name}(o)")
+        w("", "")
 
     def entry_many(self, name: str, n: ir.Ref) -> None:
         """``decode_many_<name>``: back-to-back PDUs into a list, in one call
@@ -652,7 +647,8 @@ class _Emitter:
             w("from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE", "")
             w(f'include "{runtime}"', "")
         else:
-            w(f"from {runtime} import *  # noqa: F403", "")
+            w(f"from {runtime} import *  # noqa: F403")
+            w("from ldapber._ber.pyfast import *  # noqa: F403", "")
         w(f"from {model_module} import (  # noqa: F401")
         with w.indent():
             for c in classes:
@@ -675,6 +671,9 @@ class _Emitter:
                 w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.{attr})")
             w(f"cdef tuple SEGS = {tuple(self.seg_names)!r}  # path segments by index (seg)")
         w.lines.extend(body_writer.lines)
+        if self.d.name == "py":
+            w.lines.extend(self.fast.functions())
+            w.lines.extend(self.fast.tables())
         w("", "")
         w("DECODERS = {")
         with w.indent():

@@ -13,7 +13,7 @@ MODULES = (
         "rfc4511.asn",
         "rfc4511",
         text_types=frozenset({"LDAPString", "LDAPOID"}),
-        interned_types=frozenset({"AttributeDescription", "AttributeValue"}),
+        interned_types=frozenset({"AttributeDescription", "AttributeValue", "AttributeSelection.selector"}),
         first_last={"SubstringFilter.substrings": ("initial", "final")},
     ),
     ModuleSpec("rfc2696.asn", "rfc2696"),

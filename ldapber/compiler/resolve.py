@@ -29,8 +29,10 @@ class ModuleSpec:
     ``text_types`` names the OCTET STRING types whose values are UTF-8 text
     (``str`` in Python, validated on decode).  ``interned_types`` names the
     text or OCTET STRING types whose values repeat across messages (attribute
-    descriptions, attribute values): the compiled decoder shares one object
-    per recently seen value.  ``first_last`` names SEQUENCE OF
+    descriptions, attribute values), or such elements of a SEQUENCE OF by
+    ASN.1 path (``AttributeSelection.selector``): the compiled decoder shares
+    one object per recently seen value, the Python encoder caches their
+    encodings.  ``first_last`` names SEQUENCE OF
     CHOICE components whose first / last alternatives may appear only first /
     last and once (RFC 4511 4.5.1.7.2, SubstringFilter), by ASN.1 path.
     """
@@ -252,6 +254,8 @@ class _Resolver:
         assert node.element is not None
         ename = node.element_name or "item"
         elem = self.resolve(node.element, f"{key}.{ename}", class_name(ename))
+        if f"{key}.{ename}" in self.spec.interned_types and isinstance(elem, ir.Prim) and elem.kind in ("text", "octets"):
+            elem = replace(elem, interned=True)
         lo = hi = None
         if node.size is not None:
             lo, hi = self.bound(node.size.lo, node), self.bound(node.size.hi, node)
