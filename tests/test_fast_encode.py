@@ -290,3 +290,25 @@ def test_simple_bind_is_fast() -> None:
 
 def test_and_of_one() -> None:
     assert check(LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, And([Present("x")]), []))) is not None  # type: ignore[arg-type]
+
+
+def test_a_class_that_only_compares_equal_is_not_dispatched() -> None:
+    """The dispatch tables are dicts keyed by class: a user metaclass whose
+    __eq__ and __hash__ mimic Present's must not be taken for Present."""
+
+    class Mimic(type):
+        def __eq__(cls, other: object) -> bool:
+            return True
+
+        def __hash__(cls) -> int:
+            return hash(Present)
+
+    class Fake(metaclass=Mimic):
+        value = "x"
+        raw = b"\x9f\x20\x00"
+
+    for m in (LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, Fake(), [])),  # type: ignore[arg-type]
+              LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, Not(Fake()), [])),  # type: ignore[arg-type]
+              LDAPMessage(1, SearchRequest("", 0, 0, 0, 0, False, And([Fake()]), []))):  # type: ignore[arg-type, list-item]
+        assert fast_only(m) is None
+    assert fast_only(Fake(), "Filter") is None

@@ -4,7 +4,7 @@ generated ``*_py`` modules; see :mod:`ldapber.compiler.emit_pyfast`).
 The fast encoders write front to back into a list of pieces that is joined
 once: a constructed element reserves a slot for its header, fills in its
 contents, then puts the header in the slot.  They handle the everyday
-objects (exact types, short values) with few calls, and give up with
+objects (exact types) with few calls, and give up with
 :class:`NotFast` on anything else: a subclass, a ``bytearray``, an unknown
 alternative, a value out of range.  The public entry then runs the exact
 encoders (``e_*``), which accept every valid object and raise the precise
@@ -82,7 +82,8 @@ def head_at(w: Pieces, i: int, tag: int, n: int) -> int:
 
 
 def put_int_long(w: Pieces, tag: int, v: int, lo: int, hi: int) -> int:
-    """An INTEGER outside 0..127, checked against ``lo..hi`` and 64 bits."""
+    """An INTEGER the small-value table does not hold, checked against
+    ``lo..hi`` and 64 bits."""
     if v < lo or v > hi:
         raise NotFast
     body = v.to_bytes(((~v if v < 0 else v).bit_length() // 8) + 1, "big", signed=True)

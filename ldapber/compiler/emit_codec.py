@@ -11,8 +11,12 @@ Generated function families (``K`` is a unit key made into an identifier):
 * ``d_K(b, p, s, e, c, depth[, cls])`` decodes the contents ``b[s:e]`` of a
   SEQUENCE (instantiating ``cls``) or SEQUENCE OF whose element starts at ``p``;
 * ``d_K(b, s, e, c, depth)`` decodes a CHOICE: exactly the element ``b[s:e]``;
-* ``e_K(w, o, tag)`` / ``e_K(w, o)`` append the encoding of ``o`` to ``w``;
-* ``decode_<Entry>`` / ``encode_<Entry>`` are the public entry points.
+* ``e_K(w, o, tag, depth)`` / ``e_K(w, o, depth)`` append the encoding of
+  ``o`` to ``w``: the exact encoders, which take every valid object and say
+  why they refuse one;
+* ``decode_<Entry>`` / ``encode_<Entry>`` are the public entry points.  In
+  the Python module ``encode_<Entry>`` first tries the fast encoders of
+  :mod:`emit_pyfast` and then ``exact_<Entry>``.
 
 Errors are located on the way out: each component, alternative or list item
 is a *region* whose failure appends its name (or index) to the error's path.

@@ -11,10 +11,11 @@ family, ``x_*``, for the everyday object:
   descriptions from a cache of whole elements;
 * pieces go front to back into a list that is joined once; a constructed
   element reserves a slot for its header and fills it when its length is
-  known, so no value is copied before the final join;
+  known, so a value is copied once, by the final join;
 * the SEQUENCEs and SEQUENCE OFs a unit holds are written inline, a few
-  levels deep, and so is a CHOICE of a few alternatives (a chain of class
-  tests); a larger or recursive CHOICE dispatches on its value's class
+  levels deep, and so is a CHOICE of up to ten alternatives (a chain of
+  class tests); a larger CHOICE, and the alternatives that contain their
+  CHOICE again (Filter's and, or, not), dispatch on the value's class
   through a dict;
 * sizes known when generating are counted once, not per element.
 
@@ -25,15 +26,18 @@ the precise error.  It must therefore refuse at least what the exact
 encoder refuses (every type, range, size and depth check is kept, or made
 stricter), and produce the same bytes.  The tests hold both to that.
 
-Generated functions (``K`` a unit key made into an identifier); each
-appends to ``w`` and returns the number of octets it added:
+Generated functions (``K`` a unit key made into an identifier), where a
+table or another function needs them (see :meth:`FastEncoders.functions`);
+each appends to ``w`` and returns the number of octets it added:
 
 * ``x_K(w, o, tag, depth)`` for a SEQUENCE or SEQUENCE OF;
-* ``x_K(w, o, depth)`` for a CHOICE, through ``X_K = {class: (function, tag)}``;
+* ``x_K(w, o, depth)`` for a CHOICE, through ``X_K = {class: (function, tag, class)}``;
 * ``xa_K_<alt>(w, o, tag, depth)`` for a CHOICE alternative that wraps a value.
 """
 
 from __future__ import annotations
+
+import re
 
 from . import ir
 from .codewriter import CodeWriter
@@ -44,9 +48,9 @@ __all__ = ["FastEncoders"]
 #: What a fast encoder raises to leave an object to the exact one.
 GIVE_UP = "raise NotFast"
 
-#: How many SEQUENCE / SEQUENCE OF levels are written into the function of
-#: the unit that holds them, rather than called (a CHOICE is always called,
-#: through its dispatch table, so recursive types stop there anyway).
+#: How many levels of SEQUENCE / SEQUENCE OF / CHOICE are written into the
+#: function of the unit that holds them, rather than called (recursion stops
+#: at the dispatch table anyway: see :meth:`FastEncoders.choice_inline`).
 INLINE_LEVELS = 4
 #: A CHOICE with at most this many alternatives is written inline as a chain
 #: of class tests; a larger one is dispatched through its table.
@@ -84,6 +88,14 @@ def recursive_units(m: ir.CompiledModule) -> set[str]:
                 seen.add(key)
                 todo.extend(edges.get(key, ()))
     return found
+
+
+_NAMES = re.compile(r"\b(?:x|xa|X)_\w+")
+
+
+def names_used(lines: list[str]) -> set[str]:
+    """The fast encoders' functions and tables that ``lines`` mention."""
+    return {name for line in lines for name in _NAMES.findall(line)}
 
 
 class Scope:
@@ -127,7 +139,9 @@ class FastEncoders:
         self.deepest = -1
         self.depth_line = -1
         self.entry_depth = 1  # the deepest unit an entry writes inline
-        self.dispatch: list[tuple[str, list[tuple[str, str, int]]]] = []  # (key, [(class, function, tag)])
+        self.tables_by_key: dict[str, list[tuple[str, str, int]]] = {}  # X_K: [(class, function, tag)]
+        self.defs: list[tuple[str, int, int]] = []  # (function, first line, end line) in self.w
+        self.root_refs: set[str] = set()  # what the entries use
 
     # -- constructed elements --------------------------------------------------------
     def open_slot(self, sc: Scope, outer: Scope | None) -> None:
@@ -231,6 +245,7 @@ class FastEncoders:
         """The fast path of ``encode_<Entry>(o)``, written into ``w``: returns
         the encoding, or raises to leave ``o`` to the exact encoder."""
         self.w, saved = w, self.w
+        first = len(w.lines)
         if n.kind == "choice":
             w("w = []", f"x_{fn(n.unit)}(w, o, 0)", 'return b"".join(w)')
         else:
@@ -247,6 +262,7 @@ class FastEncoders:
             self.body(unit, Scope(0, 0, "o"), hx(n.tag), None)
             self.entry_depth = max(self.entry_depth, 1 + self.deepest)
             self.top = False
+        self.root_refs |= names_used(w.lines[first:])
         self.w = saved
 
     def sequence_contents(self, u: ir.SequenceUnit, sc: Scope) -> None:
@@ -290,7 +306,20 @@ class FastEncoders:
             w(f"c = type({sc.v})")
             with w.indent(f"if (c is {first} and {j} != 1) or (c is {last} and {j} != {j}_end):"):
                 w(GIVE_UP)
-            w(f"f, t = X_{fn(el.unit)}[c]", f"{sc.k} += f(w, {sc.v}, t, {depth_expr(sc.depth + 1)})")
+            self.dispatch(fn(el.unit), sc.v, depth_expr(sc.depth + 1), f"{sc.k} += ", typed=True)
+
+    def dispatch(self, key: str, var: str, depth: str, result: str, typed: bool = False) -> None:
+        """Encode ``var`` through the CHOICE's table: ``result`` takes the
+        size (``k += `` or ``return ``).  The table holds each class too,
+        and the class found must be the value's own: a lookup also matches
+        a key that merely compares equal (a user metaclass's __eq__)."""
+        w = self.w
+        if not typed:
+            w(f"c = type({var})")
+        w(f"f, t, e = X_{key}[c]  # KeyError: a subclass or an unknown alternative")
+        with w.indent("if e is not c:"):
+            w(GIVE_UP)
+        w(f"{result}f(w, {var}, t, {depth})")
 
     # -- components ------------------------------------------------------------------
     def put(self, node: ir.RNode, var: str, sc: Scope, here: int, below: int, static: bool = False) -> None:
@@ -314,7 +343,7 @@ class FastEncoders:
                 if len(choice.alts) <= INLINE_ALTERNATIVES and sc.level < INLINE_LEVELS and here == sc.depth:
                     self.choice_inline(choice, var, sc)
                 else:
-                    w(f"f, t = X_{fn(node.unit)}[type({var})]", f"{sc.k} += f(w, {var}, t, {depth_expr(here + 1)})")
+                    self.dispatch(fn(node.unit), var, depth_expr(here + 1), f"{sc.k} += ")
                 return
             # An explicit tag around the CHOICE: a header slot of its own.
             self.tags.add(tag)
@@ -372,8 +401,7 @@ class FastEncoders:
                 self.put(a.node, value, sc, sc.depth, sc.depth + 1)
         with w.indent("else:"):
             if len(inline) < len(u.alts):
-                w(f"f, t = X_{fn(u.key)}[c]  # KeyError: a subclass or an unknown alternative",
-                  f"{sc.k} += f(w, {var}, t, {depth_expr(sc.depth + 1)})")
+                self.dispatch(fn(u.key), var, depth_expr(sc.depth + 1), f"{sc.k} += ", typed=True)
             else:
                 w(GIVE_UP + "  # a subclass or an unknown alternative")
 
@@ -466,11 +494,13 @@ class FastEncoders:
     # -- units -----------------------------------------------------------------------
     def unit_function(self, u: ir.SequenceUnit | ir.SeqOfUnit) -> None:
         w = self.w
+        start = len(w.lines)
         w("", "")
         with w.indent(f"def x_{fn(u.key)}(w, o, tag, depth):"):
             self.start_function()
             self.body(u, Scope(0, 0, "o"), "tag", None)
             self.check_depth(-1)
+        self.defs.append((f"x_{fn(u.key)}", start, len(w.lines)))
 
     def choice(self, u: ir.ChoiceUnit) -> None:
         w = self.w
@@ -483,6 +513,7 @@ class FastEncoders:
                 continue
             name = f"xa_{key}_{fn(a.asn1)}"
             table.append((a.cls, name, a.tag))
+            start = len(w.lines)
             w("", "")
             with w.indent(f"def {name}(w, o, tag, depth):"):
                 self.start_function()
@@ -493,6 +524,7 @@ class FastEncoders:
                     w(f"o = o.{a.wrap_attr}")
                     self.body(seqof, Scope(0, 0, "o"), "tag", None)
                     self.check_depth(-1)
+                    self.defs.append((name, start, len(w.lines)))
                     continue
                 # The alternative's depth is the CHOICE's plus one (see x_K);
                 # a value of no unit needs no depth test (the CHOICE's is done).
@@ -504,23 +536,38 @@ class FastEncoders:
                 self.fix_count(sc)
                 w(f"return {sc.k}")
                 self.check_depth(own)
-        self.dispatch.append((key, table))
+            self.defs.append((name, start, len(w.lines)))
+        self.tables_by_key[key] = table
+        start = len(w.lines)
         w("", "")
         with w.indent(f"def x_{key}(w, o, depth):"):
             with w.indent("if depth > FAST_MAX_DEPTH:"):
                 w(GIVE_UP)
-            w(f"f, t = X_{key}[type(o)]  # KeyError: a subclass or an unknown alternative", "return f(w, o, t, depth + 1)")
+            self.dispatch(key, "o", "depth + 1", "return ")
+        self.defs.append((f"x_{key}", start, len(w.lines)))
 
     # -- the whole module ----------------------------------------------------------
     def functions(self) -> list[str]:
-        """The ``x_*`` functions of every unit (fills the tag sets)."""
+        """The ``x_*`` functions the entries need, directly or not (after
+        every :meth:`entry`); a unit whose every use was written inline
+        gets none."""
         self.tags.update(e.node.tag for e in self.m.entries if e.node.tag is not None)
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
                 self.choice(u)
             else:
                 self.unit_function(u)
-        return self.w.lines
+        lines = self.w.lines
+        refs = {name: names_used(lines[a:b]) - {name} for name, a, b in self.defs}
+        refs.update({f"X_{key}": {func for _, func, _ in table} for key, table in self.tables_by_key.items()})
+        self.used: set[str] = set()
+        todo = list(self.root_refs)
+        while todo:
+            name = todo.pop()
+            if name not in self.used:
+                self.used.add(name)
+                todo.extend(refs.get(name, ()))
+        return [line for name, a, b in self.defs if name in self.used for line in lines[a:b]]
 
     def tables(self) -> list[str]:
         """The constants the functions use (after :meth:`functions`)."""
@@ -540,10 +587,12 @@ class FastEncoders:
             w(f"TX_{hx(t)[2:]} = {{}}  # str -> its whole element (see text_element)")
         for t in sorted(self.bool_tags):
             w(f"B_{hx(t)[2:]} = (bytes(({hx(t)}, 1, 0x00)), bytes(({hx(t)}, 1, 0xFF)))")
-        for key, table in self.dispatch:
+        for key, table in self.tables_by_key.items():
+            if f"X_{key}" not in self.used:
+                continue
             w(f"X_{key} = {{")
             with w.indent():
                 for cls, func, tag in table:
-                    w(f"{cls}: ({func}, {hx(tag)}),")
+                    w(f"{cls}: ({func}, {hx(tag)}, {cls}),")
             w("}")
         return w.lines

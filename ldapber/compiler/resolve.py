@@ -31,8 +31,8 @@ class ModuleSpec:
     text or OCTET STRING types whose values repeat across messages (attribute
     descriptions, attribute values), or such elements of a SEQUENCE OF by
     ASN.1 path (``AttributeSelection.selector``): the compiled decoder shares
-    one object per recently seen value, the Python encoder caches their
-    encodings.  ``first_last`` names SEQUENCE OF
+    one object per recently seen value, and the Python encoder caches the
+    encodings of the text ones.  ``first_last`` names SEQUENCE OF
     CHOICE components whose first / last alternatives may appear only first /
     last and once (RFC 4511 4.5.1.7.2, SubstringFilter), by ASN.1 path.
     """
