@@ -14,14 +14,10 @@ than the exact one, never less, and must produce the same bytes.
 
 from __future__ import annotations
 
-from .pyruntime import _SHORT_HEADS, ENC_MAX_DEPTH, DecodeError, _long_header, _short_heads, tlv_end
+from .pyruntime import _SHORT_HEADS, _long_header, _short_heads, one_element
 
-__all__ = ["NotFast", "FAST_MAX_DEPTH", "short_heads", "small_ints", "put_long", "head_at", "put_int_long",
+__all__ = ["NotFast", "short_heads", "small_ints", "put_long", "head_at", "put_int_long",
            "put_exts_fast", "text_element"]
-
-#: The fast encoders' depth bound: the exact encoders' (they must not
-#: accept an object the exact ones refuse).
-FAST_MAX_DEPTH = ENC_MAX_DEPTH
 
 #: Attribute descriptions of up to this many octets are cached, this many in all.
 TEXT_CACHE_LONGEST = 40
@@ -48,11 +44,7 @@ def small_ints(tag: int) -> list[bytes]:
 
 
 def _long_head(tag: int, n: int) -> bytes:
-    """The header of ``n`` (128 or more) octets of contents."""
-    if n < 0x100:
-        return bytes((tag, 0x81, n))
-    if n < 0x10000:
-        return bytes((tag, 0x82, n >> 8, n & 0xFF))
+    """The header of ``n`` octets of contents (refused from 4 GiB)."""
     if n >> 32:
         raise NotFast  # the exact encoder says why
     return _long_header(tag, n)
@@ -70,12 +62,6 @@ def put_long(w: Pieces, tag: int, data: bytes) -> int:
 def head_at(w: Pieces, i: int, tag: int, n: int) -> int:
     """Fill slot ``i`` with the header of ``n`` octets of contents; returns
     the element's size."""
-    if n < 0x80:
-        w[i] = bytes((tag, n))
-        return n + 2
-    if n < 0x100:
-        w[i] = bytes((tag, 0x81, n))
-        return n + 3
     head = _long_head(tag, n)
     w[i] = head
     return n + len(head)
@@ -99,13 +85,8 @@ def put_exts_fast(w: Pieces, exts: object) -> int:
         raise NotFast
     k = 0
     for raw in exts:
-        if type(raw) is not bytes or not raw:
+        if type(raw) is not bytes or not one_element(raw):
             raise NotFast
-        try:
-            if tlv_end(raw, 0, len(raw)) != len(raw):
-                raise NotFast
-        except DecodeError:
-            raise NotFast from None
         w.append(raw)
         k += len(raw)
     return k

@@ -280,6 +280,10 @@ def unknown(b: bytes, s: int, e: int) -> UnknownAlternative:
 
 # -- encoding ------------------------------------------------------------------
 def _long_header(tag: int, n: int) -> bytes:
+    if n < 0x100:  # the common long forms, built directly
+        return bytes((tag, 0x81, n)) if n >= 0x80 else bytes((tag, n))
+    if n < 0x10000:
+        return bytes((tag, 0x82, n >> 8, n & 0xFF))
     return bytes((tag,)) + _length_octets(n)
 
 
@@ -409,15 +413,20 @@ def put_extensions(w: Writer, exts: object) -> None:
         put_verbatim(w, raw, "extension")
 
 
+def one_element(raw: bytes) -> bool:
+    """Is ``raw`` exactly one valid BER element (a kept extension, an
+    unknown alternative)?"""
+    try:
+        return len(raw) > 0 and tlv_end(raw, 0, len(raw)) == len(raw)
+    except DecodeError:
+        return False
+
+
 def put_verbatim(w: Writer, raw: object, what: str) -> None:
     """Write an element kept as raw bytes, after checking it is one valid TLV."""
     if not isinstance(raw, (bytes, bytearray)):
         raise type_error("bytes", raw)
-    try:
-        ok = len(raw) > 0 and tlv_end(bytes(raw), 0, len(raw)) == len(raw)
-    except DecodeError:
-        ok = False
-    if not ok:
+    if not one_element(bytes(raw)):
         raise EncodeError(f"{what} is not exactly one valid BER element")
     w.append(bytes(raw))
     w[0] += len(raw)

@@ -142,6 +142,7 @@ class FastEncoders:
         self.tables_by_key: dict[str, list[tuple[str, str, int]]] = {}  # X_K: [(class, function, tag)]
         self.defs: list[tuple[str, int, int]] = []  # (function, first line, end line) in self.w
         self.root_refs: set[str] = set()  # what the entries use
+        self.used: set[str] = set()  # the functions and tables written (see functions)
 
     # -- constructed elements --------------------------------------------------------
     def open_slot(self, sc: Scope, outer: Scope | None) -> None:
@@ -153,7 +154,7 @@ class FastEncoders:
         w = self.w
         function = outer is None and not self.top
         self.deepest = max(self.deepest, sc.depth)
-        tests = ["depth > FAST_MAX_DEPTH"] if function else []
+        tests = ["depth > ENC_MAX_DEPTH"] if function else []
         if isinstance(self.current, ir.SeqOfUnit):
             tests.append(f"(type({sc.o}) is not list and type({sc.o}) is not tuple)")
         if function:
@@ -232,10 +233,10 @@ class FastEncoders:
         must have one if it writes any unit)."""
         if self.deepest < 0:
             return
-        limit = "FAST_MAX_DEPTH" + (f" - {self.deepest}" if self.deepest else "")
+        limit = "ENC_MAX_DEPTH" + (f" - {self.deepest}" if self.deepest else "")
         if self.depth_line >= 0:
             line = self.w.lines[self.depth_line]
-            self.w.lines[self.depth_line] = line.replace("depth > FAST_MAX_DEPTH", f"depth > {limit}")
+            self.w.lines[self.depth_line] = line.replace("depth > ENC_MAX_DEPTH", f"depth > {limit}")
             return
         assert own >= 0
         indent = self.w.unit * self.w.level
@@ -276,10 +277,10 @@ class FastEncoders:
             else:
                 cond = None
             if cond is None:
-                self.put(f.node, sc.v, sc, sc.depth, sc.depth + 1, static=True)
+                self.put(f.node, sc.v, sc, static=True)
                 continue
             with w.indent(f"if {cond}:"):
-                self.put(f.node, sc.v, sc, sc.depth, sc.depth + 1)
+                self.put(f.node, sc.v, sc)
         with w.indent(f"if {sc.o}.extensions is not EMPTY:"):
             w(f"{sc.k} += put_exts_fast(w, {sc.o}.extensions)")
 
@@ -287,7 +288,7 @@ class FastEncoders:
         w = self.w
         if not u.first_last:
             with w.indent(f"for {sc.v} in {sc.o}:"):
-                self.put(u.element, sc.v, sc, sc.depth, sc.depth + 1)
+                self.put(u.element, sc.v, sc)
             return
         # The exact encoder's order_check, folded into the loop: the first
         # class only at [0], the last only at [-1] (so each at most once).
@@ -300,7 +301,7 @@ class FastEncoders:
             w(f"{j} += 1")  # the item's position, from 1
             choice = self.units[el.unit]
             assert isinstance(choice, ir.ChoiceUnit)
-            if len(choice.alts) <= INLINE_ALTERNATIVES and sc.level < INLINE_LEVELS:
+            if sc.level < INLINE_LEVELS and len(choice.alts) <= INLINE_ALTERNATIVES:
                 self.choice_inline(choice, sc.v, sc, guards={first: f"{j} != 1", last: f"{j} != {j}_end"})
                 return
             w(f"c = type({sc.v})")
@@ -322,59 +323,54 @@ class FastEncoders:
         w(f"{result}f(w, {var}, t, {depth})")
 
     # -- components ------------------------------------------------------------------
-    def put(self, node: ir.RNode, var: str, sc: Scope, here: int, below: int, static: bool = False) -> None:
-        """Append the element for ``var`` (of type ``node``) and add its size
-        to ``sc.k``.  ``here`` and ``below`` are the depths the exact encoder
-        gives an untagged CHOICE and any other unit found at this point;
-        ``static``: the element is always written (not optional, in no loop
-        or branch), so a fixed part of its size can go to ``sc.fixed``."""
+    def put(self, node: ir.RNode, var: str, sc: Scope, static: bool = False) -> None:
+        """Append the element for ``var`` (of type ``node``), a component of
+        the element of ``sc``, and add its size to ``sc.k``.  As in the exact
+        encoder, an untagged CHOICE is at the depth of ``sc`` and any other
+        unit one level below.  ``static``: the element is always written (not
+        optional, in no loop or branch), so a fixed part of its size can go
+        to ``sc.fixed``."""
         w = self.w
         tag = node.tag
         if isinstance(node, ir.Prim):
             assert tag is not None
             self.prim(node, tag, var, sc, static)
             return
-        if node.kind == "choice":
+        unit = self.units[node.unit]
+        inline = sc.level < INLINE_LEVELS
+        if isinstance(unit, ir.ChoiceUnit):
+            inline = inline and len(unit.alts) <= INLINE_ALTERNATIVES
             if tag is None:
                 # Dispatched here rather than through x_K: the depth x_K
-                # would check (``here``) is the enclosing function's, checked.
-                choice = self.units[node.unit]
-                assert isinstance(choice, ir.ChoiceUnit)
-                if len(choice.alts) <= INLINE_ALTERNATIVES and sc.level < INLINE_LEVELS and here == sc.depth:
-                    self.choice_inline(choice, var, sc)
+                # would check is the enclosing element's, checked already.
+                if inline:
+                    self.choice_inline(unit, var, sc)
                 else:
-                    self.dispatch(fn(node.unit), var, depth_expr(here + 1), f"{sc.k} += ")
+                    self.dispatch(fn(unit.key), var, depth_expr(sc.depth + 1), f"{sc.k} += ")
                 return
-            # An explicit tag around the CHOICE: a header slot of its own.
+            # An explicit tag around the CHOICE: a header slot of its own,
+            # for the CHOICE one level down.
             self.tags.add(tag)
-            choice = self.units[node.unit]
-            assert isinstance(choice, ir.ChoiceUnit)
-            if len(choice.alts) <= INLINE_ALTERNATIVES and sc.level < INLINE_LEVELS and below == sc.depth + 1:
-                inner = sc.inner(var)  # the CHOICE, one level down
-                self.deepest = max(self.deepest, inner.depth)
-                w(f"{inner.i} = len(w)", "w.append(None)")
+            inner = sc.inner(var)
+            self.deepest = max(self.deepest, inner.depth)
+            w(f"{inner.i} = len(w)", "w.append(None)")
+            if inline:
                 self.init_count(inner)
-                self.choice_inline(choice, var, inner)
+                self.choice_inline(unit, var, inner)
                 self.fix_count(inner)
-                self.close_slot(inner, hx(tag), sc)
-                return
-            w(f"{sc.j} = len(w)", "w.append(None)", f"n = x_{fn(node.unit)}(w, {var}, {depth_expr(below)})")
-            with w.indent("if n < 0x80:"):
-                w(f"w[{sc.j}] = H_{hx(tag)[2:]}[n]", f"{sc.k} += n + 2")
-            with w.indent("else:"):
-                w(f"{sc.k} += head_at(w, {sc.j}, {hx(tag)}, n)")
+            else:
+                w(f"{inner.k} = x_{fn(unit.key)}(w, {var}, {depth_expr(inner.depth)})")
+            self.close_slot(inner, hx(tag), sc)
             return
         assert tag is not None
         self.tags.add(tag)
         if node.kind == "sequence":
             with w.indent(f"if type({var}) is not {node.cls}:"):
                 w(GIVE_UP)
-        unit = self.units[node.unit]
-        assert isinstance(unit, (ir.SequenceUnit, ir.SeqOfUnit))
-        if sc.level < INLINE_LEVELS and below == sc.depth + 1:
+        if inline:
             self.body(unit, sc.inner(var), hx(tag), sc)
         else:
-            w(f"{sc.k} += x_{fn(node.unit)}(w, {var}, {hx(tag)}, {depth_expr(below)})")
+            w(f"{sc.k} += x_{fn(unit.key)}(w, {var}, {hx(tag)}, {depth_expr(sc.depth + 1)})")
 
     def choice_inline(self, u: ir.ChoiceUnit, var: str, sc: Scope, guards: dict[str, str] | None = None) -> None:
         """A CHOICE (at the depth of ``sc``) as a chain of class tests; an
@@ -398,7 +394,7 @@ class FastEncoders:
                     continue
                 value = f"{sc.v}a"
                 w(f"{value} = {f'{var}.{a.wrap_attr}' if a.wrap_attr else 'None'}")
-                self.put(a.node, value, sc, sc.depth, sc.depth + 1)
+                self.put(a.node, value, sc)
         with w.indent("else:"):
             if len(inline) < len(u.alts):
                 self.dispatch(fn(u.key), var, depth_expr(sc.depth + 1), f"{sc.k} += ", typed=True)
@@ -532,7 +528,7 @@ class FastEncoders:
                 sc = Scope(0, -1, "o")
                 self.init_count(sc)
                 w(f"{sc.v} = {f'o.{a.wrap_attr}' if a.wrap_attr else 'None'}")
-                self.put(a.node, sc.v, sc, -1, 0, static=True)
+                self.put(a.node, sc.v, sc, static=True)
                 self.fix_count(sc)
                 w(f"return {sc.k}")
                 self.check_depth(own)
@@ -541,7 +537,7 @@ class FastEncoders:
         start = len(w.lines)
         w("", "")
         with w.indent(f"def x_{key}(w, o, depth):"):
-            with w.indent("if depth > FAST_MAX_DEPTH:"):
+            with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w(GIVE_UP)
             self.dispatch(key, "o", "depth + 1", "return ")
         self.defs.append((f"x_{key}", start, len(w.lines)))
@@ -560,7 +556,6 @@ class FastEncoders:
         lines = self.w.lines
         refs = {name: names_used(lines[a:b]) - {name} for name, a, b in self.defs}
         refs.update({f"X_{key}": {func for _, func, _ in table} for key, table in self.tables_by_key.items()})
-        self.used: set[str] = set()
         todo = list(self.root_refs)
         while todo:
             name = todo.pop()
@@ -576,8 +571,8 @@ class FastEncoders:
         w("# Fast encoders' tables: short headers by tag and length, whole small")
         w("# INTEGER elements, BOOLEAN elements indexed by the value.")
         # The entries test no depth: they write units down to this one.
-        with w.indent(f"if FAST_MAX_DEPTH < {self.entry_depth}:  # pragma: no cover"):
-            w('raise ImportError("FAST_MAX_DEPTH is below what the entries write inline")')
+        with w.indent(f"if ENC_MAX_DEPTH < {self.entry_depth}:  # pragma: no cover"):
+            w('raise ImportError("ENC_MAX_DEPTH is below what the entries write inline")')
         w(f"H = short_heads(({', '.join(hx(t) for t in sorted(self.tags | self.int_tags))},))")
         for t in sorted(self.tags):
             w(f"H_{hx(t)[2:]} = H[{hx(t)}]")
