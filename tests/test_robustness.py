@@ -249,6 +249,65 @@ def test_subclasses_encode_as_their_alternative(codec: Codec) -> None:
     assert codec.encode(own) == codec.encode(LDAPMessage(1, DelRequest("x")))
 
 
+class _Meddler(bytearray):
+    """A value whose ``__bytes__`` (which the encoders call to copy it)
+    runs ``act`` first: user code in the middle of an encode."""
+
+    act = staticmethod(lambda: None)
+
+    def __bytes__(self) -> bytes:
+        type(self).act()
+        return bytes(bytearray(self))
+
+
+def test_a_list_shrunk_mid_encode_is_an_error(codec: Codec) -> None:
+    # The encoders write a list's items last to first; when an item's own
+    # code empties the list, the next read would be past its end (the
+    # compiled encoder read freed memory there, the Python one raised a bare
+    # IndexError).
+    vals: list[object] = [b"a" * 100] * 50
+
+    class Clear(_Meddler):
+        act = staticmethod(vals.clear)
+
+    vals.append(Clear(b"zz"))
+    with pytest.raises(EncodeError) as info:
+        codec.encode(_entry(vals))  # type: ignore[arg-type]
+    assert "changed size" in str(info.value)
+    assert info.value.path == "LDAPMessage.protocolOp.searchResEntry.attributes[0].vals[49]"
+    attributes = [PartialAttribute("sn", [b"s"]), PartialAttribute("cn", [b"c"])]
+
+    class ClearOuter(_Meddler):
+        act = staticmethod(attributes.clear)
+
+    attributes[1].vals.append(ClearOuter(b"x"))
+    with pytest.raises(EncodeError) as info:
+        codec.encode(LDAPMessage(1, SearchResultEntry("cn=x", attributes)))
+    assert info.value.path == "LDAPMessage.protocolOp.searchResEntry.attributes[0]"
+
+
+def test_fields_replaced_mid_encode_are_read_safely(codec: Codec) -> None:
+    # The compiled encoder reads an exact str/bytes/int field without taking
+    # a reference; user code run while encoding a later-written sibling may
+    # replace (and so free) the earlier fields' values.  What comes out is
+    # the message as it stands once the meddling is done.
+    pa = PartialAttribute("".join(["c", "n"]), [])
+    entry = SearchResultEntry("".join(["cn=", "x"]), [pa])
+    msg = LDAPMessage(7, entry)
+
+    def swap() -> None:
+        pa.type = "".join(["s", "n"])  # the old str loses its last reference
+        entry.object_name = "".join(["cn=", "y"])
+        msg.message_id = 9
+
+    class Swap(_Meddler):
+        act = staticmethod(swap)
+
+    pa.vals.append(Swap(b"v"))
+    data = codec.encode(msg)
+    assert codec.decode(data) == LDAPMessage(9, SearchResultEntry("cn=y", [PartialAttribute("sn", [b"v"])]))
+
+
 def _entry(values: list[bytes], attr: str = "cn") -> LDAPMessage:
     return LDAPMessage(1, SearchResultEntry("cn=x", [PartialAttribute(attr, values)]))
 

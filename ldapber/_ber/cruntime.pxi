@@ -10,7 +10,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.string cimport memcpy, memmove
 
 from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF, Py_XDECREF
-from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_SIZE, PyList_GET_ITEM
 from libc.string cimport memcmp
 
 cdef extern from "Python.h":
@@ -47,6 +47,9 @@ cdef extern from "../_ber/slots.h":
     bint lb_installed(object cls)
     void lb_set(object o, Py_ssize_t off, object v)
     object lb_get(object o, Py_ssize_t off)
+    PyObject* lb_peek(object o, Py_ssize_t off)
+    bint lb_slot_is(object o, Py_ssize_t off, object v)
+    PyObject* lb_type(object o)
 
 import sys
 
@@ -55,7 +58,8 @@ from ldapber.model._base import Asn1Object, UnknownAlternative
 from ldapber._ber import pyruntime as _py
 from ldapber._ber.pyruntime import (
     enum_table, alternative_class, range_error, size_error, default_error,
-    depth_error, order_error, trailing_error, missing_error, enc_size_error, enc_depth_error, type_error, fail, tag_error,
+    depth_error, order_error, trailing_error, missing_error, enc_size_error, enc_depth_error, enc_changed_error,
+    type_error, fail, tag_error,
 )
 from ldapber.errors import Rule, IncompleteError
 
@@ -450,23 +454,13 @@ def fast_dealloc_installed(cls):
 # components and SEQUENCE OF items in reverse order for this.
 
 
-cdef class Writer:
-    cdef unsigned char* buf
-    cdef Py_ssize_t cap  # size of buf
-    cdef Py_ssize_t pos  # the encoding so far is buf[pos:cap]
-
-    def __cinit__(self):
-        self.cap = 256
-        self.pos = 256
-        self.buf = <unsigned char*>PyMem_Malloc(self.cap)
-        if self.buf == NULL:
-            raise MemoryError()
-
-    def __dealloc__(self):
-        PyMem_Free(self.buf)
+ctypedef struct Writer:
+    unsigned char* buf
+    Py_ssize_t cap  # size of buf
+    Py_ssize_t pos  # the encoding so far is buf[pos:cap]
 
 
-cdef int grow(Writer w, Py_ssize_t k) except -1:
+cdef int grow(Writer* w, Py_ssize_t k) except -1:
     # Room for k more octets in front of what is written: a buffer at least
     # twice as large, the written tail moved to its end.
     cdef Py_ssize_t used = w.cap - w.pos, cap = w.cap
@@ -486,18 +480,18 @@ cdef int grow(Writer w, Py_ssize_t k) except -1:
     return 0
 
 
-cdef inline int reserve(Writer w, Py_ssize_t k) except -1:
+cdef inline int reserve(Writer* w, Py_ssize_t k) except -1:
     if w.pos < k:
         grow(w, k)
     return 0
 
 
-cdef inline Py_ssize_t mark(Writer w):
+cdef inline Py_ssize_t mark(Writer* w):
     # How much is written: close() takes it to measure an element's contents.
     return w.cap - w.pos
 
 
-cdef inline void put_header(Writer w, int tag, Py_ssize_t ln) noexcept:
+cdef inline void put_header(Writer* w, int tag, Py_ssize_t ln) noexcept:
     # Tag and minimal length in front of ``ln`` content octets; the caller
     # has reserved 10 octets (tag, 0x88 and eight length octets).
     cdef unsigned char* q = w.buf + w.pos
@@ -518,7 +512,7 @@ cdef inline void put_header(Writer w, int tag, Py_ssize_t ln) noexcept:
     w.pos = q - w.buf
 
 
-cdef inline int close(Writer w, int tag, Py_ssize_t m) except -1:
+cdef inline int close(Writer* w, int tag, Py_ssize_t m) except -1:
     # The header of the constructed element whose contents began at mark m.
     cdef Py_ssize_t ln = w.cap - w.pos - m
     if ln < 0x80 and w.pos >= 2:
@@ -529,7 +523,7 @@ cdef inline int close(Writer w, int tag, Py_ssize_t m) except -1:
     return close_long(w, tag, ln)
 
 
-cdef int close_long(Writer w, int tag, Py_ssize_t ln) except -1:
+cdef int close_long(Writer* w, int tag, Py_ssize_t ln) except -1:
     if ln >> 32:
         raise too_long(ln)
     reserve(w, 10)
@@ -541,7 +535,7 @@ cdef object too_long(Py_ssize_t ln):
     return EncodeError(f"an element of {ln} bytes is longer than 4 GiB - 1")
 
 
-cdef inline int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
+cdef inline int put_raw(Writer* w, int tag, const char* data, Py_ssize_t n) except -1:
     cdef unsigned char* q
     if n < 0x80 and w.pos >= n + 2:
         q = w.buf + w.pos - n
@@ -553,7 +547,7 @@ cdef inline int put_raw(Writer w, int tag, const char* data, Py_ssize_t n) excep
     return put_raw_long(w, tag, data, n)
 
 
-cdef int put_raw_long(Writer w, int tag, const char* data, Py_ssize_t n) except -1:
+cdef int put_raw_long(Writer* w, int tag, const char* data, Py_ssize_t n) except -1:
     if n > PY_SSIZE_T_MAX - 10:
         raise MemoryError()
     reserve(w, n + 10)
@@ -563,13 +557,22 @@ cdef int put_raw_long(Writer w, int tag, const char* data, Py_ssize_t n) except 
     return 0
 
 
-cdef inline int put_text(Writer w, int tag, object v) except -1:
-    if PyUnicode_CheckExact(v) and PyUnicode_IS_COMPACT_ASCII(v):  # its characters are its UTF-8
-        return put_raw(w, tag, <const char*>PyUnicode_DATA(v), PyUnicode_GET_LENGTH(v))
+cdef inline bint plain_text(PyObject* v) noexcept:
+    return v != NULL and PyUnicode_CheckExact(<object>v) and PyUnicode_IS_COMPACT_ASCII(<object>v)
+
+
+cdef inline int put_plain_text(Writer* w, int tag, PyObject* v) except -1:
+    # Its characters are its UTF-8.
+    return put_raw(w, tag, <const char*>PyUnicode_DATA(<object>v), PyUnicode_GET_LENGTH(<object>v))
+
+
+cdef inline int put_text(Writer* w, int tag, object v) except -1:
+    if plain_text(<PyObject*>v):
+        return put_plain_text(w, tag, <PyObject*>v)
     return put_text_any(w, tag, v)
 
 
-cdef int put_text_any(Writer w, int tag, object v) except -1:
+cdef int put_text_any(Writer* w, int tag, object v) except -1:
     cdef Py_ssize_t n
     cdef const char* data
     if not PyUnicode_Check(v):
@@ -581,20 +584,20 @@ cdef int put_text_any(Writer w, int tag, object v) except -1:
     return put_raw(w, tag, data, n)
 
 
-cdef inline int put_bytes(Writer w, int tag, object v) except -1:
+cdef inline int put_bytes(Writer* w, int tag, object v) except -1:
     if PyBytes_CheckExact(v):
         return put_raw(w, tag, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v))
     return put_bytes_any(w, tag, v)
 
 
-cdef int put_bytes_any(Writer w, int tag, object v) except -1:
+cdef int put_bytes_any(Writer* w, int tag, object v) except -1:
     if not isinstance(v, (bytes, bytearray, memoryview)):
         raise type_error("bytes", v)
     v = bytes(v)
     return put_raw(w, tag, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v))
 
 
-cdef inline int put_bool(Writer w, int tag, object v) except -1:
+cdef inline int put_bool(Writer* w, int tag, object v) except -1:
     if not PyBool_Check(v):
         raise type_error("bool", v)
     reserve(w, 3)
@@ -605,7 +608,7 @@ cdef inline int put_bool(Writer w, int tag, object v) except -1:
     return 0
 
 
-cdef inline int put_null(Writer w, int tag, object v) except -1:
+cdef inline int put_null(Writer* w, int tag, object v) except -1:
     if v is not None:
         raise type_error("None", v)
     reserve(w, 2)
@@ -633,7 +636,7 @@ cdef long long check_int_any(object v, long long lo, long long hi) except? -1:
     return x
 
 
-cdef inline int put_int(Writer w, int tag, long long v) except -1:
+cdef inline int put_int(Writer* w, int tag, long long v) except -1:
     if 0 <= v < 0x80 and w.pos >= 3:  # one content octet (IDs, enumerations)
         w.pos -= 3
         w.buf[w.pos] = <unsigned char>tag
@@ -643,7 +646,7 @@ cdef inline int put_int(Writer w, int tag, long long v) except -1:
     return put_int_any(w, tag, v)
 
 
-cdef int put_int_any(Writer w, int tag, long long v) except -1:
+cdef int put_int_any(Writer* w, int tag, long long v) except -1:
     # Minimal two's complement, least significant octet written first.
     cdef int k = 1
     cdef long long t = v
@@ -661,6 +664,63 @@ cdef int put_int_any(Writer w, int tag, long long v) except -1:
     q[-2] = <unsigned char>tag
     w.pos = q - 2 - w.buf
     return 0
+
+
+# Fields and list items read in place.  ``put_*_at(w, tag, o, off)`` writes
+# the field at ``off`` of ``o``, ``put_*_item(w, tag, items, i)`` the item
+# ``items[i]``.  The everyday value (an exact str, bytes or small int) is
+# read through a borrowed pointer and copied out before any Python code could
+# run; anything else goes to the checking path with a reference of its own,
+# so a user's __bytes__ or __class__ cannot free it mid-encode.  Saves a
+# reference count round trip per value.
+
+cdef inline int put_text_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
+    cdef PyObject* v = lb_peek(o, off)
+    if plain_text(v):
+        return put_plain_text(w, tag, v)
+    return put_text_any(w, tag, lb_get(o, off))
+
+
+cdef inline int put_text_item(Writer* w, int tag, list items, Py_ssize_t i) except -1:
+    cdef PyObject* v = PyList_GET_ITEM(items, i)
+    if plain_text(v):
+        return put_plain_text(w, tag, v)
+    return put_text_any(w, tag, items[i])
+
+
+cdef inline int put_bytes_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
+    cdef PyObject* v = lb_peek(o, off)
+    if v != NULL and PyBytes_CheckExact(<object>v):
+        return put_raw(w, tag, PyBytes_AS_STRING(<object>v), PyBytes_GET_SIZE(<object>v))
+    return put_bytes_any(w, tag, lb_get(o, off))
+
+
+cdef inline int put_bytes_item(Writer* w, int tag, list items, Py_ssize_t i) except -1:
+    cdef PyObject* v = PyList_GET_ITEM(items, i)
+    if PyBytes_CheckExact(<object>v):
+        return put_raw(w, tag, PyBytes_AS_STRING(<object>v), PyBytes_GET_SIZE(<object>v))
+    return put_bytes_any(w, tag, items[i])
+
+
+cdef inline int put_int_at(Writer* w, int tag, object o, Py_ssize_t off, long long lo, long long hi) except -1:
+    cdef PyObject* v = lb_peek(o, off)
+    cdef long long x
+    if v != NULL and lb_small_int(<object>v, &x) and lo <= x <= hi:
+        return put_int(w, tag, x)
+    return put_int(w, tag, check_int_any(lb_get(o, off), lo, hi))
+
+
+cdef inline int put_bool_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
+    cdef PyObject* v = lb_peek(o, off)
+    if v != NULL and PyBool_Check(<object>v):  # put_bool then runs no Python code
+        return put_bool(w, tag, <object>v)
+    return put_bool(w, tag, lb_get(o, off))
+
+
+cdef inline int put_extensions_at(Writer* w, object o, Py_ssize_t off) except -1:
+    if lb_slot_is(o, off, EMPTY):  # what decoders and constructors store: nothing to write
+        return 0
+    return put_extensions_any(w, lb_get(o, off))
 
 
 cdef int check_size(Py_ssize_t n, object lo, object hi) except -1:
@@ -688,13 +748,7 @@ cdef inline object check_list(object v):
     return v
 
 
-cdef inline int put_extensions(Writer w, object exts) except -1:
-    if exts is EMPTY:  # what decoders and constructors store: nothing to write
-        return 0
-    return put_extensions_any(w, exts)
-
-
-cdef int put_extensions_any(Writer w, object exts) except -1:
+cdef int put_extensions_any(Writer* w, object exts) except -1:
     cdef Py_ssize_t i
     if type(exts) is tuple and len(<tuple>exts) == 0:
         return 0
@@ -705,7 +759,7 @@ cdef int put_extensions_any(Writer w, object exts) except -1:
     return 0
 
 
-cdef int put_verbatim(Writer w, object raw, str what) except -1:
+cdef int put_verbatim(Writer* w, object raw, str what) except -1:
     cdef bytes data
     cdef Py_ssize_t n
     if not isinstance(raw, (bytes, bytearray)):
@@ -733,41 +787,63 @@ cdef int order_check(list items, type first, type last) except -1:
     return 0
 
 
-cdef int put_unknown(Writer w, object raw, frozenset known) except -1:
+cdef int put_unknown(Writer* w, object raw, frozenset known) except -1:
     if isinstance(raw, (bytes, bytearray)) and len(raw) and (raw[0] | 0x20) in known:
         raise EncodeError(f"an unknown alternative cannot use the tag 0x{raw[0]:02x} of a known one")
     return put_verbatim(w, raw, "an unknown alternative")
 
 
 # One Writer is kept between calls (its buffer grows to the largest message
-# seen, up to a cap); a nested or concurrent encode gets a fresh one.
-cdef Writer _spare = Writer()
+# seen, up to a cap); a nested or concurrent encode gets a fresh one.  A plain
+# C struct, not an object: taking and giving it back costs no reference
+# counting.
+cdef Writer _spare
 cdef bint _spare_busy = 0
+_spare.cap = 256
+_spare.pos = 256
+_spare.buf = <unsigned char*>PyMem_Malloc(256)
+if _spare.buf == NULL:
+    raise MemoryError()
 
 
-cdef inline Writer new_writer():
+cdef inline Writer* new_writer() except NULL:
     global _spare_busy
     if _spare_busy:
-        return Writer()
+        return fresh_writer()
     _spare_busy = 1
     _spare.pos = _spare.cap
-    return _spare
+    return &_spare
 
 
-cdef inline bytes writer_bytes(Writer w):
+cdef Writer* fresh_writer() except NULL:
+    cdef Writer* w = <Writer*>PyMem_Malloc(sizeof(Writer))
+    if w == NULL:
+        raise MemoryError()
+    w.buf = <unsigned char*>PyMem_Malloc(256)
+    if w.buf == NULL:
+        PyMem_Free(w)
+        raise MemoryError()
+    w.cap = w.pos = 256
+    return w
+
+
+cdef inline bytes writer_bytes(Writer* w):
     # The one copy: the written tail into the result.
     return PyBytes_FromStringAndSize(<const char*>w.buf + w.pos, w.cap - w.pos)
 
 
-cdef inline void release_writer(Writer w) noexcept:
+cdef inline void release_writer(Writer* w) noexcept:
     global _spare_busy
-    if w is _spare:
+    if w == &_spare:
         if w.cap > 1 << 20:
             shrink_writer(w)
         _spare_busy = 0
+    else:
+        PyMem_Free(w.buf)
+        PyMem_Free(w)
 
 
-cdef void shrink_writer(Writer w) noexcept:
+cdef void shrink_writer(Writer* w) noexcept:
     # Do not keep a huge buffer alive between calls (its contents are spent).
     # A failed shrink keeps the old block, which stays valid.
     cdef void* p = PyMem_Realloc(w.buf, 256)

@@ -398,6 +398,12 @@ def enc_size_error(n: int, lo: int | None, hi: int | None) -> EncodeError:
     return EncodeError(f"size {n} is outside {lo}..{'MAX' if hi is None else hi}")
 
 
+def enc_changed_error(n: int) -> EncodeError:
+    # A list shrunk by the user's own code (a __bytes__ or __class__ of one
+    # of its items) while its items were being written.
+    return EncodeError(f"the list of {n} items changed size while it was being encoded")
+
+
 def check_list(v: object) -> list:  # type: ignore[type-arg]
     if not isinstance(v, (list, tuple)):
         raise type_error("list", v)

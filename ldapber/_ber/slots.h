@@ -287,6 +287,24 @@ static inline void lb_set(PyObject *o, Py_ssize_t off, PyObject *v) {
     Py_XDECREF(old);
 }
 
+/* The field at ``off`` as a borrowed reference, NULL when it is unset.  The
+ * encoders use it only where no Python code runs before they are done with
+ * it (an exact str, bytes or int copied out at once); anywhere else they
+ * take a reference with lb_get, so user code cannot free it under them. */
+static inline PyObject *lb_peek(PyObject *o, Py_ssize_t off) {
+    return *(PyObject **)((char *)o + off);
+}
+
+/* Whether the field at ``off`` is the object ``v`` (None, False). */
+static inline int lb_slot_is(PyObject *o, Py_ssize_t off, PyObject *v) {
+    return *(PyObject **)((char *)o + off) == v;
+}
+
+/* ``o``'s class, borrowed: ``o`` holds a reference to it. */
+static inline PyObject *lb_type(PyObject *o) {
+    return (PyObject *)Py_TYPE(o);
+}
+
 static inline PyObject *lb_get(PyObject *o, Py_ssize_t off) {
     PyObject *v = *(PyObject **)((char *)o + off);
     if (v == NULL) {

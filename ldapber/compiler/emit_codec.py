@@ -128,10 +128,10 @@ class CyDialect(PyDialect):
         return [f"o = {expr}", "seg = -1", "end[0] = u", "return o"]
 
     def def_enc(self, key: str) -> str:
-        return f"cdef int e_{key}(Writer w, object o, int tag, int depth) except -1:"
+        return f"cdef int e_{key}(Writer* w, object o, int tag, int depth) except -1:"
 
     def def_enc_choice(self, key: str) -> str:
-        return f"cdef int e_{key}(Writer w, object o, int depth) except -1:"
+        return f"cdef int e_{key}(Writer* w, object o, int depth) except -1:"
 
     def hdr(self, tag: int) -> str:
         return f"t = hdr(b, s, e, {hx(tag)}, &u)"
@@ -292,6 +292,55 @@ class _Emitter:
             return
         w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)}, depth + 1)")  # type: ignore[arg-type]
 
+    def in_place(self, node: ir.RNode, where: str = "at") -> str | None:
+        """Compiled: a call of the runtime's ``put_*_at`` (a field: format
+        with its offset) or ``put_*_item`` (a list item: format with
+        ``items, i``) that writes a value of type ``node`` reading it in
+        place, with no reference taken on the everyday path; None where the
+        value must be read into ``v`` first."""
+        if self.d.name != "cy" or not isinstance(node, ir.Prim):
+            return None
+        tag, k, obj = hx(node.tag), node.kind, "o, " if where == "at" else ""  # type: ignore[arg-type]
+        if k == "text":
+            return f"put_text_{where}(w, {tag}, {obj}{{}})"
+        if k == "octets" and not node.constrained:
+            return f"put_bytes_{where}(w, {tag}, {obj}{{}})"
+        if where != "at":
+            return None
+        if k == "boolean":
+            return f"put_bool_at(w, {tag}, o, {{}})"
+        if k in ("integer", "enumerated"):
+            lo, hi = ((INT64_MIN if node.lo is None else node.lo, INT64_MAX if node.hi is None else node.hi)
+                      if k == "integer" else (0, ENUM_MAX))
+            return f"put_int_at(w, {tag}, o, {{}}, {lo}, {hi})"
+        return None
+
+    def put_field(self, node: ir.RNode, layout: str, attr: str, f: ir.Field | None = None) -> None:
+        """Code that appends the field ``attr`` of ``o`` (a ``layout``) of
+        type ``node``, unless it is None (``f`` OPTIONAL) or ``f``'s DEFAULT."""
+        w, d = self.w, self.d
+        optional, default = f is not None and f.optional, f is not None and f.has_default
+        call = self.in_place(node)
+        if call and (not default or isinstance(f.default, bool)):  # type: ignore[union-attr]
+            off = f"OFF_{layout}_{attr}"
+            if optional or default:
+                absent = "None" if optional else repr(f.default)  # type: ignore[union-attr]
+                with w.indent(f"if not lb_slot_is(o, {off}, {absent}):"):
+                    w(call.format(off))
+            else:
+                w(call.format(off))
+            return
+        w(f"v = {d.getf('o', layout, attr)}")
+        if optional:
+            with w.indent("if v is not None:"):
+                self.put(node, "v")
+        elif default:
+            cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {default_expr(f)}"  # type: ignore[union-attr, arg-type]
+            with w.indent(f"if {cond}:"):
+                self.put(node, "v")
+        else:
+            self.put(node, "v")
+
     # -- SEQUENCE ---------------------------------------------------------------
     def sequence(self, u: ir.SequenceUnit) -> None:
         w, d = self.w, self.d
@@ -334,19 +383,13 @@ class _Emitter:
             # Back to front (see the runtime's Writer): extensions, then the
             # components from the last.
             w("m = mark(w)")
-            w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
+            if d.name == "cy":
+                w(f"put_extensions_at(w, o, OFF_{u.layout}_extensions)")
+            else:
+                w(f"put_extensions(w, {d.getf('o', u.layout, 'extensions')})")
             for f in reversed(u.fields):
                 self.seg(f.asn1)
-                w(f"v = {d.getf('o', u.layout, f.attr)}")
-                if f.optional:
-                    with w.indent("if v is not None:"):
-                        self.put(f.node, "v")
-                elif f.has_default:
-                    cond = f"v is not {f.default}" if isinstance(f.default, bool) else f"v != {default_expr(f)}"
-                    with w.indent(f"if {cond}:"):
-                        self.put(f.node, "v")
-                else:
-                    self.put(f.node, "v")
+                self.put_field(f.node, u.layout, f.attr, f)
             w(f"seg = {d.no_seg}")
             w("close(w, tag, m)")
             if d.name == "cy":
@@ -402,8 +445,15 @@ class _Emitter:
                 w(f"order_check(items, {self.k(u.first_last[0])}, {self.k(u.first_last[1])})")
             w("m = mark(w)", "item = 1")
             with w.indent("for i in range(n - 1, -1, -1):"):  # back to front
-                w("v = items[i]")
-                self.put(u.element, "v")
+                # The user's code (a __bytes__, say) may have shrunk the list.
+                with w.indent(f"if i >= {'PyList_GET_SIZE(items)' if d.name == 'cy' else 'len(items)'}:"):
+                    w("raise enc_changed_error(n)")
+                item = self.in_place(u.element, "item")
+                if item:
+                    w(item.format("items, i"))
+                else:
+                    w("v = items[i]")
+                    self.put(u.element, "v")
             w("item = 0", "close(w, tag, m)")
             if d.name == "cy":
                 w("return 0")
@@ -436,40 +486,43 @@ class _Emitter:
                     w(*d.ret_choice("o"))
             w("u = tlv_end(b, s, e)", *d.ret_choice("unknown(b, s, u)"))
         w("", "")
-        with self.function(d.def_enc_choice(key), "EncodeError", {"Py_ssize_t": "m2", "object": "k, v"}):
+        decls = {"Py_ssize_t": "m2", "object": "v, held", "PyObject*": "k"} if d.name == "cy" else {}
+        with self.function(d.def_enc_choice(key), "EncodeError", decls):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
-            w("k = type(o)")
             if d.name == "py":
+                w("k = type(o)")
                 with w.indent(f"if k not in S_{key}:"):
                     w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
                 self.choice_dispatch(u, key)
                 return
             # Compiled: the chain of identity tests comes first (cheaper than
             # a set lookup); only a subclass misses it, and its layout's
-            # alternative then matches on the second pass.
+            # alternative then matches on the second pass.  ``k`` is borrowed
+            # from ``o`` (its class) or from ``held``.
+            w("k = lb_type(o)")
             with w.indent("while True:"):
                 self.choice_dispatch(u, key, "break")
-                w(f"k = layout_alternative(o, S_{key}, {u.alias!r})")
+                w(f"held = layout_alternative(o, S_{key}, {u.alias!r})", "k = <PyObject*>held")
             w("seg = -1", "return 0")
 
     def choice_dispatch(self, u: ir.ChoiceUnit, key: str, after: str | None = None) -> None:
         """One branch per alternative on ``k``, the alternative's class, and
         an unknown alternative's raw bytes last; each ends with ``after``."""
         w, d = self.w, self.d
+        test = "k == <PyObject*>{}" if d.name == "cy" else "k is {}"
         for i, a in enumerate(u.alts):
-            with w.indent(f"{'el' if i else ''}if k is {self.k(a.cls)}:"):
+            with w.indent(f"{'el' if i else ''}if {test.format(self.k(a.cls))}:"):
                 self.seg(a.asn1)
                 if isinstance(a.node, ir.Ref) and a.node.kind == "sequence" and a.wrap_attr is None:
                     w(f"e_{fn(a.node.unit)}(w, o, {hx(a.tag)}, depth + 1)")
                 elif a.wrap_attr:
-                    w(f"v = {d.getf('o', a.cls, a.wrap_attr)}")
-                    self.put(a.node, "v")
+                    self.put_field(a.node, a.cls, a.wrap_attr)
                 else:
                     self.put(a.node, "None")
                 if after:
                     w(after)
-        with w.indent("elif k is K_UnknownAlternative:" if after else "else:"):
+        with w.indent(f"elif {test.format('K_UnknownAlternative')}:" if after else "else:"):
             w(f"put_unknown(w, o.raw, N_{key})")
             if after:
                 w(after)
@@ -516,7 +569,7 @@ class _Emitter:
         with w.indent(f"def {exact}_{e.name}(o, /):"):
             if d.name == "cy":
                 w(f'"""Encode a {e.name} (strict BER); see :meth:`ldapber.Codec.encode`."""')
-                w("cdef Writer w", "cdef bint rooted = 1")
+                w("cdef Writer* w", "cdef bint rooted = 1")
             else:
                 w(f'"""Encode a {e.name} with the exact encoder, which takes every valid object and says why it refuses one."""')
             w("w = new_writer()")
@@ -647,7 +700,7 @@ class _Emitter:
         w(header)
         classes = sorted({c.name for c in self.m.classes} | {e.name for e in self.m.enums})
         if self.d.name == "cy":
-            w("# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True")
+            w("# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, binding=False, embedsignature=True, embedsignature.format=clinic")
             w("from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE", "")
             w(f'include "{runtime}"', "")
         else:
