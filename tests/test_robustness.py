@@ -308,6 +308,46 @@ def test_fields_replaced_mid_encode_are_read_safely(codec: Codec) -> None:
     assert codec.decode(data) == LDAPMessage(9, SearchResultEntry("cn=y", [PartialAttribute("sn", [b"v"])]))
 
 
+class _Mimic(type):
+    """A metaclass whose classes compare and hash equal to Simple, and that
+    counts the calls: a set lookup of such a class runs user code."""
+
+    calls = 0
+
+    def __eq__(cls, other: object) -> bool:
+        type(cls).calls += 1
+        return other is Simple or type.__eq__(cls, other)
+
+    def __hash__(cls) -> int:
+        type(cls).calls += 1
+        return hash(Simple)
+
+
+def test_choice_alternatives_are_found_by_identity(codec: Codec) -> None:
+    # A class that only compares equal to an alternative is none: the
+    # compiled encoder used to take it for one and then loop forever looking
+    # for its branch.  A real subclass is found on its layout chain without
+    # running its metaclass's code, which could retype the value and free
+    # the class being walked.
+    class Fake(metaclass=_Mimic):
+        __slots__ = ("value",)
+
+    fake = Fake()
+    fake.value = b"pw"
+    with pytest.raises(EncodeError) as info:
+        codec.encode(LDAPMessage(1, BindRequest(3, "cn=x", fake)))  # type: ignore[arg-type]
+    assert info.value.path == "LDAPMessage.protocolOp.bindRequest.authentication"
+    assert "AuthenticationChoice alternative" in str(info.value)
+
+    class Sub(Simple, metaclass=_Mimic):
+        __slots__ = ()
+
+    _Mimic.calls = 0
+    expected = codec.encode(LDAPMessage(1, BindRequest(3, "cn=x", Simple(b"pw"))))
+    assert codec.encode(LDAPMessage(1, BindRequest(3, "cn=x", Sub(b"pw")))) == expected
+    assert _Mimic.calls == 0
+
+
 def _entry(values: list[bytes], attr: str = "cn") -> LDAPMessage:
     return LDAPMessage(1, SearchResultEntry("cn=x", [PartialAttribute(attr, values)]))
 

@@ -666,55 +666,41 @@ cdef int put_int_any(Writer* w, int tag, long long v) except -1:
     return 0
 
 
-# Fields and list items read in place.  ``put_*_at(w, tag, o, off)`` writes
-# the field at ``off`` of ``o``, ``put_*_item(w, tag, items, i)`` the item
-# ``items[i]``.  The everyday value (an exact str, bytes or small int) is
-# read through a borrowed pointer and copied out before any Python code could
-# run; anything else goes to the checking path with a reference of its own,
-# so a user's __bytes__ or __class__ cannot free it mid-encode.  Saves a
-# reference count round trip per value.
+# Values read in place.  ``put_*_fast(w, tag, v, ...)`` writes the value
+# ``v``, a borrowed pointer to a field (lb_peek) or list item, and returns 1
+# when it is an everyday one (an exact str, bytes, bool or small int), copied
+# out before any Python code could run; else it writes nothing and returns 0,
+# and the generated code reads the value into its own reference (``v``) and
+# takes the checking path, as it always did.  Saves a reference count round
+# trip per value.
 
-cdef inline int put_text_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
-    cdef PyObject* v = lb_peek(o, off)
+cdef inline int put_text_fast(Writer* w, int tag, PyObject* v) except -1:
     if plain_text(v):
-        return put_plain_text(w, tag, v)
-    return put_text_any(w, tag, lb_get(o, off))
+        put_plain_text(w, tag, v)
+        return 1
+    return 0
 
 
-cdef inline int put_text_item(Writer* w, int tag, list items, Py_ssize_t i) except -1:
-    cdef PyObject* v = PyList_GET_ITEM(items, i)
-    if plain_text(v):
-        return put_plain_text(w, tag, v)
-    return put_text_any(w, tag, items[i])
-
-
-cdef inline int put_bytes_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
-    cdef PyObject* v = lb_peek(o, off)
+cdef inline int put_bytes_fast(Writer* w, int tag, PyObject* v) except -1:
     if v != NULL and PyBytes_CheckExact(<object>v):
-        return put_raw(w, tag, PyBytes_AS_STRING(<object>v), PyBytes_GET_SIZE(<object>v))
-    return put_bytes_any(w, tag, lb_get(o, off))
+        put_raw(w, tag, PyBytes_AS_STRING(<object>v), PyBytes_GET_SIZE(<object>v))
+        return 1
+    return 0
 
 
-cdef inline int put_bytes_item(Writer* w, int tag, list items, Py_ssize_t i) except -1:
-    cdef PyObject* v = PyList_GET_ITEM(items, i)
-    if PyBytes_CheckExact(<object>v):
-        return put_raw(w, tag, PyBytes_AS_STRING(<object>v), PyBytes_GET_SIZE(<object>v))
-    return put_bytes_any(w, tag, items[i])
-
-
-cdef inline int put_int_at(Writer* w, int tag, object o, Py_ssize_t off, long long lo, long long hi) except -1:
-    cdef PyObject* v = lb_peek(o, off)
+cdef inline int put_int_fast(Writer* w, int tag, PyObject* v, long long lo, long long hi) except -1:
     cdef long long x
     if v != NULL and lb_small_int(<object>v, &x) and lo <= x <= hi:
-        return put_int(w, tag, x)
-    return put_int(w, tag, check_int_any(lb_get(o, off), lo, hi))
+        put_int(w, tag, x)
+        return 1
+    return 0
 
 
-cdef inline int put_bool_at(Writer* w, int tag, object o, Py_ssize_t off) except -1:
-    cdef PyObject* v = lb_peek(o, off)
+cdef inline int put_bool_fast(Writer* w, int tag, PyObject* v) except -1:
     if v != NULL and PyBool_Check(<object>v):  # put_bool then runs no Python code
-        return put_bool(w, tag, <object>v)
-    return put_bool(w, tag, lb_get(o, off))
+        put_bool(w, tag, <object>v)
+        return 1
+    return 0
 
 
 cdef inline int put_extensions_at(Writer* w, object o, Py_ssize_t off) except -1:
@@ -729,11 +715,7 @@ cdef int check_size(Py_ssize_t n, object lo, object hi) except -1:
     return 0
 
 
-cdef inline bint in_set(frozenset alternatives, object k) except -1:
-    return PySet_Contains_raw(alternatives, k)
-
-
-cdef object layout_alternative(object o, frozenset alternatives, str alias):
+cdef object layout_alternative(object o, tuple alternatives, str alias):
     # The CHOICE alternative a subclass instance stands for, found on its
     # layout chain (see lb_layout_is in slots.h).
     cls = lb_layout_class(o, alternatives)

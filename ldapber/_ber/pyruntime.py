@@ -479,11 +479,20 @@ def enum_value(table: tuple, v: int) -> object:  # type: ignore[type-arg]
     return v
 
 
-def alternative_class(o: object, classes: frozenset, alias: str) -> type:  # type: ignore[type-arg]
-    """The CHOICE alternative a subclass instance stands for."""
-    for cls in type(o).__mro__:
-        if cls in classes:
-            return cls
+_BASE = type.__dict__["__base__"]  # a class's layout base, read without a metaclass's say
+
+
+def alternative_class(o: object, classes: tuple[type, ...], alias: str) -> type:
+    """The CHOICE alternative a subclass instance stands for: the first of
+    ``classes`` on its class's layout chain (``__base__``), by identity, as
+    the compiled encoders find it.  No user code runs: a metaclass's
+    ``__eq__``/``__hash__`` cannot make another class pass for one."""
+    t = type(o)
+    while t is not None:
+        for cls in classes:
+            if cls is t:
+                return cls
+        t = _BASE.__get__(t)
     raise type_error(f"a {alias} alternative", o)
 
 

@@ -262,17 +262,20 @@ static inline int lb_layout_is(PyObject *o, PyObject *cls) {
     return 0;
 }
 
-/* The first class on ``o``'s layout chain that is in the set ``classes``,
- * as a new reference, or None. */
+/* The first class on ``o``'s layout chain that is one of the tuple
+ * ``classes`` (by identity), as a new reference, or None.  No Python code
+ * runs (a set lookup would call a metaclass's __hash__/__eq__, which could
+ * retype ``o`` and free the class being walked, or make a class that is no
+ * alternative pass for one). */
 static PyObject *lb_layout_class(PyObject *o, PyObject *classes) {
     PyTypeObject *t = Py_TYPE(o);
+    Py_ssize_t i, n = PyTuple_GET_SIZE(classes);
     while (t != NULL) {
-        int found = PySet_Contains(classes, (PyObject *)t);
-        if (found < 0)
-            return NULL;
-        if (found) {
-            Py_INCREF(t);
-            return (PyObject *)t;
+        for (i = 0; i < n; i++) {
+            if ((PyObject *)t == PyTuple_GET_ITEM(classes, i)) {
+                Py_INCREF(t);
+                return (PyObject *)t;
+            }
         }
         t = t->tp_base;
     }

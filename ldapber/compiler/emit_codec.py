@@ -25,7 +25,7 @@ is a *region* whose failure appends its name (or index) to the error's path.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from . import ir
 from .codewriter import CodeWriter
@@ -292,43 +292,52 @@ class _Emitter:
             return
         w(f"e_{fn(node.unit)}(w, {var}, {hx(tag)}, depth + 1)")  # type: ignore[arg-type]
 
-    def in_place(self, node: ir.RNode, where: str = "at") -> str | None:
-        """Compiled: a call of the runtime's ``put_*_at`` (a field: format
-        with its offset) or ``put_*_item`` (a list item: format with
-        ``items, i``) that writes a value of type ``node`` reading it in
-        place, with no reference taken on the everyday path; None where the
-        value must be read into ``v`` first."""
+    def fast_put(self, node: ir.RNode) -> str | None:
+        """Compiled: a call of the runtime's ``put_*_fast`` for a value of
+        type ``node`` (format it with a borrowed pointer to the value): it
+        writes an everyday value without taking a reference and says whether
+        it did; None where every value takes the checking path."""
         if self.d.name != "cy" or not isinstance(node, ir.Prim):
             return None
-        tag, k, obj = hx(node.tag), node.kind, "o, " if where == "at" else ""  # type: ignore[arg-type]
+        tag, k = hx(node.tag), node.kind  # type: ignore[arg-type]
         if k == "text":
-            return f"put_text_{where}(w, {tag}, {obj}{{}})"
+            return f"put_text_fast(w, {tag}, {{}})"
         if k == "octets" and not node.constrained:
-            return f"put_bytes_{where}(w, {tag}, {obj}{{}})"
-        if where != "at":
-            return None
+            return f"put_bytes_fast(w, {tag}, {{}})"
         if k == "boolean":
-            return f"put_bool_at(w, {tag}, o, {{}})"
+            return f"put_bool_fast(w, {tag}, {{}})"
         if k in ("integer", "enumerated"):
             lo, hi = ((INT64_MIN if node.lo is None else node.lo, INT64_MAX if node.hi is None else node.hi)
                       if k == "integer" else (0, ENUM_MAX))
-            return f"put_int_at(w, {tag}, o, {{}}, {lo}, {hi})"
+            return f"put_int_fast(w, {tag}, {{}}, {lo}, {hi})"
         return None
+
+    @contextmanager
+    def unless_fast(self, node: ir.RNode, borrowed: str) -> Iterator[None]:
+        """Compiled, for a value with a ``put_*_fast``: ``if not
+        put_*_fast(...):`` around the body, the checking path, which reads the
+        value into ``v`` (a reference of its own, held until the next value is
+        read, as in the Python backend) and writes it with :meth:`put`."""
+        call = self.fast_put(node)
+        if call is None:
+            yield
+            return
+        with self.w.indent(f"if not {call.format(borrowed)}:"):
+            yield
 
     def put_field(self, node: ir.RNode, layout: str, attr: str, f: ir.Field | None = None) -> None:
         """Code that appends the field ``attr`` of ``o`` (a ``layout``) of
         type ``node``, unless it is None (``f`` OPTIONAL) or ``f``'s DEFAULT."""
         w, d = self.w, self.d
         optional, default = f is not None and f.optional, f is not None and f.has_default
-        call = self.in_place(node)
-        if call and (not default or isinstance(f.default, bool)):  # type: ignore[union-attr]
+        if self.fast_put(node) and (not default or isinstance(f.default, bool)):  # type: ignore[union-attr]
             off = f"OFF_{layout}_{attr}"
-            if optional or default:
-                absent = "None" if optional else repr(f.default)  # type: ignore[union-attr]
-                with w.indent(f"if not lb_slot_is(o, {off}, {absent}):"):
-                    w(call.format(off))
-            else:
-                w(call.format(off))
+            # Absent: the slot holds None, or the DEFAULT's own object (False).
+            absent = "None" if optional else repr(f.default) if default else None  # type: ignore[union-attr]
+            with w.indent(f"if not lb_slot_is(o, {off}, {absent}):") if absent else nullcontext():
+                with self.unless_fast(node, f"lb_peek(o, {off})"):
+                    w(f"v = {d.getf('o', layout, attr)}")
+                    self.put(node, "v")
             return
         w(f"v = {d.getf('o', layout, attr)}")
         if optional:
@@ -448,10 +457,7 @@ class _Emitter:
                 # The user's code (a __bytes__, say) may have shrunk the list.
                 with w.indent(f"if i >= {'PyList_GET_SIZE(items)' if d.name == 'cy' else 'len(items)'}:"):
                     w("raise enc_changed_error(n)")
-                item = self.in_place(u.element, "item")
-                if item:
-                    w(item.format("items, i"))
-                else:
+                with self.unless_fast(u.element, "PyList_GET_ITEM(items, i)"):
                     w("v = items[i]")
                     self.put(u.element, "v")
             w("item = 0", "close(w, tag, m)")
@@ -490,25 +496,27 @@ class _Emitter:
         with self.function(d.def_enc_choice(key), "EncodeError", decls):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
+            # The chain of identity tests comes first (cheaper than a set
+            # lookup); only a subclass misses it, and its layout's alternative
+            # (found by identity too: no user code runs) then matches on the
+            # second pass.  Compiled, ``k`` is borrowed from ``o`` (its class,
+            # which nothing can change before it is compared) or from ``held``.
             if d.name == "py":
                 w("k = type(o)")
-                with w.indent(f"if k not in S_{key}:"):
-                    w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
-                self.choice_dispatch(u, key)
-                return
-            # Compiled: the chain of identity tests comes first (cheaper than
-            # a set lookup); only a subclass misses it, and its layout's
-            # alternative then matches on the second pass.  ``k`` is borrowed
-            # from ``o`` (its class) or from ``held``.
-            w("k = lb_type(o)")
+            else:
+                w("k = lb_type(o)")
             with w.indent("while True:"):
-                self.choice_dispatch(u, key, "break")
-                w(f"held = layout_alternative(o, S_{key}, {u.alias!r})", "k = <PyObject*>held")
-            w("seg = -1", "return 0")
+                self.choice_dispatch(u, key)
+                if d.name == "py":
+                    w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
+                else:
+                    w(f"held = layout_alternative(o, S_{key}, {u.alias!r})", "k = <PyObject*>held")
+            if d.name == "cy":
+                w("seg = -1", "return 0")
 
-    def choice_dispatch(self, u: ir.ChoiceUnit, key: str, after: str | None = None) -> None:
+    def choice_dispatch(self, u: ir.ChoiceUnit, key: str) -> None:
         """One branch per alternative on ``k``, the alternative's class, and
-        an unknown alternative's raw bytes last; each ends with ``after``."""
+        an unknown alternative's raw bytes last; each ends the loop around it."""
         w, d = self.w, self.d
         test = "k == <PyObject*>{}" if d.name == "cy" else "k is {}"
         for i, a in enumerate(u.alts):
@@ -520,12 +528,9 @@ class _Emitter:
                     self.put_field(a.node, a.cls, a.wrap_attr)
                 else:
                     self.put(a.node, "None")
-                if after:
-                    w(after)
-        with w.indent(f"elif {test.format('K_UnknownAlternative')}:" if after else "else:"):
-            w(f"put_unknown(w, o.raw, N_{key})")
-            if after:
-                w(after)
+                w("break")
+        with w.indent(f"elif {test.format(self.k('UnknownAlternative'))}:"):
+            w(f"put_unknown(w, o.raw, N_{key})", "break")
 
     # -- entries and module -----------------------------------------------------
     def entry(self, e: ir.Entry) -> None:
@@ -714,9 +719,10 @@ class _Emitter:
         for enum in self.m.enums:
             w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{enum.name} = enum_table({enum.name})")
         cdef = "cdef frozenset " if self.d.name == "cy" else ""
+        ctuple = "cdef tuple " if self.d.name == "cy" else ""
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
-                w(f"{cdef}S_{fn(u.key)} = frozenset(({', '.join(a.cls for a in u.alts)}, UnknownAlternative))")
+                w(f"{ctuple}S_{fn(u.key)} = ({', '.join(a.cls for a in u.alts)}, UnknownAlternative)")
                 w(f"{cdef}N_{fn(u.key)} = frozenset(({', '.join(hx(a.tag | 0x20) for a in u.alts)},))")
         if self.d.name == "cy":
             for c in sorted({c.name for c in self.m.classes}):
