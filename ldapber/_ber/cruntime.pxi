@@ -25,7 +25,6 @@ cdef extern from "Python.h":
     void PyObject_GC_Track(object)
     int PyGC_Enable()
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
-    bint PySet_Contains_raw "PySet_Contains"(object, object) except -1
     bint PyUnicode_Check(object)
     bint PyUnicode_CheckExact(object)
     bint PyBytes_CheckExact(object)
