@@ -43,6 +43,8 @@ try:
     from . import strategies as S
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
     import strategies as S  # type: ignore[no-redef]
+from ber import length
+from samples import MESSAGES as SAMPLE_MESSAGES
 
 FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,6 +297,87 @@ def _filter_bytes(f: object) -> bytes:
     head = 2 if body[1] < 0x80 else 2 + (body[1] & 0x7F)
     start = head + 2 + 3 + 3 + 3 + 3 + 3
     return body[start:-2]  # minus the empty attributes 30 00
+
+
+def _header(data: bytes, p: int) -> tuple[int, int]:
+    """(content start, end) of the element at ``p``; LDAP's samples use
+    one-octet tags and definite lengths."""
+    n, s = data[p + 1], p + 2
+    if n & 0x80:
+        n, s = int.from_bytes(data[s:s + (n & 0x7F)], "big"), s + (n & 0x7F)
+    return s, s + n
+
+
+def _children(data: bytes, p: int) -> list[int]:
+    """Offsets of the elements inside the constructed element at ``p``."""
+    s, e = _header(data, p)
+    out = []
+    while s < e:
+        out.append(s)
+        s = _header(data, s)[1]
+    return out
+
+
+def _paths(data: bytes, p: int = 0) -> list[tuple[int, ...]]:
+    """Paths (child indexes) of every element inside the element at ``p``."""
+    found: list[tuple[int, ...]] = []
+    for i, q in enumerate(_children(data, p)):
+        found.append((i,))
+        if data[q] & 0x20:
+            found += [(i, *rest) for rest in _paths(data, q)]
+    return found
+
+
+def _cut_at(data: bytes, path: tuple[int, ...], keep: int) -> bytes:
+    """The element ``data`` as if the buffer stopped inside the element at
+    ``path``: the elements before it, then its first ``keep`` octets, and
+    every enclosing element's length rewritten to end there."""
+    kids = _children(data, 0)
+    start = kids[path[0]]
+    child = data[start:_header(data, start)[1]]
+    body = data[kids[0]:start] + (_cut_at(child, path[1:], keep) if len(path) > 1 else child[:keep])
+    return data[:1] + length(len(body)) + body
+
+
+@pytest.mark.parametrize("index", range(len(SAMPLE_MESSAGES)))
+def test_every_depth_limit_fails_alike(both: tuple[ldapber.Codec, ldapber.Codec], index: int) -> None:
+    """The Python decoders write nested SEQUENCEs and SEQUENCE OFs into
+    their parent's function, each with its own depth test: for every
+    sample and every limit up to its depth, both backends stop at the same
+    element, or both decode it."""
+    cy, py = both
+    data = cy.encode(SAMPLE_MESSAGES[index])
+    stopped = set()
+    for max_depth in range(1, 12):
+        outcome = decode_outcome(py.decode, data, max_depth=max_depth)
+        assert outcome == decode_outcome(cy.decode, data, max_depth=max_depth), max_depth
+        if outcome[0] == "error":
+            assert outcome[3] is Rule.MAX_DEPTH
+            stopped.add(outcome[2])
+    assert outcome[0] == "ok"  # the deepest limit lets it through
+    op = _children(data, 0)[1]  # protocolOp: a shallow limit stops a constructed one
+    assert bool(stopped) == bool(data[op] & 0x20), stopped
+
+
+@pytest.mark.parametrize("index", range(len(SAMPLE_MESSAGES)))
+def test_headers_cut_by_the_buffers_end_fail_alike(both: tuple[ldapber.Codec, ldapber.Codec], index: int) -> None:
+    """The Python decoders read a header's octets without testing the
+    buffer's end, and decode again over a padded copy on IndexError (see
+    pyruntime.PAD).  Cut every sample right before, inside and after every
+    element's header, at every depth: both backends report the same error
+    (or the same value, where what is left is still a valid message)."""
+    cy, py = both
+    data = cy.encode(SAMPLE_MESSAGES[index])
+    rules = set()
+    for path in _paths(data):
+        for keep in (0, 1, 2, 3):
+            cut = _cut_at(data, path, keep)
+            outcome = decode_outcome(py.decode, cut)
+            assert outcome == decode_outcome(cy.decode, cut), f"decode({cut.hex()})"
+            assert decode_outcome(py.decode_all, cut + cut) == decode_outcome(cy.decode_all, cut + cut)
+            if outcome[0] == "error":
+                rules.add(outcome[3])
+    assert rules & {Rule.MISSING_COMPONENT, Rule.LENGTH_OVERFLOW}, rules
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=FIXTURE_OK)

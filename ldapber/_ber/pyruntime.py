@@ -33,6 +33,14 @@ new = object.__new__
 ENC_MAX_DEPTH = 250
 EMPTY: tuple[bytes, ...] = ()
 
+#: The generated decoders read a header's first octets without testing them
+#: against the buffer's end (a test per element is most of a header's cost);
+#: octets past the enclosing element only feed a test that then fails.  Only
+#: a header cut by the buffer's own end raises IndexError; the entry point
+#: then decodes again over ``b + PAD``, where those reads see zeros (no tag
+#: is 0x00), so the runtime reports the same error at the same offset.
+PAD = b"\x00\x00\x00"
+
 
 #: Default bound on nesting (each BER constructed element is one level; a
 #: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
@@ -165,6 +173,9 @@ def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
     ln = b[lp]
     if ln < 0x80:
         s = lp + 1
+    elif ln == 0x81 and lp + 1 < n:  # 128-255 octets: most PDUs that are not tiny
+        s = lp + 2
+        ln = b[lp + 1]
     else:
         if ln not in (0x80, 0xFF) and lp + 1 + (ln & 0x7F) > n:
             raise IncompleteError("the header is incomplete", offset=0, needed=None)

@@ -11,6 +11,9 @@ Generated function families (``K`` is a unit key made into an identifier):
 * ``d_K(b, p, s, e, c, depth[, cls])`` decodes the contents ``b[s:e]`` of a
   SEQUENCE (instantiating ``cls``) or SEQUENCE OF whose element starts at ``p``;
 * ``d_K(b, s, e, c, depth)`` decodes a CHOICE: exactly the element ``b[s:e]``;
+  the Python decoders write the SEQUENCEs and SEQUENCE OFs they contain
+  into their own body, up to INLINE_LEVELS deep (see :class:`Scope`), and
+  call ``d_K`` below that;
 * ``e_K(w, o, tag, depth)`` / ``e_K(w, o, depth)`` append the encoding of
   ``o`` to ``w``: the exact encoders, which take every valid object and say
   why they refuse one;
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 
 from . import ir
 from .codewriter import CodeWriter
@@ -33,6 +37,47 @@ from .emit_common import ENUM_MAX, INT64_MAX, INT64_MIN, default_expr, fn, hx, r
 from .emit_pyfast import FastEncoders
 
 __all__ = ["emit_python", "emit_cython"]
+
+#: Python: how many levels of SEQUENCE / SEQUENCE OF a decoder writes into
+#: its own body instead of calling their functions (a call costs about as
+#: much as decoding a short element); compiled calls are cheap, so never.
+INLINE_LEVELS = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The variables one level of decoding works with.  A unit decoded by its
+    own function is level 0 (``s``/``e`` its contents, ``p`` its element);
+    a unit written into its parent's body is level L > 0, and takes over the
+    parent's variables for the element: the parent's ``t`` (content start)
+    becomes its cursor and the parent's ``u`` (content end) its bound."""
+
+    level: int = 0
+    s: str = "s"
+    e: str = "e"
+    p: str = "p"
+
+    def var(self, name: str) -> str:
+        """A variable of this level: ``t``, ``u``, ``o``, ``out``, ``seg``, ``item``, ``last``."""
+        return f"{name}_{self.level}" if self.level else name
+
+    @property
+    def t(self) -> str:
+        return self.var("t")
+
+    @property
+    def u(self) -> str:
+        return self.var("u")
+
+    def depth(self, more: int = 0) -> str:
+        """The nesting depth of this level's unit (plus ``more``)."""
+        return f"depth + {self.level + more}" if self.level + more else "depth"
+
+    def child(self) -> Scope:
+        return Scope(self.level + 1, s=self.t, e=self.u, p=self.s)
+
+
+ROOT = Scope()
 
 
 class PyDialect:
@@ -71,24 +116,34 @@ class PyDialect:
     def def_enc_choice(self, key: str) -> str:
         return f"def e_{key}(w, o, depth):"
 
-    def hdr(self, tag: int) -> str:
+    def hdr(self, tag: int, sc: Scope = ROOT) -> str:
         # Inline the common case (the expected tag, a short-form length that
-        # fits); anything else goes to the runtime, which raises precisely.
-        return (f"if s + 1 < e and b[s] == {hx(tag)} and (n := b[s + 1]) < 0x80 and (u := s + 2 + n) <= e:\n"
-                f"    t = s + 2\nelse:\n    t, u = hdr(b, s, e, {hx(tag)})")
+        # fits, or for a constructed element the one-octet long form, which
+        # any element of 128-255 octets has); anything else goes to the
+        # runtime, which raises precisely.  The octets are read without
+        # testing ``s + 2 < e``: reading past ``e`` only feeds a test that
+        # then fails, and reading past the buffer (IndexError) makes the
+        # entry point decode again over a padded copy (see PAD).
+        s, e, t, u = sc.s, sc.e, sc.t, sc.u
+        fast = f"if b[{s}] != {hx(tag)} or (n := b[{s} + 1]) > 0x7F or ({u} := ({t} := {s} + 2) + n) > {e}:"
+        slow = f"{t}, {u} = hdr(b, {s}, {e}, {hx(tag)})"
+        if not tag & 0x20:
+            return f"{fast}\n    {slow}"
+        return (f"{fast}\n    if b[{s}] != {hx(tag)} or n != 0x81 or ({u} := ({t} := {s} + 3) + b[{s} + 2]) > {e}:\n"
+                f"        {slow}")
 
-    def octets(self, interned: bool) -> str:
-        return "v = b[t:u]"
+    def octets(self, interned: bool, sc: Scope = ROOT) -> str:
+        return f"b[{sc.t}:{sc.u}]"
 
-    def text(self, pvar: str, interned: bool) -> str:
-        return (f"try:\n    v = b[t:u].decode()\nexcept UnicodeDecodeError:\n"
-                f"    v = rd_text(b, {pvar}, t, u, c)")
+    def text(self, interned: bool, target: str, sc: Scope = ROOT) -> str:
+        return (f"try:\n    {target} = b[{sc.t}:{sc.u}].decode()\nexcept UnicodeDecodeError:\n"
+                f"    {target} = rd_text(b, {sc.s}, {sc.t}, {sc.u}, c)")
 
     def new(self, cls: str) -> str:
         return f"new({cls})"
 
-    def setf(self, layout: str, attr: str, expr: str) -> str:
-        return f"o.{attr} = {expr}"
+    def setf(self, layout: str, attr: str, expr: str, obj: str = "o") -> str:
+        return f"{obj}.{attr} = {expr}"
 
     def getf(self, obj: str, layout: str, attr: str) -> str:
         return f"{obj}.{attr}"
@@ -133,20 +188,20 @@ class CyDialect(PyDialect):
     def def_enc_choice(self, key: str) -> str:
         return f"cdef int e_{key}(Writer* w, object o, int depth) except -1:"
 
-    def hdr(self, tag: int) -> str:
-        return f"t = hdr(b, s, e, {hx(tag)}, &u)"
+    def hdr(self, tag: int, sc: Scope = ROOT) -> str:
+        return f"{sc.t} = hdr(b, {sc.s}, {sc.e}, {hx(tag)}, &{sc.u})"
 
-    def octets(self, interned: bool) -> str:
-        return f"v = {'rd_value' if interned else 'rd_bytes'}(b, t, u)"
+    def octets(self, interned: bool, sc: Scope = ROOT) -> str:
+        return f"{'rd_value' if interned else 'rd_bytes'}(b, {sc.t}, {sc.u})"
 
-    def text(self, pvar: str, interned: bool) -> str:
-        return f"v = {'rd_attr' if interned else 'rd_text'}(b, {pvar}, t, u, c)"
+    def text(self, interned: bool, target: str, sc: Scope = ROOT) -> str:
+        return f"{target} = {'rd_attr' if interned else 'rd_text'}(b, {sc.s}, {sc.t}, {sc.u}, c)"
 
     def new(self, cls: str) -> str:
         return f"lb_alloc({cls})"
 
-    def setf(self, layout: str, attr: str, expr: str) -> str:
-        return f"lb_set(o, OFF_{layout}_{attr}, {expr})"
+    def setf(self, layout: str, attr: str, expr: str, obj: str = "o") -> str:
+        return f"lb_set({obj}, OFF_{layout}_{attr}, {expr})"
 
     def getf(self, obj: str, layout: str, attr: str) -> str:
         return f"lb_get({obj}, OFF_{layout}_{attr})"
@@ -163,6 +218,11 @@ class _Emitter:
         self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
         self.seg_names: dict[str, int] = {}  # path segment -> its index in SEGS
         self.fast = FastEncoders(m)  # the Python backend's fast encoders
+        self.units: dict[str, ir.Unit] = {u.key: u for u in m.units}
+        # While a decoder is written: the units written inline (innermost
+        # last), and per inline level the variables its handler must read.
+        self.inline_stack: list[str] = []
+        self.level_vars: dict[int, set[str]] = {}
 
     # -- shared pieces -----------------------------------------------------------
     def k(self, cls: str) -> str:
@@ -170,21 +230,30 @@ class _Emitter:
         return self.d.cls_ref(cls)
 
     @contextmanager
-    def function(self, header: str, exc: str, decls: dict[str, str], items: bool = False) -> Iterator[None]:
+    def function(self, header: str, exc: str, decls: dict[str, str], items: bool = False,
+                 index: str = "i") -> Iterator[None]:
         """A generated function whose body runs in one ``try``: a failure
-        appends the current path segment (``seg``, or the item index ``i``
-        while ``item`` is set) to the error's path.  One exception frame per
+        appends the current path segment (``seg``, or the item index
+        ``index`` while ``item`` is set) to the error's path.  One exception frame per
         call instead of one per component keeps the happy path cheap."""
         w, d = self.w, self.d
+        self.level_vars = {}
         with w.indent(header):
             d.decl(w, **decls)
             if not items:
                 d.decl(w, **{d.seg_type: "seg"})
             w("item = 0" if items else f"seg = {d.no_seg}")
+            init_at = len(w.lines)
             w("try:")
             w.level += 1
             yield
             w.level -= 1
+            # Units written inline (Python only) have a segment or an item
+            # index of their own: set up before the try, appended innermost first.
+            levels = sorted(self.level_vars.items(), reverse=True)
+            init = [f"{Scope(level).var(name)} = {'None' if name == 'seg' else '0'}"
+                    for level, names in reversed(levels) for name in sorted(names)]
+            w.lines[init_at:init_at] = [w.unit * w.level + line for line in init]
             if d.name == "cy":
                 # Cython saves the handled-exception state on entry to every
                 # try/except; try/finally costs nothing on the normal path.
@@ -195,70 +264,106 @@ class _Emitter:
                         w(f"add_segment({exc}, {'i' if items else 'SEGS[seg]'})")
                 return
             with w.indent(f"except {exc} as x:"):
+                for level, names in levels:
+                    sc = Scope(level)
+                    if "seg" in names:
+                        with w.indent(f"if {sc.var('seg')} is not None:"):
+                            w(f"x._segs.append({sc.var('seg')})")
+                    if "item" in names:
+                        with w.indent(f"if {sc.var('item')}:"):
+                            w(f"x._segs.append(len({sc.var('out')}))")
                 if items:
                     with w.indent("if item:"):
-                        w("x._segs.append(i)")
+                        w(f"x._segs.append({index})")
                 else:
                     with w.indent("if seg is not None:"):
                         w("x._segs.append(seg)")
                 w("raise")
 
-    def seg(self, name: str) -> None:
+    def seg(self, name: str, sc: Scope = ROOT) -> None:
         index = self.seg_names.setdefault(name, len(self.seg_names))
-        self.w(f"seg = {self.d.seg_value(name, index)}")
+        self.w(f"{sc.var('seg')} = {self.d.seg_value(name, index)}")
 
-    def value_from_content(self, node: ir.RNode, pvar: str, depth: str) -> None:
-        """Code that sets ``v`` from the element at ``pvar`` whose contents are
+    def value_from_content(self, node: ir.RNode, sc: Scope) -> None:
+        """Code that sets ``v`` from the element at ``sc.s`` whose contents are
         ``b[t:u]`` (the header was checked against ``node.tag``)."""
-        w = self.w
+        w, d = self.w, self.d
+        s, t, u = sc.s, sc.t, sc.u
         if isinstance(node, ir.Prim):
             k = node.kind
             if k == "boolean":
-                w(f"v = rd_bool(b, {pvar}, t, u, c)")
+                w(f"v = rd_bool(b, {s}, {t}, {u}, c)")
             elif k in ("integer", "enumerated"):
-                w(f"iv = rd_int(b, {pvar}, t, u, c)")
+                if d.name == "py":  # one octet 0..127 (message IDs, result codes) inline
+                    with w.indent(f"if {u} != {t} + 1 or (iv := b[{t}]) > 0x7F:"):
+                        w(f"iv = rd_int(b, {s}, {t}, {u}, c)")
+                else:
+                    w(f"iv = rd_int(b, {s}, {t}, {u}, c)")
                 # ENUMERATED: unknown values are kept, but only those the
                 # encoder could write back (LDAP's enumerations are 0..maxInt).
                 lo, hi = (node.lo, node.hi) if k == "integer" else (0, ENUM_MAX)
                 test = range_test("iv", lo, hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_RANGE:"):
-                        w(f"raise range_error(iv, {lo}, {hi}, {pvar})")
+                        w(f"raise range_error(iv, {lo}, {hi}, {s})")
                 if k == "enumerated":
                     assert node.enum is not None
                     w(f"v = enum_value(T_{node.enum.name}, iv)")
                 else:
                     w("v = iv")
             elif k == "text":
-                w(self.d.text(pvar, node.interned))
+                w(d.text(node.interned, "v", sc))
             elif k == "octets":
-                w(self.d.octets(node.interned))
-                test = range_test("(u - t)", node.lo, node.hi)
+                w(f"v = {d.octets(node.interned, sc)}")
+                test = range_test(f"({u} - {t})", node.lo, node.hi)
                 if test:
                     with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
-                        w(f"raise size_error(u - t, {node.lo}, {node.hi}, {pvar})")
+                        w(f"raise size_error({u} - {t}, {node.lo}, {node.hi}, {s})")
             elif k == "null":
-                w(f"rd_null({pvar}, t, u)", "v = None")
+                w(f"rd_null({s}, {t}, {u})", "v = None")
             else:  # pragma: no cover - the resolver produces no other kinds
                 raise AssertionError(k)
             return
-        if node.kind == "sequence":
-            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1, {self.k(node.cls)})")  # type: ignore[arg-type]
+        if node.kind in ("sequence", "seqof") and self.inlines(node.unit, sc):
+            child = sc.child()
+            self.inline_stack.append(node.unit)
+            unit = self.units[node.unit]
+            if isinstance(unit, ir.SequenceUnit):
+                self.decode_sequence(unit, child, self.k(node.cls))  # type: ignore[arg-type]
+                w(f"v = {child.var('o')}")
+            else:
+                assert isinstance(unit, ir.SeqOfUnit)
+                self.decode_seqof(unit, child)
+                w(f"v = {child.var('out')}")
+            self.inline_stack.pop()
+        elif node.kind == "sequence":
+            w(f"v = d_{fn(node.unit)}(b, {s}, {t}, {u}, c, {sc.depth(1)}, {self.k(node.cls)})")  # type: ignore[arg-type]
         elif node.kind == "seqof":
-            w(f"v = d_{fn(node.unit)}(b, {pvar}, t, u, c, {depth} + 1)")
+            w(f"v = d_{fn(node.unit)}(b, {s}, {t}, {u}, c, {sc.depth(1)})")
         else:  # an explicitly tagged CHOICE: the contents are exactly one element
-            w(self.d.call_choice(fn(node.unit), "t", "u", f"{depth} + 1", "w2"))
-            with w.indent("if w2 != u:"):
-                w("raise trailing_error(w2, u)")
+            w(d.call_choice(fn(node.unit), t, u, sc.depth(1), "w2"))
+            with w.indent(f"if w2 != {u}:"):
+                w(f"raise trailing_error(w2, {u})")
 
-    def element(self, node: ir.RNode, depth: str) -> None:
-        """Code that decodes the element at ``s`` (bounded by ``e``) into ``v``
-        and sets ``u`` to its end."""
+    def inlines(self, unit: str, sc: Scope) -> bool:
+        """Whether the unit ``unit``, met at level ``sc``, is written inline."""
+        return self.d.name == "py" and sc.level < INLINE_LEVELS and unit not in self.inline_stack
+
+    def element(self, node: ir.RNode, sc: Scope) -> None:
+        """Code that decodes the element at ``sc.s`` (bounded by ``sc.e``)
+        into ``v`` and sets ``sc.u`` to its end."""
         if node.tag is None:  # an untagged CHOICE: any element
-            self.w(self.d.call_choice(fn(node.unit), "s", "e", depth, "u"))  # type: ignore[union-attr]
+            self.w(self.d.call_choice(fn(node.unit), sc.s, sc.e, sc.depth(), sc.u))  # type: ignore[union-attr]
             return
-        self.w(self.d.hdr(node.tag))
-        self.value_from_content(node, "s", depth)
+        self.w(self.d.hdr(node.tag, sc))
+        self.value_from_content(node, sc)
+
+    def direct_value(self, node: ir.RNode, sc: Scope) -> str | None:
+        """Python: the expression of an OCTET STRING's value, to store
+        without going through ``v``; None for every other type."""
+        if self.d.name == "py" and isinstance(node, ir.Prim) and node.kind == "octets" and not node.constrained:
+            return self.d.octets(node.interned, sc)
+        return None
 
     def put(self, node: ir.RNode, var: str) -> None:
         """Code that appends the encoding of ``var`` (of type ``node``) to ``w``."""
@@ -357,30 +462,7 @@ class _Emitter:
         w("", "")
         decls = {"Py_ssize_t": "t, u, w2", "object": "o, v", "long_long": "iv"}
         with self.function(d.def_seq(key), "DecodeError", decls):
-            with w.indent("if depth > c.max_depth:"):
-                w("raise depth_error(p, c.max_depth)")
-            w(f"o = {d.new('cls')}")
-            for f in u.fields:
-                self.slots.add((u.layout, f.attr))
-                tag = f.node.tag
-                if f.optional or f.has_default:
-                    assert tag is not None
-                    with w.indent(f"if s < e and (b[s] | 0x20) == {hx(tag | 0x20)}:"):
-                        self.seg(f.asn1)
-                        self.element(f.node, "depth")
-                        if f.has_default:
-                            with w.indent(f"if v == {default_expr(f)} and not c.relax & R_DEFAULT:"):
-                                w("raise default_error(s)")
-                        w(d.setf(u.layout, f.attr, "v"), "s = u")
-                    with w.indent("else:"):
-                        w(d.setf(u.layout, f.attr, default_expr(f) if f.has_default else "None"))
-                else:
-                    self.seg(f.asn1)
-                    self.element(f.node, "depth")
-                    w(d.setf(u.layout, f.attr, "v"), "s = u")
-            self.slots.add((u.layout, "extensions"))
-            w(f"seg = {d.no_seg}")
-            w(d.setf(u.layout, "extensions", "extensions(b, s, e) if s < e else EMPTY"))
+            self.decode_sequence(u, ROOT, "cls")
             w("return o")
         w("", "")
         with self.function(d.def_enc(key), "EncodeError", {"Py_ssize_t": "m, m2", "object": "v"}):
@@ -404,6 +486,90 @@ class _Emitter:
             if d.name == "cy":
                 w("return 0")
 
+    def decode_sequence(self, u: ir.SequenceUnit, sc: Scope, cls: str) -> None:
+        """Code that decodes the contents ``b[s:e]`` of a SEQUENCE (``sc``'s
+        bounds) into a new ``cls``, the level's ``o``."""
+        w, d = self.w, self.d
+        s, e, o = sc.s, sc.e, sc.var("o")
+        if sc.level:
+            self.level_vars.setdefault(sc.level, set()).add("seg")
+        with w.indent(f"if {sc.depth()} > c.max_depth:"):
+            w(f"raise depth_error({sc.p}, c.max_depth)")
+        w(f"{o} = {d.new(cls)}")
+        for f in u.fields:
+            self.slots.add((u.layout, f.attr))
+            tag = f.node.tag
+            if f.optional or f.has_default:
+                assert tag is not None
+                with w.indent(f"if {s} < {e} and (b[{s}] | 0x20) == {hx(tag | 0x20)}:"):
+                    self.seg(f.asn1, sc)
+                    self.element(f.node, sc)
+                    if f.has_default:
+                        with w.indent(f"if v == {default_expr(f)} and not c.relax & R_DEFAULT:"):
+                            w(f"raise default_error({s})")
+                    w(d.setf(u.layout, f.attr, "v", o), f"{s} = {sc.u}")
+                with w.indent("else:"):
+                    w(d.setf(u.layout, f.attr, default_expr(f) if f.has_default else "None", o))
+                continue
+            self.seg(f.asn1, sc)
+            direct = self.direct_value(f.node, sc)
+            if d.name == "py" and (direct or isinstance(f.node, ir.Prim) and f.node.kind == "text"):
+                # Python: an OCTET STRING or UTF-8 string goes straight into its slot.
+                w(d.hdr(f.node.tag, sc))  # type: ignore[arg-type]
+                w(d.setf(u.layout, f.attr, direct, o) if direct
+                  else d.text(f.node.interned, f"{o}.{f.attr}", sc))  # type: ignore[union-attr]
+            else:
+                self.element(f.node, sc)
+                w(d.setf(u.layout, f.attr, "v", o))
+            w(f"{s} = {sc.u}")
+        self.slots.add((u.layout, "extensions"))
+        w(f"{sc.var('seg')} = {d.no_seg}")
+        w(d.setf(u.layout, "extensions", f"extensions(b, {s}, {e}) if {s} < {e} else EMPTY", o))
+
+    def decode_seqof(self, u: ir.SeqOfUnit, sc: Scope) -> None:
+        """Code that decodes the contents ``b[s:e]`` of a SEQUENCE OF / SET OF
+        (``sc``'s bounds) into a new list, the level's ``out``.  Python
+        counts the items by the list itself (a counter costs a quarter of a
+        short item's work); compiled, ``i`` is a C integer."""
+        w, d = self.w, self.d
+        s, e, out, item, last = sc.s, sc.e, sc.var("out"), sc.var("item"), sc.var("last")
+        if sc.level:
+            self.level_vars.setdefault(sc.level, set()).add("item")
+        count = "i" if d.name == "cy" else f"len({out})"
+        with w.indent(f"if {sc.depth()} > c.max_depth:"):
+            w(f"raise depth_error({sc.p}, c.max_depth)")
+        if d.name == "py" and u.first_last:
+            w(f"{last} = 0")
+        if d.name == "cy":  # sized once from a header walk, not grown by appends
+            w("k = count_elements(b, s, e)", "out = new_list(k)", "item = 1")
+        else:
+            w(f"{out} = []", f"{item} = 1")
+        with w.indent(f"while {s} < {e}:"):
+            direct = None if u.first_last else self.direct_value(u.element, sc)
+            if direct:
+                w(self.d.hdr(u.element.tag, sc), f"{out}.append({direct})")  # type: ignore[arg-type]
+            else:
+                self.element(u.element, sc)
+            if u.first_last:
+                first, final = (self.k(c) for c in u.first_last)
+                with w.indent(f"if ({last} or (type(v) is {first} and {'i' if d.name == 'cy' else out})) "
+                              "and not c.relax & R_SUBSTR:"):
+                    w(f'raise order_error("{u.first_last[0].lower()} must come first and '
+                      f'{u.first_last[1].lower()} last, each at most once", {s})')
+                with w.indent(f"if type(v) is {final}:"):
+                    w(f"{last} = 1")
+            if d.name == "cy":
+                w("list_put(out, i, k, v)", "s = u", "i += 1")
+            else:
+                w(*((f"{s} = {sc.u}",) if direct else (f"{out}.append(v)", f"{s} = {sc.u}")))
+        if d.name == "cy":
+            w("list_trim(out, i, k)")
+        w(f"{item} = 0")
+        test = range_test(count, u.lo, u.hi)
+        if test:
+            with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
+                w(f"raise size_error({count}, {u.lo}, {u.hi}, {sc.p})")
+
     # -- SEQUENCE OF / SET OF ---------------------------------------------------
     def seqof(self, u: ir.SeqOfUnit) -> None:
         w, d = self.w, self.d
@@ -411,34 +577,9 @@ class _Emitter:
         w("", "")
         decls = {"Py_ssize_t": "t, u, w2, i = 0, k", "object": "v", "list": "out",
                  "long_long": "iv", "bint": "last = 0, item"}
-        with self.function(d.def_seqof(key), "DecodeError", decls, items=True):
-            with w.indent("if depth > c.max_depth:"):
-                w("raise depth_error(p, c.max_depth)")
-            if d.name == "py":
-                w("i = 0")
-                if u.first_last:
-                    w("last = 0")
-            if d.name == "cy":  # sized once from a header walk, not grown by appends
-                w("k = count_elements(b, s, e)", "out = new_list(k)", "item = 1")
-            else:
-                w("out = []", "item = 1")
-            with w.indent("while s < e:"):
-                self.element(u.element, "depth")
-                if u.first_last:
-                    first, last = (self.k(c) for c in u.first_last)
-                    with w.indent(f"if (last or (type(v) is {first} and i)) and not c.relax & R_SUBSTR:"):
-                        w(f'raise order_error("{u.first_last[0].lower()} must come first and '
-                          f'{u.first_last[1].lower()} last, each at most once", s)')
-                    with w.indent(f"if type(v) is {last}:"):
-                        w("last = 1")
-                w("list_put(out, i, k, v)" if d.name == "cy" else "out.append(v)", "s = u", "i += 1")
-            if d.name == "cy":
-                w("list_trim(out, i, k)")
-            w("item = 0")
-            test = range_test("i", u.lo, u.hi)
-            if test:
-                with w.indent(f"if ({test}) and not c.relax & R_SIZE:"):
-                    w(f"raise size_error(i, {u.lo}, {u.hi}, p)")
+        count = "i" if d.name == "cy" else "len(out)"
+        with self.function(d.def_seqof(key), "DecodeError", decls, items=True, index=count):
+            self.decode_seqof(u, ROOT)
             w("return out")
         w("", "")
         decls = {"Py_ssize_t": "m, m2, i = 0, n", "object": "v", "list": "items", "bint": "item"}
@@ -484,7 +625,7 @@ class _Emitter:
                     if direct:
                         w(*d.ret_choice(f"d_{fn(a.node.unit)}(b, s, t, u, c, depth + 1, {self.k(a.cls)})"))  # type: ignore[union-attr]
                         continue
-                    self.value_from_content(a.node, "s", "depth")
+                    self.value_from_content(a.node, ROOT)
                     w(f"o = {d.new(self.k(a.cls))}")
                     if a.wrap_attr:
                         self.slots.add((a.cls, a.wrap_attr))
@@ -554,11 +695,11 @@ class _Emitter:
                 with w.indent("if u != n and not prefix:"):
                     w("raise trailing_error(u, n)")
                 if n.kind == "sequence":
-                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+                    self.root_call(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
                 elif n.kind == "seqof":
-                    w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1)")
+                    self.root_call(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1)")
                 else:
-                    w(d.call_choice(fn(n.unit), "0", "u", "0", "w2"))
+                    self.root_call(d.call_choice(fn(n.unit), "0", "u", "0", "w2"))
             w("return v, u")
             if d.name == "cy":
                 w.level -= 1
@@ -628,7 +769,13 @@ class _Emitter:
                 with w.indent("while pos < n:"):
                     w(f"s, u = top_at(b, pos, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
                       else f"s = top_at(b, pos, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
-                    w(f"out.append(d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)}))", "pos = u")  # type: ignore[arg-type]
+                    call = f"d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)})"  # type: ignore[arg-type]
+                    if d.name == "cy":
+                        w(f"out.append({call})")
+                    else:
+                        self.root_call(f"v = {call}")
+                        w("out.append(v)")
+                    w("pos = u")
             w("return out")
             if d.name == "cy":
                 w.level -= 1
@@ -660,12 +807,26 @@ class _Emitter:
                   else f"s = top(b, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
                 with w.indent("if u != n:"):
                     w("raise trailing_error(u, n)")
-                w(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+                self.root_call(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
             w("return v")
             if d.name == "cy":
                 w.level -= 1
                 with w.indent("finally:"):
                     w("if gc_was:", "    PyGC_Enable()")
+
+    def root_call(self, call: str) -> None:
+        """``call``, the decoding of an entry's outermost element from ``b``.
+        Python: a header cut by the buffer's end raises IndexError (see the
+        dialect's ``hdr``); decoding again over the padded buffer then
+        raises the error the runtime reports for it."""
+        w = self.w
+        if self.d.name == "cy":
+            w(call)
+            return
+        with w.indent("try:"):
+            w(call)
+        with w.indent("except IndexError:"):
+            w(call.replace("(b, ", "(b + PAD, ", 1))
 
     @contextmanager
     def region_root(self, root: str) -> Iterator[None]:
