@@ -167,6 +167,9 @@ cdef Py_ssize_t hdr_full(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, int
     n = b[p + 1]
     if n < 0x80:
         s = p + 2
+    elif n == 0x81 and p + 2 < e:  # 128-255 octets: no call for the common long form
+        s = p + 3
+        n = b[p + 2]
     else:
         s = long_length(b, p, p + 1, e, &n)
     if n > e - s:
@@ -212,6 +215,9 @@ cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u
         if b[1] < 0x80:
             s = 2
             ln = b[1]
+        elif b[1] == 0x81:  # 2 + 1 <= n was tested above
+            s = 3
+            ln = b[2]
         else:
             s = long_length(b, 0, 1, n, &ln)
         if ln > n - s:
