@@ -377,6 +377,9 @@ def test_headers_cut_by_the_buffers_end_fail_alike(both: tuple[ldapber.Codec, ld
             assert decode_outcome(py.decode_all, cut + cut) == decode_outcome(cy.decode_all, cut + cut)
             if outcome[0] == "error":
                 rules.add(outcome[3])
+                with pytest.raises(DecodeError) as caught:
+                    py.decode(cut)
+                assert caught.value.__context__ is None  # no IndexError shows through
     assert rules & {Rule.MISSING_COMPONENT, Rule.LENGTH_OVERFLOW}, rules
 
 

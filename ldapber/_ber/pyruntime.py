@@ -40,6 +40,8 @@ EMPTY: tuple[bytes, ...] = ()
 #: then decodes again over ``b + PAD``, where those reads see zeros (no tag
 #: is 0x00), so the runtime reports the same error at the same offset.
 PAD = b"\x00\x00\x00"
+#: What an entry point's decode result is set to while it arranges that.
+REDO = object()
 
 
 #: Default bound on nesting (each BER constructed element is one level; a

@@ -826,6 +826,8 @@ class _Emitter:
         with w.indent("try:"):
             w(call)
         with w.indent("except IndexError:"):
+            w("v = REDO")  # outside this handler: the error raised then has no IndexError context
+        with w.indent("if v is REDO:"):
             w(call.replace("(b, ", "(b + PAD, ", 1))
 
     @contextmanager
