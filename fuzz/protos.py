@@ -124,7 +124,7 @@ def _tlv(tag: int, body: bytes) -> bytes:
     return bytes([tag]) + _len(len(body)) + body
 
 
-def _headers(data: bytes) -> list[tuple[int, int, int, int]]:
+def element_headers(data: bytes) -> list[tuple[int, int, int, int]]:
     """(offset, header length, content length, tag) of every element, walking
     constructed elements (the input is valid BER)."""
     out = []
@@ -151,7 +151,7 @@ def _replace(data: bytes, p: int, replacement: bytes) -> bytes:
     """``data`` with the whole element at ``p`` replaced by ``replacement``
     and the lengths of every enclosing element fixed, innermost first, so
     that only the replaced element is unusual."""
-    heads = _headers(data)
+    heads = element_headers(data)
     _, hl, cl, _ = next(h for h in heads if h[0] == p)
     out = data[:p] + replacement + data[p + hl + cl:]
     delta = len(replacement) - (hl + cl)
@@ -185,7 +185,7 @@ def generate(seed: int = 0, deep_max: int = 10**6) -> Iterator[Case]:
     pdus = [enc(m) for m in msgs]
     for i, data in enumerate(pdus):
         name = f"{type(msgs[i].protocol_op).__name__}#{i}"
-        heads = _headers(data)
+        heads = element_headers(data)
         for p, hl, cl, tag in heads:
             # length-overflow: the element claims more than its enclosing
             # element holds (a length that merely grows may still fit, and
@@ -254,11 +254,11 @@ def generate(seed: int = 0, deep_max: int = 10**6) -> Iterator[Case]:
                 yield Case("format-string", f"{name}@{start}", _rewrap(data, head[0], payload.encode()), "accept")
             start = data.find(_MARK, start + 1)
     # integer boundaries of BindRequest.version (1..127) and SearchRequest.sizeLimit (0..maxInt).
-    bind_version = [h[0] for h in _headers(pdus[0]) if h[3] == 0x02][1]  # after the messageID
+    bind_version = [h[0] for h in element_headers(pdus[0]) if h[3] == 0x02][1]  # after the messageID
     for value, expect in ((1, "accept"), (127, "accept"), (0, "reject"), (128, "reject"), (-1, "reject")):
         yield Case("integer-boundaries", f"version={value}", _rewrap(pdus[0], bind_version, _int(value)), expect)
     search = pdus[4]
-    size_limit = [h[0] for h in _headers(search) if h[3] == 0x02][1]  # after the messageID
+    size_limit = [h[0] for h in element_headers(search) if h[3] == 0x02][1]  # after the messageID
     for value, expect in ((0, "accept"), (2**31 - 1, "accept"), (-1, "reject"), (2**31, "reject")):
         yield Case("integer-boundaries", f"sizeLimit={value}", _rewrap(search, size_limit, _int(value)), expect)
     # extremely long strings and huge element counts.

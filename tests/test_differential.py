@@ -46,6 +46,9 @@ except ImportError:  # tests/ is not a package: pytest put it on sys.path
 from ber import length
 from samples import MESSAGES as SAMPLE_MESSAGES
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fuzz.protos import element_headers  # noqa: E402
+
 FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -299,44 +302,16 @@ def _filter_bytes(f: object) -> bytes:
     return body[start:-2]  # minus the empty attributes 30 00
 
 
-def _header(data: bytes, p: int) -> tuple[int, int]:
-    """(content start, end) of the element at ``p``; LDAP's samples use
-    one-octet tags and definite lengths."""
-    n, s = data[p + 1], p + 2
-    if n & 0x80:
-        n, s = int.from_bytes(data[s:s + (n & 0x7F)], "big"), s + (n & 0x7F)
-    return s, s + n
-
-
-def _children(data: bytes, p: int) -> list[int]:
-    """Offsets of the elements inside the constructed element at ``p``."""
-    s, e = _header(data, p)
-    out = []
-    while s < e:
-        out.append(s)
-        s = _header(data, s)[1]
+def _cut_at(data: bytes, head: tuple[int, int, int, int], keep: int) -> bytes:
+    """``data`` (one element) as if the buffer stopped ``keep`` octets into
+    the element ``head`` (see element_headers): what follows is gone, and
+    every enclosing element's length is rewritten to end there."""
+    p, hl, cl, _ = head
+    out = data[:p + min(keep, hl + cl)]
+    for q, qhl, qcl, tag in reversed(element_headers(data)):  # innermost first
+        if q < p < q + qhl + qcl:
+            out = out[:q] + bytes([tag]) + length(len(out) - q - qhl) + out[q + qhl:]
     return out
-
-
-def _paths(data: bytes, p: int = 0) -> list[tuple[int, ...]]:
-    """Paths (child indexes) of every element inside the element at ``p``."""
-    found: list[tuple[int, ...]] = []
-    for i, q in enumerate(_children(data, p)):
-        found.append((i,))
-        if data[q] & 0x20:
-            found += [(i, *rest) for rest in _paths(data, q)]
-    return found
-
-
-def _cut_at(data: bytes, path: tuple[int, ...], keep: int) -> bytes:
-    """The element ``data`` as if the buffer stopped inside the element at
-    ``path``: the elements before it, then its first ``keep`` octets, and
-    every enclosing element's length rewritten to end there."""
-    kids = _children(data, 0)
-    start = kids[path[0]]
-    child = data[start:_header(data, start)[1]]
-    body = data[kids[0]:start] + (_cut_at(child, path[1:], keep) if len(path) > 1 else child[:keep])
-    return data[:1] + length(len(body)) + body
 
 
 @pytest.mark.parametrize("index", range(len(SAMPLE_MESSAGES)))
@@ -355,8 +330,8 @@ def test_every_depth_limit_fails_alike(both: tuple[ldapber.Codec, ldapber.Codec]
             assert outcome[3] is Rule.MAX_DEPTH
             stopped.add(outcome[2])
     assert outcome[0] == "ok"  # the deepest limit lets it through
-    op = _children(data, 0)[1]  # protocolOp: a shallow limit stops a constructed one
-    assert bool(stopped) == bool(data[op] & 0x20), stopped
+    p, hl, cl, _ = element_headers(data)[1]  # messageID; protocolOp follows it
+    assert bool(stopped) == bool(data[p + hl + cl] & 0x20), stopped  # a shallow limit stops a constructed one
 
 
 @pytest.mark.parametrize("index", range(len(SAMPLE_MESSAGES)))
@@ -369,9 +344,9 @@ def test_headers_cut_by_the_buffers_end_fail_alike(both: tuple[ldapber.Codec, ld
     cy, py = both
     data = cy.encode(SAMPLE_MESSAGES[index])
     rules = set()
-    for path in _paths(data):
+    for head in element_headers(data)[1:]:  # every element inside the message
         for keep in (0, 1, 2, 3):
-            cut = _cut_at(data, path, keep)
+            cut = _cut_at(data, head, keep)
             outcome = decode_outcome(py.decode, cut)
             assert outcome == decode_outcome(cy.decode, cut), f"decode({cut.hex()})"
             assert decode_outcome(py.decode_all, cut + cut) == decode_outcome(cy.decode_all, cut + cut)

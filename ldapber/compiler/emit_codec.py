@@ -218,7 +218,6 @@ class _Emitter:
         self.slots: set[tuple[str, str]] = set()  # (layout class, attr) pairs used
         self.seg_names: dict[str, int] = {}  # path segment -> its index in SEGS
         self.fast = FastEncoders(m)  # the Python backend's fast encoders
-        self.units: dict[str, ir.Unit] = {u.key: u for u in m.units}
         # While a decoder is written: the units written inline (innermost
         # last), and per inline level the variables its handler must read.
         self.inline_stack: list[str] = []
@@ -294,10 +293,8 @@ class _Emitter:
             if k == "boolean":
                 w(f"v = rd_bool(b, {s}, {t}, {u}, c)")
             elif k in ("integer", "enumerated"):
-                if d.name == "py":  # one octet 0..127 (message IDs, result codes) inline
-                    with w.indent(f"if {u} != {t} + 1 or (iv := b[{t}]) > 0x7F:"):
-                        w(f"iv = rd_int(b, {s}, {t}, {u}, c)")
-                else:
+                # Python: one octet 0..127 (message IDs, result codes) inline.
+                with w.indent(f"if {u} != {t} + 1 or (iv := b[{t}]) > 0x7F:") if d.name == "py" else nullcontext():
                     w(f"iv = rd_int(b, {s}, {t}, {u}, c)")
                 # ENUMERATED: unknown values are kept, but only those the
                 # encoder could write back (LDAP's enumerations are 0..maxInt).
@@ -327,7 +324,7 @@ class _Emitter:
         if node.kind in ("sequence", "seqof") and self.inlines(node.unit, sc):
             child = sc.child()
             self.inline_stack.append(node.unit)
-            unit = self.units[node.unit]
+            unit = self.fast.units[node.unit]
             if isinstance(unit, ir.SequenceUnit):
                 self.decode_sequence(unit, child, self.k(node.cls))  # type: ignore[arg-type]
                 w(f"v = {child.var('o')}")
@@ -513,8 +510,8 @@ class _Emitter:
                 continue
             self.seg(f.asn1, sc)
             direct = self.direct_value(f.node, sc)
-            if d.name == "py" and (direct or isinstance(f.node, ir.Prim) and f.node.kind == "text"):
-                # Python: an OCTET STRING or UTF-8 string goes straight into its slot.
+            text = d.name == "py" and isinstance(f.node, ir.Prim) and f.node.kind == "text"
+            if direct or text:  # Python: an OCTET STRING or UTF-8 string goes straight into its slot
                 w(d.hdr(f.node.tag, sc))  # type: ignore[arg-type]
                 w(d.setf(u.layout, f.attr, direct, o) if direct
                   else d.text(f.node.interned, f"{o}.{f.attr}", sc))  # type: ignore[union-attr]
@@ -545,9 +542,9 @@ class _Emitter:
         else:
             w(f"{out} = []", f"{item} = 1")
         with w.indent(f"while {s} < {e}:"):
-            direct = None if u.first_last else self.direct_value(u.element, sc)
+            direct = self.direct_value(u.element, sc)
             if direct:
-                w(self.d.hdr(u.element.tag, sc), f"{out}.append({direct})")  # type: ignore[arg-type]
+                w(d.hdr(u.element.tag, sc), f"{out}.append({direct})")  # type: ignore[arg-type]
             else:
                 self.element(u.element, sc)
             if u.first_last:
