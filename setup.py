@@ -45,7 +45,7 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     macros = [] if sys.platform == "win32" else [("CYTHON_INLINE", "__inline__ __attribute__((always_inline))")]
     extensions = [
         Extension(f"ldapber._generated.{stem}_c", [f"ldapber/_generated/{stem}_c.pyx"],
-                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/slots.h"], define_macros=macros)
+                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/cstream.pxi", "ldapber/_ber/slots.h"], define_macros=macros)
         for stem in stems
     ]
     ext_modules = cythonize(extensions, compiler_directives=directives, quiet=True)

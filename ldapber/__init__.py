@@ -13,7 +13,9 @@ from ._backend import BACKEND
 from ._version import __version__
 from .codec import (
     DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_PDU_SIZE,
     Codec,
+    StreamDecoder,
     codec_for,
     decode,
     decode_all,
@@ -23,11 +25,11 @@ from .codec import (
     encode_value,
     pdu_length,
 )
-from .errors import DecodeError, EncodeError, IncompleteError, LDAPBERError, Rule
+from .errors import DecodeError, EncodeError, IncompleteError, LDAPBERError, PDUTooLargeError, Rule
 from .model import *  # noqa: F403
 
 __all__ = [
-    "BACKEND", "DEFAULT_MAX_DEPTH", "Codec", "DecodeError", "EncodeError", "IncompleteError",
-    "LDAPBERError", "Rule", "__version__", "codec_for", "decode", "decode_all", "decode_prefix",
+    "BACKEND", "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_PDU_SIZE", "Codec", "DecodeError", "EncodeError", "IncompleteError",
+    "LDAPBERError", "PDUTooLargeError", "Rule", "StreamDecoder", "__version__", "codec_for", "decode", "decode_all", "decode_prefix",
     "decode_value", "encode", "encode_value", "model", "pdu_length", *model.__all__,
 ]

@@ -14,23 +14,19 @@ from types import ModuleType
 from typing import Any
 
 from . import _backend
-from ._ber.pyruntime import DEFAULT_MAX_DEPTH
+from ._ber.pyruntime import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE, MAX_DEPTH_LIMIT, check_options
+from ._ber.pyruntime import HEADER_MAX as _HEADER_MAX
 from ._ber.pyruntime import pdu_length as _pdu_length
 from ._generated.rfc4511_model import LDAPMessage
-from .errors import DecodeError, EncodeError, Rule, relax_mask
+from .errors import DecodeError, EncodeError, Rule
 
 __all__ = [
-    "DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "Codec", "codec_for", "decode", "decode_prefix",
+    "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_PDU_SIZE", "MAX_DEPTH_LIMIT", "Codec", "StreamDecoder", "codec_for", "decode", "decode_prefix",
     "decode_all", "pdu_length", "encode", "decode_value", "encode_value",
 ]
 
 Buffer = bytes | bytearray | memoryview
 
-#: The highest ``max_depth`` a caller may ask for.  The pure-Python backend
-#: spends up to two interpreter frames per level (a CHOICE and a SET OF), so
-#: this keeps it well inside CPython's default recursion limit of 1000.
-MAX_DEPTH_LIMIT = 250
-_HEADER_MAX = 2 + 127  # the longest possible tag + length of an LDAPMessage
 
 
 class Codec:
@@ -62,6 +58,8 @@ class Codec:
         rfc4511.SLOW["LDAPMessage"] = self._decode_options
         self.decode = rfc4511.DECODE_API["LDAPMessage"]  # type: ignore[method-assign]
         self._copy = backend == "python"  # the Python backend indexes bytes only
+        #: This backend's streaming decoder class (see :class:`ldapber.StreamDecoder`).
+        self.StreamDecoder: type[Any] = rfc4511.StreamDecoder
 
     # -- helpers --------------------------------------------------------------
     def _prepare(self, data: Buffer, prefix: bool) -> Any:
@@ -83,11 +81,7 @@ class Codec:
                 return bytes(view[:size])
         return bytes(view)
 
-    @staticmethod
-    def _options(strict: bool, relax: Iterable[Rule | str], max_depth: int) -> tuple[int, int]:
-        if not isinstance(max_depth, int) or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
-            raise ValueError(f"max_depth must be an int in 1..{MAX_DEPTH_LIMIT}")
-        return relax_mask(strict, relax), max_depth
+    _options = staticmethod(check_options)
 
     def _run(self, fn: Any, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int, prefix: bool) -> Any:
         mask, depth = self._options(strict, relax, max_depth)
@@ -188,3 +182,6 @@ decode_all = _default.decode_all
 encode = _default.encode
 decode_value = _default.decode_value
 encode_value = _default.encode_value
+#: The streaming decoder of the selected backend: bytes in any chunking ->
+#: LDAPMessages (see its docstring).
+StreamDecoder = _default.StreamDecoder

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Iterable
 
 __all__ = [
-    "LDAPBERError", "DecodeError", "IncompleteError", "EncodeError", "Rule",
+    "LDAPBERError", "DecodeError", "IncompleteError", "PDUTooLargeError", "EncodeError", "Rule",
     "LENIENT_RULES", "RELAXABLE_RULES", "relax_mask",
 ]
 
@@ -135,6 +135,27 @@ class IncompleteError(DecodeError):
     def __init__(self, message: str, *, offset: int = -1, rule: Rule | None = Rule.TRUNCATED, needed: int | None = None) -> None:
         super().__init__(message, offset=offset, rule=rule)
         self.needed = needed
+
+
+class PDUTooLargeError(DecodeError):
+    """A PDU's header announces more bytes than the reader accepts
+    (``max_pdu_size``): refused from the header alone, before the body is
+    buffered.  ``size`` is the announced total size, ``limit`` the maximum."""
+
+    def __init__(self, size: int, limit: int, offset: int) -> None:
+        super().__init__(f"PDU of {size} bytes exceeds the limit of {limit}", offset=offset, rule=Rule.LENGTH_TOO_LARGE)
+        self.size = size
+        self.limit = limit
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_rebuild_too_large, (self.size, self.limit, self.offset, self.root, list(self._segs)))
+
+
+def _rebuild_too_large(size, limit, offset, root, segs):  # type: ignore[no-untyped-def]
+    err = PDUTooLargeError(size, limit, offset)
+    err.root = root
+    err._segs = segs
+    return err
 
 
 class EncodeError(_PathError, ValueError):

@@ -49,6 +49,8 @@ cdef extern from "../_ber/slots.h":
     PyObject* lb_peek(object o, Py_ssize_t off)
     bint lb_slot_is(object o, Py_ssize_t off, object v)
     PyObject* lb_type(object o)
+    void lb_expose(object v)
+    bint lb_lists_untracked()
 
 import sys
 
@@ -273,8 +275,8 @@ cdef Py_ssize_t count_elements(const unsigned char* b, Py_ssize_t s, Py_ssize_t 
 cdef inline list new_list(Py_ssize_t k):
     # A list of k empty places, filled in order by list_put.  Python code can
     # run before it is full (error paths, relaxed UTF-8), and could reach it
-    # through gc.get_objects(): it stays untracked, so invisible, until
-    # list_trim() has removed any empty places.  (An error leaves it
+    # through gc.get_objects(): it stays untracked, so invisible, at least
+    # until list_trim() has removed any empty places.  (An error leaves it
     # untracked; list_dealloc accepts that.)  count_elements caps k, so
     # headers alone never allocate much: elements beyond it are appended.
     cdef list out = <list>PyList_New(k)
@@ -294,7 +296,8 @@ cdef inline int list_trim(list out, Py_ssize_t i, Py_ssize_t k) except -1:
     # Called once per new_list(), when the list is complete.
     if i < k:  # fewer than counted: drop the empty places
         del out[i:]
-    PyObject_GC_Track(out)
+    if not lb_lists_untracked():  # else tracked once Python code reads it (slots.h, lb_expose)
+        PyObject_GC_Track(out)
     return 0
 
 

@@ -15,7 +15,9 @@ Conventions shared with ``cruntime.pxi``:
 
 from __future__ import annotations
 
-from ..errors import DecodeError, EncodeError, IncompleteError, Rule
+from collections.abc import Iterable
+
+from ..errors import DecodeError, EncodeError, IncompleteError, PDUTooLargeError, Rule, relax_mask
 from ..model._base import UnknownAlternative
 
 # Relax bits, as in ldapber.errors.Rule.bit.
@@ -48,6 +50,28 @@ REDO = object()
 #: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
 #: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
 DEFAULT_MAX_DEPTH = 100
+#: The highest ``max_depth`` a caller may ask for.  The pure-Python backend
+#: spends up to two interpreter frames per level (a CHOICE and a SET OF), so
+#: this keeps it well inside CPython's default recursion limit of 1000.
+MAX_DEPTH_LIMIT = ENC_MAX_DEPTH
+#: The largest PDU a stream reader accepts by default: slapd refuses PDUs over
+#: 16 MiB - 1 from authenticated clients (sockbuf_max_incoming_auth).
+DEFAULT_MAX_PDU_SIZE = 16 * 1024 * 1024 - 1
+#: The longest header an LDAPMessage can have: its tag and 1 + 127 length octets.
+HEADER_MAX = 2 + 127
+
+
+def check_options(strict: bool, relax: Iterable[Rule | str], max_depth: int) -> tuple[int, int]:
+    """(relax bit mask, max_depth) from a decode call's options, checked."""
+    if not isinstance(max_depth, int) or isinstance(max_depth, bool) or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        raise ValueError(f"max_depth must be an int in 1..{MAX_DEPTH_LIMIT}")
+    return relax_mask(strict, relax), max_depth
+
+
+def check_pdu_size(max_pdu_size: int) -> int:
+    if not isinstance(max_pdu_size, int) or isinstance(max_pdu_size, bool) or max_pdu_size < 2:
+        raise ValueError("max_pdu_size must be an int of at least 2")
+    return max_pdu_size
 
 
 class Ctx:
@@ -196,6 +220,48 @@ def top_at(b: bytes, pos: int, n: int, tag: int) -> tuple[int, int]:
         err.offset += pos
         raise
     return s + pos, u + pos
+
+
+def stream_header(b: bytes | bytearray, p: int, n: int, limit: int, base: int) -> tuple[int, int] | None:
+    """The header of the PDU at ``b[p]`` in a stream whose data ends at ``n``:
+    (content start, end), or None while its tag and length octets are not all
+    in.  ``base`` is the stream offset of ``b[0]``, for errors.  Never raises
+    for data that may still complete; a header that can never be valid
+    raises as :func:`top` does, and one announcing more than ``limit`` bytes
+    raises :class:`PDUTooLargeError`, before any of the body is buffered."""
+    if n - p < 2:
+        return None
+    first, ln = b[p], b[p + 1]
+    if first == 0x30 and ln < 0x80:
+        s, u = p + 2, p + 2 + ln
+    elif first == 0x30 and 0x80 < ln < 0xFF:
+        k = ln & 0x7F
+        if n - p < 2 + k:
+            return None
+        value = int.from_bytes(b[p + 2:p + 2 + k], "big")
+        if value.bit_length() > 56:
+            return _bad_header(b, p, n, base)
+        s = p + 2 + k
+        u = s + value
+    else:
+        return _bad_header(b, p, n, base)
+    if u - p > limit:
+        raise PDUTooLargeError(u - p, limit, base + p)
+    return s, u
+
+
+def _bad_header(b: bytes | bytearray, p: int, n: int, base: int) -> tuple[int, int] | None:
+    """Let :func:`top` judge a header the fast paths do not take (every such
+    header is invalid, or cut before its last length octet)."""
+    try:
+        s, u = top(bytes(b[p:min(n, p + HEADER_MAX)]), n - p, 0x30)
+    except IncompleteError:
+        return None
+    except DecodeError as err:
+        err.offset = base + p + max(err.offset, 0)
+        err.root = "LDAPMessage"
+        raise
+    return p + s, p + u  # pragma: no cover - top() accepts no header the fast paths refuse
 
 
 def pdu_length(b: bytes, tag: int) -> int | None:

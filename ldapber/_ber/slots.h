@@ -170,6 +170,63 @@ static void lb_dealloc(PyObject *self) {
 }
 #endif
 
+/* Decoded trees and the cyclic garbage collector.
+ *
+ * A decoded message is a tree: it cannot hold a reference cycle, so the
+ * collector has nothing to find in it, yet every one of its objects would
+ * cost a visit in each collection that sees it (and, many at once, trigger
+ * full collections of the caller's whole heap).  The decoders therefore
+ * build model objects and lists untracked, and track only what Python code
+ * can reach:
+ *
+ *   - the root, when an entry point returns it (lb_expose);
+ *   - a list or model object read from a slot of a model object: the
+ *     classes' tp_getattro (lb_getattro) tracks it before handing it out,
+ *     and a list's items with it, since iterating the list reaches them.
+ *
+ * So the tracked part of a tree is always closed upwards (a tracked
+ * object's parent is tracked) and holds every object Python code has had a
+ * reference to, through the documented attributes.  A cycle is made only by
+ * storing a reference into an object one holds, hence a tracked one, and
+ * runs from it down the tree to the object stored; every object on the way
+ * down was reached by Python code, hence is tracked: the collector sees the
+ * whole cycle.  Untracked objects are never mutated, so never in a cycle.
+ * (Reading a slot behind the model's back, through gc.get_referents or
+ * the raw member descriptor, hands out an untracked object; a cycle built
+ * through it is then not collected: a leak, never a crash.)
+ *
+ * The hook costs an attribute read a test, and CPython 3.11's specialised
+ * slot reads, which only apply to the generic tp_getattro. */
+static int lb_untracked_ok = LB_FAST_DEALLOC;  /* every class this module installed took the hook */
+
+static void lb_expose(PyObject *v);
+
+static PyObject *lb_getattro(PyObject *self, PyObject *name) {
+    PyObject *r = PyObject_GenericGetAttr(self, name);
+    if (r != NULL && PyObject_IS_GC(r) && !PyObject_GC_IsTracked(r)) {
+        if (!PyObject_GC_IsTracked(self))  /* reached behind the model's back */
+            PyObject_GC_Track(self);
+        lb_expose(r);
+    }
+    return r;
+}
+
+/* Track ``v`` if it is an untracked list or model object of a decoded tree,
+ * with a list's items (which iterating it reaches); any other object is
+ * left as CPython keeps it. */
+static void lb_expose(PyObject *v) {
+    if (!PyObject_IS_GC(v) || PyObject_GC_IsTracked(v))
+        return;
+    if (PyList_CheckExact(v)) {
+        PyObject_GC_Track(v);
+        Py_ssize_t i, n = PyList_GET_SIZE(v);
+        for (i = 0; i < n; i++)
+            lb_expose(PyList_GET_ITEM(v, i));
+    } else if (Py_TYPE(v)->tp_getattro == lb_getattro) {
+        PyObject_GC_Track(v);
+    }
+}
+
 /* CPython's deallocator of heap types (subtype_dealloc, not exported),
  * read from a plain model base class by lb_set_default_dealloc(). */
 static destructor lb_default_dealloc = NULL;
@@ -186,7 +243,18 @@ static int lb_set_default_dealloc(PyObject *plain_heap_class) {
 /* Install lb_dealloc on a model class if its layout allows it and it still
  * has CPython's deallocator (another extension module may have installed
  * its own first: that one keeps it); returns 1 if installed here. */
+static int lb_install_layout(PyObject *cls);
+
+/* lb_install_layout, and if a class is refused, no tree is built untracked
+ * (its lists would sit untracked under an object without the hook). */
 static int lb_install(PyObject *cls) {
+    int done = lb_install_layout(cls);
+    if (done <= 0)
+        lb_untracked_ok = 0;
+    return done;
+}
+
+static int lb_install_layout(PyObject *cls) {
 #if LB_FAST_DEALLOC
     PyTypeObject *tp = (PyTypeObject *)cls;
     if (!PyType_Check(cls) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !PyType_IS_GC(tp))
@@ -216,7 +284,11 @@ static int lb_install(PyObject *cls) {
     }
     if (covered != lb_slot_count(tp))
         return 0;
+    if (tp->tp_getattro != PyObject_GenericGetAttr && tp->tp_getattro != lb_getattro)
+        return 0;  /* a class with its own attribute lookup */
     tp->tp_dealloc = lb_dealloc;
+    tp->tp_getattro = lb_getattro;
+    PyType_Modified(tp);  /* drop specialisations made for the generic lookup */
     return 1;
 #else
     (void)cls;
@@ -233,20 +305,33 @@ static int lb_installed(PyObject *cls) {
 #endif
 }
 
+/* A new instance of ``cls`` for a decoder: untracked when the class has the
+ * hook (see lb_expose), else tracked as usual. */
 static inline PyObject *lb_alloc(PyObject *cls) {
     PyTypeObject *tp = (PyTypeObject *)cls;
+    PyObject *o;
 #if LB_FAST_DEALLOC
     if (tp->tp_dealloc == lb_dealloc) {
         Py_ssize_t kind = lb_slot_count(tp);
         if (kind < LB_FREELIST_KINDS && lb_freelist_len[kind] > 0) {
-            PyObject *o = lb_freelist[kind][--lb_freelist_len[kind]];
-            PyObject_Init(o, tp);  /* type (and its reference), refcount 1 */
-            PyObject_GC_Track(o);
+            o = lb_freelist[kind][--lb_freelist_len[kind]];
+            PyObject_Init(o, tp);  /* type (and its reference), refcount 1; untracked since its dealloc */
+            if (!lb_untracked_ok)
+                PyObject_GC_Track(o);
             return o;
         }
+        o = tp->tp_alloc(tp, 0);
+        if (o != NULL && lb_untracked_ok)
+            PyObject_GC_UnTrack(o);
+        return o;
     }
 #endif
     return tp->tp_alloc(tp, 0);
+}
+
+/* Whether the decoders leave lists untracked (see lb_expose). */
+static inline int lb_lists_untracked(void) {
+    return lb_untracked_ok;
 }
 
 /* Whether ``o``'s memory layout is that of ``cls`` or extends it: walks

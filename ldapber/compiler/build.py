@@ -25,7 +25,7 @@ def _compiler_digest() -> str:
     h = hashlib.sha256()
     for path in sorted((PACKAGE / "compiler").glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
-    for path in sorted((PACKAGE / "_ber").glob("cruntime.pxi")):
+    for path in sorted((PACKAGE / "_ber").glob("*.pxi")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

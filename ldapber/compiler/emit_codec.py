@@ -766,12 +766,8 @@ class _Emitter:
                 with w.indent("while pos < n:"):
                     w(f"s, u = top_at(b, pos, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
                       else f"s = top_at(b, pos, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
-                    call = f"d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)})"  # type: ignore[arg-type]
-                    if d.name == "cy":
-                        w(f"out.append({call})")
-                    else:
-                        self.root_call(f"v = {call}")
-                        w("out.append(v)")
+                    self.root_call(f"v = d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
+                    w("out.append(v)")
                     w("pos = u")
             w("return out")
             if d.name == "cy":
@@ -811,6 +807,27 @@ class _Emitter:
                 with w.indent("finally:"):
                     w("if gc_was:", "    PyGC_Enable()")
 
+    def entry_stream(self, name: str, n: ir.Ref) -> None:
+        """``stream_pdu(b, p, s, u, ctx)``, one ``name`` of a stream decoded
+        from its bounds, and the module's ``StreamDecoder`` around it: the
+        runtime's (``cstream.pxi`` included, or a subclass of
+        ``pystream.PyStreamDecoder``)."""
+        w, d = self.w, self.d
+        call = f"v = d_{fn(n.unit)}(b, p, s, u, c, 1, {self.k(n.cls)})"  # type: ignore[arg-type]
+        w("", "")
+        header = ("cdef object stream_pdu(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u, Ctx c):"
+                  if d.name == "cy" else "def stream_pdu(b, p, s, u, c):")
+        with w.indent(header):
+            self.root_call(call)
+            w("return v")
+        w("", "")
+        if d.name == "cy":
+            w('include "../_ber/cstream.pxi"')
+            return
+        w("", "")
+        with w.indent("class StreamDecoder(PyStreamDecoder):"):
+            w("__doc__ = PyStreamDecoder.__doc__", "__slots__ = ()", "_pdu = staticmethod(stream_pdu)")
+
     def root_call(self, call: str) -> None:
         """``call``, the decoding of an entry's outermost element from ``b``.
         Python: a header cut by the buffer's end raises IndexError (see the
@@ -818,7 +835,7 @@ class _Emitter:
         raises the error the runtime reports for it."""
         w = self.w
         if self.d.name == "cy":
-            w(call)
+            w(call, "lb_expose(v)")  # the root is tracked; what is below it as Python code reads it (slots.h)
             return
         with w.indent("try:"):
             w(call)
@@ -861,6 +878,10 @@ class _Emitter:
         entries = [e for e in self.m.entries if not (e.node.kind == "seqof" and any(c.name == e.name for c in self.m.classes))]
         for e in entries:
             self.entry(e)
+        root = next((e for e in entries if e.name == self.m.stream_root), None)
+        if root is not None:
+            assert isinstance(root.node, ir.Ref) and root.node.kind == "sequence"
+            self.entry_stream(root.name, root.node)
         w = CodeWriter()
         w(header)
         classes = sorted({c.name for c in self.m.classes} | {e.name for e in self.m.enums})
@@ -870,7 +891,10 @@ class _Emitter:
             w(f'include "{runtime}"', "")
         else:
             w(f"from {runtime} import *  # noqa: F403")
-            w("from ldapber._ber.pyfast import *  # noqa: F403", "")
+            w("from ldapber._ber.pyfast import *  # noqa: F403")
+            if self.m.stream_root:
+                w("from ldapber._ber.pystream import PyStreamDecoder")
+            w("")
         w(f"from {model_module} import (  # noqa: F401")
         with w.indent():
             for c in classes:

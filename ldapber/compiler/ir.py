@@ -149,3 +149,4 @@ class CompiledModule:
     units: tuple[Unit, ...]
     entries: tuple[Entry, ...]
     aliases: tuple[tuple[str, tuple[str, ...]], ...]  # choice alias -> classes
+    stream_root: str | None = None  # the entry a StreamDecoder reads back to back

@@ -15,6 +15,7 @@ MODULES = (
         text_types=frozenset({"LDAPString", "LDAPOID"}),
         interned_types=frozenset({"AttributeDescription", "AttributeValue", "AttributeSelection.selector"}),
         first_last={"SubstringFilter.substrings": ("initial", "final")},
+        stream_root="LDAPMessage",
     ),
     ModuleSpec("rfc2696.asn", "rfc2696"),
     ModuleSpec("rfc3062.asn", "rfc3062"),

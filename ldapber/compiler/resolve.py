@@ -35,6 +35,8 @@ class ModuleSpec:
     encodings of the text ones.  ``first_last`` names SEQUENCE OF
     CHOICE components whose first / last alternatives may appear only first /
     last and once (RFC 4511 4.5.1.7.2, SubstringFilter), by ASN.1 path.
+    ``stream_root`` names the SEQUENCE type a byte stream carries back to back
+    (LDAPMessage): the module then also gets a ``StreamDecoder`` for it.
     """
 
     asn: str
@@ -42,6 +44,7 @@ class ModuleSpec:
     text_types: frozenset[str] = frozenset()
     interned_types: frozenset[str] = frozenset()
     first_last: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stream_root: str | None = None
 
 
 class _Resolver:
@@ -360,7 +363,7 @@ class _Resolver:
                                self.types.get(enum_name))
         return ir.CompiledModule(
             self.m.name, self.spec.asn, tuple(self.classes.values()), tuple(self.enums.values()),
-            tuple(self.units.values()), tuple(entries), tuple(self.aliases.items()),
+            tuple(self.units.values()), tuple(entries), tuple(self.aliases.items()), self.spec.stream_root,
         )
 
 

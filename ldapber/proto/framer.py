@@ -1,35 +1,24 @@
-"""Bytes as they arrive, in any chunking -> complete LDAP PDUs.
+"""Bytes in any chunking -> whole PDUs as ``bytes``, undecoded.
 
-The cost is linear in the bytes received: a PDU's header is parsed once,
-when its first octets (at most 2 + 127) are in; then the framer waits until
-that many bytes are buffered and cuts the PDU out.  The buffer is a
-bytearray with a read offset, compacted when the consumed part is larger
-than what is left, so each byte is moved a bounded number of times.
+For tools that need each PDU's raw octets (the decode CLI reports every PDU
+of a capture, the bad ones too).  Connections do not use it: they read with
+:class:`ldapber.StreamDecoder`, which frames and decodes in one pass.  Both
+read headers with the same function (``pyruntime.stream_header``), so they
+refuse the same headers with the same errors at the same stream offsets,
+and a header announcing more than ``max_pdu_size`` bytes is refused before
+its body is buffered.
 
-The maximum PDU size is checked from the header, before the body is
-buffered: a peer announcing a 4 GiB PDU is refused after six bytes.
+The buffer is a bytearray with a read offset, compacted when the consumed
+part is larger than what is left, so each byte is moved a bounded number of
+times: the cost is linear in the bytes received, whatever the chunking.
 """
 
 from __future__ import annotations
 
-from ..codec import pdu_length
-from ..errors import DecodeError, Rule
+from .._ber.pyruntime import DEFAULT_MAX_PDU_SIZE, check_pdu_size, stream_header
+from ..errors import PDUTooLargeError
 
 __all__ = ["DEFAULT_MAX_PDU_SIZE", "Framer", "PDUTooLargeError"]
-
-#: slapd refuses PDUs over 16 MiB - 1 from authenticated clients
-#: (sockbuf_max_incoming_auth; 256 KiB - 1 from anonymous ones).
-DEFAULT_MAX_PDU_SIZE = 16 * 1024 * 1024 - 1
-_HEADER_MAX = 2 + 127
-
-
-class PDUTooLargeError(DecodeError):
-    """A PDU's header announces more bytes than the framer accepts."""
-
-    def __init__(self, size: int, limit: int, offset: int) -> None:
-        super().__init__(f"PDU of {size} bytes exceeds the limit of {limit}", offset=offset, rule=Rule.LENGTH_TOO_LARGE)
-        self.size = size
-        self.limit = limit
 
 
 class Framer:
@@ -38,13 +27,11 @@ class Framer:
     the stream cannot be resynchronised after that, so close the connection."""
 
     def __init__(self, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
-        if max_pdu_size < 2:
-            raise ValueError("max_pdu_size must be at least 2")
-        self.max_pdu_size = max_pdu_size
+        self.max_pdu_size = check_pdu_size(max_pdu_size)
         self._buf = bytearray()
         self._pos = 0  # start of the unconsumed bytes
-        self._size: int | None = None  # size of the PDU at _pos, once known
-        self._consumed = 0  # bytes handed out so far (for error offsets)
+        self._end: int | None = None  # end of the PDU at _pos, once its header is in
+        self._consumed = 0  # stream offset of _buf[0] (for error offsets)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Add bytes received from the peer."""
@@ -57,29 +44,19 @@ class Framer:
 
     def next_pdu(self) -> bytes | None:
         """The next complete PDU, or None until more bytes arrive."""
-        available = len(self._buf) - self._pos
-        if self._size is None:
-            if available == 0:
+        if self._end is None:
+            head = stream_header(self._buf, self._pos, len(self._buf), self.max_pdu_size, self._consumed)
+            if head is None:
                 return None
-            head = bytes(self._buf[self._pos:self._pos + _HEADER_MAX])
-            try:
-                size = pdu_length(head)
-            except DecodeError as err:
-                err.offset = self._consumed + max(err.offset, 0)
-                raise
-            if size is None:
-                return None
-            if size > self.max_pdu_size:
-                raise PDUTooLargeError(size, self.max_pdu_size, self._consumed)
-            self._size = size
-        if available < self._size:
+            self._end = head[1]
+        end = self._end
+        if end > len(self._buf):
             return None
-        pdu = bytes(self._buf[self._pos:self._pos + self._size])
-        self._pos += self._size
-        self._consumed += self._size
-        self._size = None
+        pdu = bytes(self._buf[self._pos:end])
+        self._pos, self._end = end, None
         if self._pos > len(self._buf) - self._pos:  # compact: amortised linear
             del self._buf[:self._pos]
+            self._consumed += self._pos
             self._pos = 0
         return pdu
 
@@ -91,3 +68,5 @@ class Framer:
         if pdu is None:
             raise StopIteration
         return pdu
+
+
