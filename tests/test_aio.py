@@ -222,3 +222,65 @@ def test_the_client_reports_a_closed_connection() -> None:
     run(main())
 
 
+
+
+def test_batches_searches_and_lists_agree() -> None:
+    async def main() -> None:
+        server, port = await start(SlowDirectory())
+        try:
+            async with await connect(f"ldap://127.0.0.1:{port}") as ldap:
+                batches = [batch async for batch in ldap.search_batches("3000")]
+                assert all(batches) and len(batches) >= 2  # 3,000 entries do not come in one read
+                flat = [e.object_name for batch in batches for e in batch]
+                assert flat == [f"cn={i}" for i in range(3000)]
+                assert [e.object_name async for e in ldap.search("3000")] == flat
+                assert [e.object_name for e in await ldap.search_all("3000")] == flat
+                done: list[LDAPMessage] = []
+                assert len(await ldap.search_all("7", done=done)) == 7
+                assert isinstance(done[0].protocol_op, SearchResultDone)
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_many_operations_in_flight_on_one_connection() -> None:
+    """Requests issued in one turn go out together; each answer reaches
+    its own caller."""
+    async def main() -> None:
+        server, port = await start(SlowDirectory())
+        try:
+            async with await connect(f"ldap://127.0.0.1:{port}") as ldap:
+                counts = [i % 7 for i in range(400)]
+                results = await asyncio.gather(*(ldap.search_all(str(n)) for n in counts))
+                assert [len(r) for r in results] == counts
+                assert all([e.object_name for e in r] == [f"cn={i}" for i in range(n)]
+                           for r, n in zip(results, counts, strict=True))
+                assert ldap.proto.outstanding == {}
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_timeouts_share_one_timer_and_fire_in_order() -> None:
+    async def main() -> None:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}", timeout=5.0)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            late = asyncio.create_task(ldap.search_all("1", "(cn=slow)", timeout=0.6))
+            early = asyncio.create_task(ldap.search_all("1", "(cn=slow)", timeout=0.2))
+            with pytest.raises(asyncio.TimeoutError):
+                await early
+            assert 0.15 <= loop.time() - started < 0.5 and not late.done()
+            assert len(await ldap.search_all("3", timeout=1.0)) == 3  # others still work meanwhile
+            with pytest.raises(asyncio.TimeoutError):
+                await late
+            assert loop.time() - started >= 0.55
+            directory.release.set()
+            assert len(await ldap.search_all("2")) == 2
+            await ldap.unbind()
+        finally:
+            await server.close()
+    run(main())

@@ -307,7 +307,7 @@ def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
         async with serving(service, starttls_context=server_ctx) as (server, port):
             ldap = await connect(f"ldap://127.0.0.1:{port}")
             await ldap.start_tls(client_ctx, server_hostname="127.0.0.1")
-            assert ldap.writer.get_extra_info("ssl_object") is not None
+            assert ldap.transport is not None and ldap.transport.get_extra_info("ssl_object") is not None
             await ldap.bind(ALICE, "password")  # allowed now that TLS is on
             assert len(await ldap.search_all(BASE, "(uid=bob)")) == 1
             await ldap.unbind()

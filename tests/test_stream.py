@@ -103,6 +103,7 @@ def test_max_pdu_size_is_the_limit_inclusive(codec: Codec) -> None:
     (b"\x30\x80", Rule.INDEFINITE_LENGTH),
     (b"\x30\xff", Rule.LENGTH_RESERVED),
     (b"\x31\x00", Rule.UNEXPECTED_TAG),
+    (b"\x00", Rule.UNEXPECTED_TAG),  # one octet is enough to refuse
     (b"\x30\x88\x01\x00\x00\x00\x00\x00\x00\x00", Rule.LENGTH_TOO_LARGE),
 ])
 def test_bad_header_after_a_valid_pdu(codec: Codec, bad: bytes, rule: Rule) -> None:

@@ -166,7 +166,7 @@ cdef class StreamDecoder:
         cdef Py_ssize_t n = self._end - self._start, k, i, s
         cdef unsigned long long v
         if n < 2:
-            return 0
+            return 0 if n == 0 or b[0] == 0x30 else self._bad_head(n)  # a wrong tag is judged at once
         if b[0] == 0x30 and b[1] < 0x80:
             s = 2
             v = b[1]

@@ -230,7 +230,7 @@ def stream_header(b: bytes | bytearray, p: int, n: int, limit: int, base: int) -
     raises as :func:`top` does, and one announcing more than ``limit`` bytes
     raises :class:`PDUTooLargeError`, before any of the body is buffered."""
     if n - p < 2:
-        return None
+        return None if n == p or b[p] == 0x30 else _bad_header(b, p, n, base)  # a wrong tag is judged at once
     first, ln = b[p], b[p + 1]
     if first == 0x30 and ln < 0x80:
         s, u = p + 2, p + 2 + ln

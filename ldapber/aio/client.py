@@ -8,7 +8,12 @@
             print(entry.object_name, entry.attributes)
 
 Several operations may run at once on one connection (responses are
-routed by message ID).  A result code other than success (and the compare
+routed by message ID; requests issued in one turn of the event loop go out
+in one write).  The bytes of each read are decoded in one pass of the
+connection's :class:`~ldapber.StreamDecoder` and handed to the waiting
+operations at once: the client's cost is per batch, not per message, and
+:meth:`LDAPClient.search_batches` gives those batches to callers who want
+lists.  A result code other than success (and the compare
 results) raises the matching :class:`~ldapber.LDAPResultError` subclass.
 Each call has a timeout; when it expires the operation is abandoned and
 ``asyncio.TimeoutError`` is raised.
@@ -19,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from types import TracebackType
 
 from ..controls import PagedResults, decode_response_control
@@ -60,6 +65,7 @@ from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError"]
 
 Values = Iterable[bytes | str]
+_FILTER_CACHE = 256  # parsed filters kept per connection
 
 
 class ConnectionClosedError(ConnectionError):
@@ -83,24 +89,77 @@ async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext 
     tls = parsed.scheme == "ldaps"
     port = parsed.port or (636 if tls else 389)
     context = ssl_context or (ssl.create_default_context() if tls else None)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(parsed.host or "localhost", port, ssl=context if tls else None), timeout)
-    return LDAPClient(reader, writer, timeout=timeout, tls_active=tls)
+    loop = asyncio.get_running_loop()
+    client = LDAPClient(timeout=timeout, tls_active=tls)
+    await asyncio.wait_for(loop.create_connection(lambda: _Wire(client), parsed.host or "localhost", port,
+                                                  ssl=context if tls else None), timeout)
+    return client
+
+
+class _Operation:
+    """One outstanding operation: the responses the wire delivered and that
+    its caller has not taken yet, and the future the caller waits on."""
+
+    __slots__ = ("responses", "waiter", "deadline")
+
+    def __init__(self) -> None:
+        self.responses: list[Response] = []
+        self.waiter: asyncio.Future[None] | None = None
+        self.deadline = 0.0  # loop time at which the wait in progress times out
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+
+class _Wire(asyncio.Protocol):
+    """The transport's callbacks, handed to the client (no read task: bytes
+    are decoded in the callback that brings them)."""
+
+    def __init__(self, client: LDAPClient) -> None:
+        self.client = client
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.client._attach(transport)  # type: ignore[arg-type]
+
+    def data_received(self, data: bytes) -> None:
+        self.client._received(data)
+
+    def eof_received(self) -> bool | None:
+        self.client._fail(ConnectionClosedError("the server closed the connection"))
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.client._lost(exc)
+
+    def pause_writing(self) -> None:
+        self.client._writable.clear()
+
+    def resume_writing(self) -> None:
+        self.client._writable.set()
 
 
 class LDAPClient:
-    """One connection; see the module docstring."""
+    """One connection; see the module docstring.  Made by :func:`connect`."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, timeout: float = 30.0,
-                 tls_active: bool = False) -> None:
-        self.reader, self.writer = reader, writer
+    def __init__(self, *, timeout: float = 30.0, tls_active: bool = False) -> None:
         self.timeout = timeout
         self.proto = ClientConnection(tls_active=tls_active)
-        self._queues: dict[int, asyncio.Queue[Response | BaseException]] = {}
+        self.transport: asyncio.Transport | None = None
+        self._loop = asyncio.get_running_loop()
+        self._operations: dict[int, _Operation] = {}
         self._notices: list[LDAPMessage] = []
-        self._reading = asyncio.create_task(self._read_loop())
-        self._paused = asyncio.Event()  # set while StartTLS swaps the transport
         self._error: BaseException | None = None
+        self._outbox: list[bytes] = []  # requests written at the end of this loop iteration, in one write
+        self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
+        self._writable.set()
+        self._closed = self._loop.create_future()  # done when the transport is gone
+        self._filters: dict[str, object] = {}  # filter text -> parsed, for repeated searches
+        # Timeouts: one timer for the connection, at the earliest deadline
+        # of the operations waiting (or earlier), re-armed when it fires.
+        self._waiting: set[_Operation] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
 
     async def __aenter__(self) -> LDAPClient:
         return self
@@ -114,74 +173,139 @@ class LDAPClient:
         """Unsolicited notifications received so far."""
         return list(self._notices)
 
-    # -- plumbing --------------------------------------------------------------
-    async def _read_loop(self) -> None:
+    # -- the wire --------------------------------------------------------------
+    def _attach(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def _received(self, data: bytes) -> None:
+        """Every response one read brought in, decoded in one pass and handed
+        to the operations; each waiting caller is woken once per read."""
         try:
-            while True:
-                data = await self.reader.read(65536)
-                if not data:
-                    raise ConnectionClosedError("the server closed the connection")
-                self.proto.receive_data(data)
-                for event in self.proto.events():
-                    if isinstance(event, Response):
-                        queue = self._queues.get(event.message.message_id)
-                        if queue is not None:
-                            queue.put_nowait(event)
-                    elif isinstance(event, Notice):
-                        self._notices.append(event.message)
-                        if event.disconnect:
-                            raise ConnectionClosedError(
-                                "notice of disconnection: " + getattr(event.message.protocol_op, "diagnostic_message", ""))
-                if self.proto.state is ClientState.TLS_HANDSHAKE:
-                    await self._paused.wait()  # start_tls() takes over the transport
-                    self._paused.clear()
-        except (ConnectionClosedError, RemoteProtocolError, OSError) as exc:
+            events = self.proto.receive(data)
+        except RemoteProtocolError as exc:
             self._fail(exc)
-        except asyncio.CancelledError:
-            self._fail(ConnectionClosedError("the connection was closed"))
-            raise
+            return
+        woken: list[_Operation] = []
+        for event in events:
+            if type(event) is Response:
+                operation = self._operations.get(event.message.message_id)
+                if operation is not None:
+                    if not operation.responses:
+                        woken.append(operation)
+                    operation.responses.append(event)
+            elif isinstance(event, Notice):
+                self._notices.append(event.message)
+                if event.disconnect:
+                    reason = getattr(event.message.protocol_op, "diagnostic_message", "")
+                    self._fail(ConnectionClosedError("notice of disconnection: " + reason))
+                    return
+        for operation in woken:
+            operation.wake()
+        if self.proto.state is ClientState.TLS_HANDSHAKE and self.transport is not None:
+            self.transport.pause_reading()  # start_tls() takes over the transport
+
+    def _lost(self, exc: Exception | None) -> None:
+        self._fail(ConnectionClosedError(f"the connection was lost: {exc}" if exc else "the connection was closed"))
+        if not self._closed.done():
+            self._closed.set_result(None)
 
     def _fail(self, exc: BaseException) -> None:
-        self._error = exc
+        if self._error is None:
+            self._error = exc
         self.proto.close()
-        for queue in self._queues.values():
-            queue.put_nowait(exc)
+        self._writable.set()  # nobody waits to write on a dead connection
+        for operation in self._operations.values():
+            operation.wake()
+        if self.transport is not None:
+            self.transport.close()
 
-    async def _start(self, op: object, controls: list[Control] | None) -> tuple[int, asyncio.Queue]:  # type: ignore[type-arg]
+    def _write(self, data: bytes) -> None:
+        """Send ``data`` now when nothing else is in flight; else queue it
+        for one write of every request issued in this turn of the loop."""
+        if not self._outbox and len(self._operations) <= 1:
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.write(data)
+            return
+        if not self._outbox:
+            self._loop.call_soon(self._flush)
+        self._outbox.append(data)
+
+    def _flush(self) -> None:
+        if self._outbox and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(self._outbox) if len(self._outbox) > 1 else self._outbox[0])
+        self._outbox.clear()
+
+    async def _drained(self) -> None:
+        await asyncio.wait_for(self._writable.wait(), self.timeout)
+
+    def _check_open(self) -> None:
         if self._error is not None:
             raise ConnectionClosedError(str(self._error)) from self._error
-        mid, data = self.proto.send_request(op, controls)
-        queue: asyncio.Queue[Response | BaseException] = asyncio.Queue()
-        self._queues[mid] = queue
-        self.writer.write(data)
-        await asyncio.wait_for(self.writer.drain(), self.timeout)
-        return mid, queue
 
-    async def _next(self, mid: int, queue: asyncio.Queue, timeout: float | None) -> Response:  # type: ignore[type-arg]
-        try:
-            item = await asyncio.wait_for(queue.get(), timeout if timeout is not None else self.timeout)
-        except asyncio.TimeoutError:
-            self._queues.pop(mid, None)
-            with contextlib.suppress(Exception):
-                await self.abandon(mid)
-            raise
-        if isinstance(item, BaseException):
-            self._queues.pop(mid, None)
-            raise ConnectionClosedError(str(item)) from item
-        return item
+    async def _start(self, op: object, controls: list[Control] | None) -> tuple[int, _Operation]:
+        self._check_open()
+        mid, data = self.proto.send_request(op, controls)
+        operation = self._operations[mid] = _Operation()
+        self._write(data)
+        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
+            await self._drained()
+        return mid, operation
+
+    async def _take(self, mid: int, operation: _Operation, timeout: float | None) -> list[Response]:
+        """The responses that arrived for ``mid`` since the last call,
+        waiting for at least one.  On timeout the operation is abandoned."""
+        while not operation.responses:
+            self._check_open()
+            waiter = operation.waiter = self._loop.create_future()
+            self._arm(operation, timeout if timeout is not None else self.timeout)
+            try:
+                await waiter
+            except asyncio.TimeoutError:
+                self._operations.pop(mid, None)
+                with contextlib.suppress(Exception):
+                    await self.abandon(mid)
+                raise
+            finally:
+                self._waiting.discard(operation)
+                operation.waiter = None
+        taken, operation.responses = operation.responses, []
+        return taken
+
+    def _arm(self, operation: _Operation, timeout: float) -> None:
+        operation.deadline = deadline = self._loop.time() + timeout
+        self._waiting.add(operation)
+        if self._timer is None or self._timer_at > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_at = self._loop.call_at(deadline, self._expire), deadline
+
+    def _expire(self) -> None:
+        """The connection's timer: time out the waits that are due, re-arm
+        for the earliest of the others."""
+        self._timer = None
+        now, earliest = self._loop.time(), None
+        for operation in list(self._waiting):
+            if operation.deadline <= now:
+                self._waiting.discard(operation)
+                if operation.waiter is not None and not operation.waiter.done():
+                    operation.waiter.set_exception(asyncio.TimeoutError())
+            elif earliest is None or operation.deadline < earliest:
+                earliest = operation.deadline
+        if earliest is not None:
+            self._timer, self._timer_at = self._loop.call_at(earliest, self._expire), earliest
 
     async def request(self, op: object, *, controls: list[Control] | None = None,
                       timeout: float | None = None) -> LDAPMessage:
         """Send one request and return the message with its final response
         (no result-code check)."""
-        mid, queue = await self._start(op, controls)
+        mid, operation = await self._start(op, controls)
         try:
             while True:
-                response = await self._next(mid, queue, timeout)
-                if response.final:
-                    return response.message
+                for response in await self._take(mid, operation, timeout):
+                    if response.final:
+                        return response.message
         finally:
-            self._queues.pop(mid, None)
+            self._operations.pop(mid, None)
 
     async def _result(self, op: object, controls: list[Control] | None = None,
                       ok: tuple[int, ...] = (ResultCode.SUCCESS,)) -> LDAPMessage:
@@ -199,6 +323,76 @@ class LDAPClient:
         pw = password.encode("utf-8") if isinstance(password, str) else password
         return await self._result(BindRequest(3, name, Simple(pw)), controls)
 
+    def _search_request(self, base: str, filter: str | object, scope: Scope, attributes: Iterable[str],
+                        size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases) -> SearchRequest:
+        if isinstance(filter, str):
+            flt = self._filters.get(filter)
+            if flt is None:
+                if len(self._filters) >= _FILTER_CACHE:
+                    self._filters.clear()
+                flt = self._filters[filter] = parse_filter(filter)  # never mutated: it is only encoded
+        else:
+            flt = filter
+        return SearchRequest(base, scope, deref, size_limit, time_limit, types_only, flt, list(attributes))  # type: ignore[arg-type]
+
+    async def _search_step(self, mid: int, operation: _Operation, timeout: float | None
+                           ) -> tuple[list[SearchResultEntry | SearchResultReference], LDAPMessage | None]:
+        """The entries and references of the next batch, and the final
+        SearchResultDone message once it came."""
+        items: list[SearchResultEntry | SearchResultReference] = []
+        final: LDAPMessage | None = None
+        for response in await self._take(mid, operation, timeout):
+            if response.final:
+                final = response.message
+            else:
+                result = response.message.protocol_op
+                if isinstance(result, (SearchResultEntry, SearchResultReference)):
+                    items.append(result)
+        return items, final
+
+    def _search_done(self, mid: int, final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
+        """The search is complete: a result other than success raises."""
+        self._operations.pop(mid, None)
+        if done is not None:
+            done.append(final)
+        result = final.protocol_op
+        assert isinstance(result, SearchResultDone)
+        if result.result_code != ResultCode.SUCCESS:
+            raise_for_result(result, final.controls)
+
+    async def _stop_search(self, mid: int) -> None:
+        """The caller stopped before the search was complete: stop the server too."""
+        self._operations.pop(mid, None)
+        if mid in self.proto.outstanding and self.proto.state is ClientState.OPEN:
+            with contextlib.suppress(Exception):
+                await self.abandon(mid)
+
+    async def search_batches(self, base: str, filter: str | object = "(objectClass=*)", *,
+                             scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
+                             size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
+                             deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
+                             controls: list[Control] | None = None, timeout: float | None = None,
+                             done: list[LDAPMessage] | None = None,
+                             ) -> AsyncGenerator[list[SearchResultEntry | SearchResultReference], None]:
+        """Entries (and references) in lists, one list per batch the server's
+        bytes brought in (the cheapest way to take a large result).
+        ``done``, if given, receives the final SearchResultDone message (with
+        its controls); a result code other than success raises after the
+        entries before it were yielded."""
+        op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
+        mid, operation = await self._start(op, controls)
+        final: LDAPMessage | None = None
+        try:
+            while final is None:
+                items, final = await self._search_step(mid, operation, timeout)
+                if items:
+                    yield items
+        finally:
+            finished = final is not None
+            if not finished:
+                await self._stop_search(mid)
+        self._search_done(mid, final, done)
+
     async def search(self, base: str, filter: str | object = "(objectClass=*)", *,
                      scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
                      size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
@@ -207,33 +401,36 @@ class LDAPClient:
                      done: list[LDAPMessage] | None = None) -> AsyncIterator[SearchResultEntry | SearchResultReference]:
         """Entries (and references) as they arrive.  ``done``, if given,
         receives the final SearchResultDone message (with its controls)."""
-        flt = parse_filter(filter) if isinstance(filter, str) else filter
-        op = SearchRequest(base, scope, deref, size_limit, time_limit, types_only, flt, list(attributes))  # type: ignore[arg-type]
-        mid, queue = await self._start(op, controls)
-        finished = False
+        batches = self.search_batches(base, filter, scope=scope, attributes=attributes, size_limit=size_limit,
+                                      time_limit=time_limit, types_only=types_only, deref=deref, controls=controls,
+                                      timeout=timeout, done=done)
         try:
-            while True:
-                msg = (await self._next(mid, queue, timeout)).message
-                result = msg.protocol_op
-                if isinstance(result, SearchResultDone):
-                    finished = True
-                    if done is not None:
-                        done.append(msg)
-                    if result.result_code != ResultCode.SUCCESS:
-                        raise_for_result(result, msg.controls)
-                    return
-                if isinstance(result, (SearchResultEntry, SearchResultReference)):
-                    yield result
+            async for batch in batches:
+                for item in batch:
+                    yield item
         finally:
-            self._queues.pop(mid, None)
-            if not finished and mid in self.proto.outstanding and self.proto.state is ClientState.OPEN:
-                with contextlib.suppress(Exception):  # the caller stopped early: stop the server too
-                    await self.abandon(mid)
+            await batches.aclose()  # the caller stopped early: abandon now, not when collected
 
-    async def search_all(self, base: str, filter: str | object = "(objectClass=*)",
-                         **kw: object) -> list[SearchResultEntry]:
+    async def search_all(self, base: str, filter: str | object = "(objectClass=*)", *,
+                         scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
+                         size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
+                         deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
+                         controls: list[Control] | None = None, timeout: float | None = None,
+                         done: list[LDAPMessage] | None = None) -> list[SearchResultEntry]:
         """All entries of a search, as a list (references are skipped)."""
-        return [e async for e in self.search(base, filter, **kw) if isinstance(e, SearchResultEntry)]  # type: ignore[arg-type]
+        op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
+        mid, operation = await self._start(op, controls)
+        entries: list[SearchResultEntry] = []
+        final: LDAPMessage | None = None
+        try:
+            while final is None:
+                items, final = await self._search_step(mid, operation, timeout)
+                entries.extend(item for item in items if isinstance(item, SearchResultEntry))
+        finally:
+            if final is None:
+                await self._stop_search(mid)
+        self._search_done(mid, final, done)
+        return entries
 
     async def paged_search(self, base: str, filter: str | object = "(objectClass=*)", *, page_size: int = 500,
                            **kw: object) -> AsyncIterator[SearchResultEntry]:
@@ -301,36 +498,44 @@ class LDAPClient:
         return PasswordModifyResponse.from_response(msg.protocol_op).generated_password
 
     async def abandon(self, message_id: int) -> None:
+        self._check_open()
         _, data = self.proto.send_request(AbandonRequest(message_id))
-        self._queues.pop(message_id, None)
-        self.writer.write(data)
-        await asyncio.wait_for(self.writer.drain(), self.timeout)
+        self._operations.pop(message_id, None)
+        self._write(data)
+        if not self._writable.is_set():
+            await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:
         """StartTLS (RFC 4511 4.14): upgrade this connection to TLS."""
-        if not hasattr(self.writer, "start_tls"):
-            raise RuntimeError("StartTLS needs Python 3.11 (asyncio.StreamWriter.start_tls)")
         await self._result(ExtendedRequest(STARTTLS_OID))
-        # The read loop is parked (it saw the machine enter TLS_HANDSHAKE).
-        await self.writer.start_tls(  # type: ignore[attr-defined]
-            ssl_context or ssl.create_default_context(), server_hostname=server_hostname)
+        # Reading stopped when the success response came in (the machine is
+        # in TLS_HANDSHAKE): nothing the server sent after it is read as
+        # plaintext; the TLS layer takes the transport over from here.
+        assert self.transport is not None
+        transport = await self._loop.start_tls(self.transport, self.transport.get_protocol(),
+                                               ssl_context or ssl.create_default_context(),
+                                               server_hostname=server_hostname, ssl_handshake_timeout=self.timeout)
+        if transport is None:  # pragma: no cover - only when the loop has no TLS support
+            raise ConnectionClosedError("the TLS handshake did not complete")
+        self.transport = transport
         self.proto.start_tls_done()
-        self._paused.set()
 
     async def unbind(self) -> None:
         """Unbind (RFC 4511 4.3) and close."""
         if self.proto.state is ClientState.OPEN and self._error is None:
             with contextlib.suppress(Exception):
                 _, data = self.proto.send_request(UnbindRequest())
-                self.writer.write(data)
-                await asyncio.wait_for(self.writer.drain(), self.timeout)
+                self._write(data)
+                self._flush()
         await self.close()
 
     async def close(self) -> None:
-        self.proto.close()
-        self._reading.cancel()
-        with contextlib.suppress(BaseException):
-            await self._reading
-        self.writer.close()
+        """Close the connection (operations still waiting get
+        ConnectionClosedError) and wait, up to a second, until it is."""
+        self._flush()
+        if self._timer is not None:
+            self._timer.cancel()
+        self._fail(ConnectionClosedError("the connection was closed"))
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.writer.wait_closed(), 1.0)
+            await asyncio.wait_for(asyncio.shield(self._closed), 1.0)
+

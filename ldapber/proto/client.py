@@ -21,8 +21,9 @@ dropped (4.11: the server may still send some).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
-from ..codec import Codec
+from ..codec import DEFAULT_MAX_PDU_SIZE, Codec
 from ..errors import DecodeError
 from ..extended import is_notice_of_disconnection
 from ..model import (
@@ -35,7 +36,6 @@ from ..model import (
     ResultCode,
     UnbindRequest,
 )
-from .framer import DEFAULT_MAX_PDU_SIZE
 from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
@@ -133,7 +133,7 @@ class ClientConnection(Machine[Event]):
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Bytes from the server."""
         if self.state is ClientState.OPEN and data:
-            self._framer.feed(data)
+            self._feed(data)
 
     def next_event(self) -> Event | None:
         """The next response or notice, or None until more bytes arrive.
@@ -141,15 +141,40 @@ class ClientConnection(Machine[Event]):
         protocol."""
         while not self._events and self.state is ClientState.OPEN:
             try:
-                pdu = self._framer.next_pdu()
-                if pdu is None:
-                    break
-                msg = self.codec.decode(pdu, strict=self.strict)
+                msg = self._next_message()
             except DecodeError as err:
-                self.close()
-                raise RemoteProtocolError(f"undecodable PDU from the server: {err}") from err
+                self._undecodable(err)
+            if msg is None:
+                break
             self._receive(msg)
-        return self._events.pop(0) if self._events else None
+        return self._events.popleft() if self._events else None
+
+    def receive(self, data: bytes | bytearray | memoryview = b"") -> list[Event]:
+        """:meth:`receive_data`, then every event now available, as a list:
+        the responses one read brought in, decoded in one pass (what a
+        transport wants; :meth:`next_event` gives the same events one by
+        one).  Raises RemoteProtocolError (and closes) as next_event does."""
+        self.receive_data(data)
+        out = list(self._events)
+        self._events.clear()
+        while self.state is ClientState.OPEN:
+            try:
+                batch = self._messages()
+            except DecodeError as err:
+                self._undecodable(err)
+            if not batch:
+                break
+            for msg in batch:
+                if self.state is not ClientState.OPEN:
+                    break  # after a StartTLS success or a disconnection: the rest is not to be read
+                self._receive(msg)
+            out.extend(self._events)
+            self._events.clear()
+        return out
+
+    def _undecodable(self, err: DecodeError) -> NoReturn:
+        self.close()
+        raise RemoteProtocolError(f"undecodable PDU from the server: {err}") from err
 
     def _receive(self, msg: LDAPMessage) -> None:
         mid, op = msg.message_id, msg.protocol_op

@@ -1,17 +1,18 @@
 """What the client and server connection machines share: the connection
-states, the framer and codec they read with, the outstanding operations,
+states, the stream decoder they read with, the outstanding operations,
 and the switch to TLS."""
 
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .._backend import BACKEND
 from ..codec import Codec, codec_for
+from ..errors import DecodeError
 from ..model import LDAPMessage
-from .framer import Framer
 from .rules import LocalProtocolError
 
 __all__ = ["ConnectionState", "Machine"]
@@ -35,10 +36,35 @@ class Machine(Generic[E]):
         self.state = ConnectionState.OPEN
         #: Whether the connection is under TLS (LDAPS, or after StartTLS).
         self.tls_active = tls_active
-        self._framer = Framer(max_pdu_size)
+        self.max_pdu_size = max_pdu_size
+        self._stream: Any = self._new_stream()
+        self._feed_error: DecodeError | None = None  # a header refused as bytes came in
         self._outstanding: dict[int, LDAPMessage] = {}
         self._exclusive: int | None = None  # ID of an outstanding Bind or StartTLS
-        self._events: list[E] = []
+        self._events: deque[E] = deque()
+
+    def _new_stream(self) -> Any:
+        return self.codec.StreamDecoder(strict=self.strict, max_pdu_size=self.max_pdu_size)
+
+    def _feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Buffer received bytes; a bad header is reported by the next read."""
+        if self._feed_error is None:
+            try:
+                self._stream.feed(data)
+            except DecodeError as err:
+                self._feed_error = err
+
+    def _next_message(self) -> LDAPMessage | None:
+        """The next complete message, or None; DecodeError for a bad PDU."""
+        if self._feed_error is not None:
+            raise self._feed_error
+        return next(self._stream, None)
+
+    def _messages(self) -> list[LDAPMessage]:
+        """Every complete message buffered now (one decoding pass)."""
+        if self._feed_error is not None:
+            raise self._feed_error
+        return self._stream.read()  # type: ignore[no-any-return]
 
     def next_event(self) -> E | None:  # pragma: no cover - each machine defines it
         raise NotImplementedError
@@ -61,4 +87,5 @@ class Machine(Generic[E]):
         self.state = ConnectionState.OPEN
         # Bytes received before the handshake would be plaintext smuggled past
         # TLS (the "STARTTLS injection" attack): they are dropped.
-        self._framer = Framer(self._framer.max_pdu_size)
+        self._stream = self._new_stream()
+        self._feed_error = None

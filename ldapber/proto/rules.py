@@ -79,8 +79,20 @@ class RemoteProtocolError(LDAPBERError):
     the connection cannot continue."""
 
 
+_VERDICTS: dict[tuple[type, type], tuple[bool, bool]] = {}
+
+
 def allowed_response(request: object, response: object) -> tuple[bool, bool]:
-    """(may ``response`` answer ``request``, does it end the operation)."""
+    """(may ``response`` answer ``request``, does it end the operation):
+    decided by their classes, once per pair of classes."""
+    key = (type(request), type(response))
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _VERDICTS[key] = _judge(request, response)
+    return verdict
+
+
+def _judge(request: object, response: object) -> tuple[bool, bool]:
     kind = type(request)
     final = FINAL_RESPONSE.get(kind)
     if final is not None and isinstance(response, final):

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..codec import Codec
+from ..codec import DEFAULT_MAX_PDU_SIZE, Codec
 from ..errors import DecodeError
 from ..extended import NOTICE_OF_DISCONNECTION_OID, notice_of_disconnection
 from ..model import (
@@ -43,7 +43,6 @@ from ..model import (
     UnbindRequest,
 )
 from ..model._base import UnknownAlternative
-from .framer import DEFAULT_MAX_PDU_SIZE
 from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
@@ -105,25 +104,23 @@ class ServerConnection(Machine[Event]):
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Bytes from the client.  Decoding happens in :meth:`next_event`."""
         if self.state is ServerState.OPEN and data:
-            self._framer.feed(data)
+            self._feed(data)
 
     def next_event(self) -> Event | None:
-        """The next event, or None until more bytes arrive."""
+        """The next event, or None until more bytes arrive.  Requests are
+        decoded one at a time, as they are taken: bytes after a StartTLS
+        request stay undecoded until the TLS layer is in (and are then
+        dropped, see :meth:`start_tls_done`)."""
         while not self._events and self.state is ServerState.OPEN:
             try:
-                pdu = self._framer.next_pdu()
+                msg = self._next_message()
             except DecodeError as err:
                 self._violation(f"malformed PDU: {err}", err)
                 break
-            if pdu is None:
-                break
-            try:
-                msg = self.codec.decode(pdu, strict=self.strict)
-            except DecodeError as err:
-                self._violation(f"malformed PDU: {err}", err)
+            if msg is None:
                 break
             self._receive(msg)
-        return self._events.pop(0) if self._events else None
+        return self._events.popleft() if self._events else None
 
     def _receive(self, msg: LDAPMessage) -> None:
         op, mid = msg.protocol_op, msg.message_id
