@@ -13,9 +13,10 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from ..codec import decode, pdu_length
+from ..codec import decode
 from ..errors import DecodeError
 from ..model import LDAPMessage, to_dict
+from ..proto.framer import Framer
 from .tree import tree_lines
 
 __all__ = ["add_arguments", "run", "split_pdus"]
@@ -66,20 +67,22 @@ def sources(args: argparse.Namespace) -> Iterator[tuple[str, bytes]]:
 
 def split_pdus(data: bytes) -> Iterator[tuple[int, bytes | None, DecodeError | None]]:
     """(offset, PDU or None, framing error or None) for each PDU in a stream;
-    stops where the framing itself is broken (nothing after it can be found)."""
+    stops where the framing itself is broken (nothing after it can be found).
+    Framed by :class:`~ldapber.proto.Framer` (the stream decoder's header
+    rules), in time linear in the data; each PDU is then decoded on its own,
+    so one malformed PDU does not hide the ones after it."""
+    framer = Framer()
     pos = 0
-    while pos < len(data):
-        try:
-            n = pdu_length(data[pos:])
-        except DecodeError as err:
-            err.offset += pos
-            yield pos, None, err
-            return
-        if n is None or pos + n > len(data):
-            yield pos, None, DecodeError(f"the stream ends inside a PDU ({len(data) - pos} bytes left)", offset=pos)
-            return
-        yield pos, data[pos:pos + n], None
-        pos += n
+    try:
+        framer.feed(data)
+        for pdu in framer:
+            yield pos, pdu, None
+            pos += len(pdu)
+    except DecodeError as err:
+        yield pos, None, err
+        return
+    if framer.buffered:
+        yield pos, None, DecodeError(f"the stream ends inside a PDU ({framer.buffered} bytes left)", offset=pos)
 
 
 def _decode_one(pdu: bytes, offset: int, strict: bool) -> tuple[LDAPMessage | None, DecodeError | None]:
