@@ -242,18 +242,20 @@ class LDAPClient:
         if self._error is not None:
             raise ConnectionClosedError(str(self._error)) from self._error
 
-    async def _start(self, op: object, controls: list[Control] | None) -> tuple[int, _Operation]:
+    def _start(self, op: object, controls: list[Control] | None) -> tuple[int, _Operation]:
+        """Send a request; the caller awaits :meth:`_drained` when the
+        transport is over its high-water mark (``not self._writable.is_set()``)."""
         self._check_open()
         mid, data = self.proto.send_request(op, controls)
         operation = self._operations[mid] = _Operation()
         self._write(data)
-        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
-            await self._drained()
         return mid, operation
 
-    async def _take(self, mid: int, operation: _Operation, timeout: float | None) -> list[Response]:
-        """The responses that arrived for ``mid`` since the last call,
-        waiting for at least one.  On timeout the operation is abandoned."""
+    async def _wait(self, mid: int, operation: _Operation, timeout: float | None) -> None:
+        """Wait until a response for ``mid`` is in; on timeout the
+        operation is abandoned (and asyncio.TimeoutError raised)."""
+        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
+            await self._drained()
         while not operation.responses:
             self._check_open()
             waiter = operation.waiter = self._loop.create_future()
@@ -268,8 +270,6 @@ class LDAPClient:
             finally:
                 self._waiting.discard(operation)
                 operation.waiter = None
-        taken, operation.responses = operation.responses, []
-        return taken
 
     def _arm(self, operation: _Operation, timeout: float) -> None:
         operation.deadline = deadline = self._loop.time() + timeout
@@ -298,10 +298,12 @@ class LDAPClient:
                       timeout: float | None = None) -> LDAPMessage:
         """Send one request and return the message with its final response
         (no result-code check)."""
-        mid, operation = await self._start(op, controls)
+        mid, operation = self._start(op, controls)
         try:
             while True:
-                for response in await self._take(mid, operation, timeout):
+                await self._wait(mid, operation, timeout)
+                responses, operation.responses = operation.responses, []
+                for response in responses:
                     if response.final:
                         return response.message
         finally:
@@ -335,13 +337,15 @@ class LDAPClient:
             flt = filter
         return SearchRequest(base, scope, deref, size_limit, time_limit, types_only, flt, list(attributes))  # type: ignore[arg-type]
 
-    async def _search_step(self, mid: int, operation: _Operation, timeout: float | None
-                           ) -> tuple[list[SearchResultEntry | SearchResultReference], LDAPMessage | None]:
-        """The entries and references of the next batch, and the final
-        SearchResultDone message once it came."""
+    @staticmethod
+    def _search_items(operation: _Operation) -> tuple[list[SearchResultEntry | SearchResultReference],
+                                                      LDAPMessage | None]:
+        """The entries and references a search received since the last call,
+        and the final SearchResultDone message once it came."""
         items: list[SearchResultEntry | SearchResultReference] = []
         final: LDAPMessage | None = None
-        for response in await self._take(mid, operation, timeout):
+        responses, operation.responses = operation.responses, []
+        for response in responses:
             if response.final:
                 final = response.message
             else:
@@ -380,11 +384,13 @@ class LDAPClient:
         its controls); a result code other than success raises after the
         entries before it were yielded."""
         op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
-        mid, operation = await self._start(op, controls)
+        mid, operation = self._start(op, controls)
         final: LDAPMessage | None = None
         try:
             while final is None:
-                items, final = await self._search_step(mid, operation, timeout)
+                if not operation.responses:
+                    await self._wait(mid, operation, timeout)
+                items, final = self._search_items(operation)
                 if items:
                     yield items
         finally:
@@ -419,13 +425,17 @@ class LDAPClient:
                          done: list[LDAPMessage] | None = None) -> list[SearchResultEntry]:
         """All entries of a search, as a list (references are skipped)."""
         op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
-        mid, operation = await self._start(op, controls)
+        mid, operation = self._start(op, controls)
         entries: list[SearchResultEntry] = []
         final: LDAPMessage | None = None
         try:
             while final is None:
-                items, final = await self._search_step(mid, operation, timeout)
-                entries.extend(item for item in items if isinstance(item, SearchResultEntry))
+                if not operation.responses:
+                    await self._wait(mid, operation, timeout)
+                items, final = self._search_items(operation)
+                for item in items:
+                    if isinstance(item, SearchResultEntry):
+                        entries.append(item)
         finally:
             if final is None:
                 await self._stop_search(mid)

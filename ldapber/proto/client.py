@@ -30,6 +30,7 @@ from ..model import (
     AbandonRequest,
     BindRequest,
     Control,
+    ExtendedRequest,
     ExtendedResponse,
     LDAPMessage,
     LDAPResult,
@@ -40,6 +41,7 @@ from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
+    VERDICTS,
     LocalProtocolError,
     RemoteProtocolError,
     allowed_response,
@@ -97,27 +99,35 @@ class ClientConnection(Machine[Event]):
             raise LocalProtocolError(f"{type(op).__name__} is not a request")
         if self._exclusive is not None and not isinstance(op, UnbindRequest):
             raise LocalProtocolError("a bind or StartTLS is in progress; wait for its response")
-        msg = LDAPMessage(self._allocate_id(), op, controls=controls)  # type: ignore[arg-type]
-        if is_starttls(msg):
+        mid = self._allocate_id()
+        msg = LDAPMessage(mid, op, controls=controls)  # type: ignore[arg-type]
+        starttls = isinstance(op, ExtendedRequest) and is_starttls(msg)
+        if starttls:
             if self.tls_active:
                 raise LocalProtocolError("TLS is already established")
             if self._outstanding:
                 raise LocalProtocolError("StartTLS needs a connection with no operation outstanding")
         data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
+        if type(op) in FINAL_RESPONSE:  # the everyday case: an operation with a response
+            self._outstanding[mid] = msg
+            if starttls or isinstance(op, BindRequest):
+                self._exclusive = mid
+            return mid, data
         if isinstance(op, UnbindRequest):
             self.close()
-            return msg.message_id, data
+            return mid, data
         if isinstance(op, AbandonRequest):
             if op.value in self._outstanding and op.value != self._exclusive:
                 del self._outstanding[op.value]
                 self._abandoned[op.value] = None
                 if len(self._abandoned) > MAX_ABANDONED:  # bounded: the oldest are assumed done
                     del self._abandoned[next(iter(self._abandoned))]
-            return msg.message_id, data
-        self._outstanding[msg.message_id] = msg
+            return mid, data
+        # A subclass of a request type.
+        self._outstanding[mid] = msg
         if isinstance(op, BindRequest) or is_starttls(msg):
-            self._exclusive = msg.message_id
-        return msg.message_id, data
+            self._exclusive = mid
+        return mid, data
 
     def _allocate_id(self) -> int:
         # IDs count up and wrap; skip those still in use (outstanding or
@@ -154,22 +164,24 @@ class ClientConnection(Machine[Event]):
         the responses one read brought in, decoded in one pass (what a
         transport wants; :meth:`next_event` gives the same events one by
         one).  Raises RemoteProtocolError (and closes) as next_event does."""
-        self.receive_data(data)
+        if self.state is not ClientState.OPEN:
+            return self._take_events()
+        if data:
+            self._feed(data)
+        try:
+            batch = self._messages()
+        except DecodeError as err:
+            self._undecodable(err)
+        receive = self._receive
+        for msg in batch:
+            if self.state is not ClientState.OPEN:
+                break  # after a StartTLS success or a disconnection: the rest is not to be read
+            receive(msg)
+        return self._take_events()
+
+    def _take_events(self) -> list[Event]:
         out = list(self._events)
         self._events.clear()
-        while self.state is ClientState.OPEN:
-            try:
-                batch = self._messages()
-            except DecodeError as err:
-                self._undecodable(err)
-            if not batch:
-                break
-            for msg in batch:
-                if self.state is not ClientState.OPEN:
-                    break  # after a StartTLS success or a disconnection: the rest is not to be read
-                self._receive(msg)
-            out.extend(self._events)
-            self._events.clear()
         return out
 
     def _undecodable(self, err: DecodeError) -> NoReturn:
@@ -192,7 +204,8 @@ class ClientConnection(Machine[Event]):
                 return  # a late response to an abandoned operation
             self._fail(f"{type(op).__name__} for message ID {mid}, which has no outstanding request")
         assert request is not None
-        ok, final = allowed_response(request.protocol_op, op)
+        verdict = VERDICTS.get((type(request.protocol_op), type(op)))
+        ok, final = verdict if verdict is not None else allowed_response(request.protocol_op, op)
         if not ok:
             self._fail(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__} (message {mid})")
         if final:

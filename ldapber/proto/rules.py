@@ -79,16 +79,17 @@ class RemoteProtocolError(LDAPBERError):
     the connection cannot continue."""
 
 
-_VERDICTS: dict[tuple[type, type], tuple[bool, bool]] = {}
+#: allowed_response's verdicts by (request class, response class), as it made them.
+VERDICTS: dict[tuple[type, type], tuple[bool, bool]] = {}
 
 
 def allowed_response(request: object, response: object) -> tuple[bool, bool]:
     """(may ``response`` answer ``request``, does it end the operation):
     decided by their classes, once per pair of classes."""
     key = (type(request), type(response))
-    verdict = _VERDICTS.get(key)
+    verdict = VERDICTS.get(key)
     if verdict is None:
-        verdict = _VERDICTS[key] = _judge(request, response)
+        verdict = VERDICTS[key] = _judge(request, response)
     return verdict
 
 
