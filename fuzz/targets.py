@@ -14,6 +14,10 @@ Targets:
 ``framer``      the input split into chunks whose sizes come from the input
                 itself: the framer yields the same PDUs as one-shot framing,
                 or fails at the same offset.
+``stream``      the stream decoder, both backends, fed in chunks whose sizes
+                come from the input: the same messages and the same error
+                (class, stream offset, rule, path) in both, and the messages
+                ``decode_all`` gives for the same bytes (up to its error).
 ``filter``      an RFC 4515 string: parse, print, parse again: the same filter.
 ``dn``          an RFC 4514 string: parse, print, parse again: the same DN.
 ``ldif``        RFC 2849 text: parse, and dump/parse content records again.
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ldapber import DecodeError, EncodeError, codec_for
+from ldapber import DecodeError, EncodeError, IncompleteError, codec_for
 from ldapber.ldif import LDIFError, LDIFRecord, dump_ldif, parse_ldif
 from ldapber.model.dn import DN, DNSyntaxError
 from ldapber.model.filters import FilterSyntaxError, filter_to_string, parse_filter
@@ -95,6 +99,49 @@ def framer(data: bytes) -> None:
         got_error = (type(err).__name__, err.offset)
     assert got == expected[:len(got)] and (got_error is not None or got == expected), "chunking changed the PDUs"
     assert got_error == expected_error, f"chunked {got_error} one-shot {expected_error}"
+
+
+def _streamed(codec: object, body: bytes, sizes: bytes) -> tuple[list[object], object]:
+    stream = codec.StreamDecoder(max_pdu_size=1 << 20)  # type: ignore[attr-defined]
+    out: list[object] = []
+    pos, k = 0, 0
+    try:
+        while pos < len(body):
+            size = sizes[k % len(sizes)] + 1
+            stream.feed(body[pos:pos + size])
+            pos, k = pos + size, k + 1
+            out.extend(stream.read() if size % 2 else stream)
+        out.extend(stream)
+    except DecodeError as err:
+        return out, (type(err).__name__, err.offset, err.rule, err.path)
+    return out, None
+
+
+def stream(data: bytes) -> None:
+    if len(data) < 2:
+        return
+    sizes, body = data[:4], data[4:]
+    py = _streamed(_PY, body, sizes)
+    if _CY is not None:
+        cy = _streamed(_CY, body, sizes)
+        assert cy == py, f"backends disagree: cython {cy!r} python {py!r}"
+    messages, error = py
+    expected: list[object] = []
+    refused, pos = False, 0
+    while pos < len(body):  # PDU by PDU, as one-shot decodes of the rest
+        try:
+            msg, used = _PY.decode_prefix(body[pos:])
+        except IncompleteError:
+            break
+        except DecodeError:
+            refused = True
+            break
+        expected.append(msg)
+        pos += used
+    too_large = error is not None and error[0] == "PDUTooLargeError"  # decode_prefix has no size limit
+    assert messages == expected[:len(messages)], "the stream and one-shot decoding disagree"
+    assert too_large or (messages == expected and (error is not None) == refused), \
+        f"stream error {error!r}, one-shot refused {refused}"
 
 
 def filter_text(data: bytes) -> None:
@@ -214,6 +261,6 @@ def oracle(data: bytes) -> None:
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
-    "decode": decode, "framer": framer, "filter": filter_text, "dn": dn_text, "ldif": ldif_text, "server": server,
+    "decode": decode, "framer": framer, "stream": stream, "filter": filter_text, "dn": dn_text, "ldif": ldif_text, "server": server,
     "oracle": oracle,
 }

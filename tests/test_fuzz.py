@@ -45,6 +45,37 @@ def test_targets_detect_what_they_check() -> None:
         targets._PY = original
 
 
+def test_the_stream_target_detects_a_stream_that_loses_messages() -> None:
+    from fuzz import targets
+
+    class Lossy:  # a stream decoder that drops every message after the first
+        def __init__(self, **options: object) -> None:
+            self.inner = original.StreamDecoder(**options)
+            self.given = 0
+
+        def feed(self, data: bytes) -> None:
+            self.inner.feed(data)
+
+        def read(self) -> list[object]:
+            out = self.inner.read()[:1 - self.given] if self.given < 1 else []
+            self.given += len(out)
+            return out
+
+        def __iter__(self) -> object:
+            return iter(self.read())
+
+    original = targets._PY
+    case = (CORPUS / "stream").iterdir()
+    longest = max(case, key=lambda f: f.stat().st_size).read_bytes()
+    targets.stream(longest)  # passes as it is
+    try:
+        targets._PY = type("Broken", (), {"StreamDecoder": Lossy, "decode_prefix": original.decode_prefix})()
+        with pytest.raises(AssertionError, match="disagree"):
+            targets.stream(longest)
+    finally:
+        targets._PY = original
+
+
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris is not installed")
 def test_a_short_coverage_guided_run_finds_nothing() -> None:
     out = subprocess.run([sys.executable, "-m", "fuzz.run", "all", "-max_total_time=8"], cwd=ROOT,
