@@ -6,10 +6,15 @@
    reason where a C compiler or libldap-dev is missing);
 3. peak memory for the 1 MB value and the stream;
 4. the servers: ``ldapber serve`` and slapd under the same load;
+5. the clients: ldapber's asyncio client, python-ldap, ldap3 and bonsai
+   against one slapd (``bench.client``: a 10k-entry search, pipelined and
+   sequential reads, memory);
+6. the stream under GC: chunked search results decoded with a live heap and
+   the collector on (``bench.stream_gc``);
 
 then writes ``bench/results/`` (``run.json``, ``report.md``, ``pytest.json``,
-PNG charts) and prints the summary table.  About five minutes on 2 cores;
-``--quick`` takes about two, ``--smoke`` (one round of everything, for CI: it
+PNG charts) and prints the summary table.  About seven minutes on 2 cores;
+``--quick`` takes about three, ``--smoke`` (one round of everything, for CI: it
 proves the suite works and times nothing worth reading) well under one.
 """
 
@@ -105,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-native", action="store_true", help="skip liblber")
     ap.add_argument("--no-memory", action="store_true", help="skip peak memory")
     ap.add_argument("--no-server", action="store_true", help="skip the server comparison")
+    ap.add_argument("--no-client", action="store_true", help="skip the clients against slapd")
+    ap.add_argument("--no-stream-gc", action="store_true", help="skip the stream under GC")
     args = ap.parse_args(argv)
     mode_name = args.mode or "full"
     out: Path = args.out
@@ -115,20 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(versions=versions())
     if mode_name == "smoke":
         run.notes.append("smoke run: one round of everything; the figures prove the suite works, not speed")
-    print(f"[1/4] Python contenders ({mode_name})", flush=True)
+    print(f"[1/6] Python contenders ({mode_name})", flush=True)
     pytest_json = out / "pytest.json"
     run.timings, run.machine = run_pytest(mode_name, pytest_json)
     run.machine["node"] = platform.node()
     run.unable = [Unable(op, message, contender, reason) for op, message, contender, reason in peers.capabilities()]
-    print("[2/4] native reference (liblber)", flush=True)
+    print("[2/6] native reference (liblber)", flush=True)
     if args.no_native:
         run.notes.append("liblber not measured: --no-native")
     else:
         run_native(mode_name, run)
-    print("[3/4] peak memory", flush=True)
+    print("[3/6] peak memory", flush=True)
     if not args.no_memory:
         run.memory = memory.measure(peers.CONTENDERS)
-    print("[4/4] servers", flush=True)
+    print("[4/6] servers", flush=True)
     if not args.no_server:
         from . import server
 
@@ -136,10 +143,24 @@ def main(argv: list[str] | None = None) -> int:
         run.server = server.as_json(server.measure(seconds, connections), connections)
         if not server.slapd_available():
             run.notes.append("slapd not measured: slapd or ldap-utils is not installed")
+    print("[5/6] clients against slapd", flush=True)
+    if args.no_client:
+        run.notes.append("clients not measured: --no-client")
+    else:
+        from . import client
+
+        run.client = client.measure(mode_name, log=lambda line: print(line, flush=True))
+    print("[6/6] stream under GC", flush=True)
+    if args.no_stream_gc:
+        run.notes.append("stream under GC not measured: --no-stream-gc")
+    else:
+        from . import stream_gc
+
+        run.stream_gc = stream_gc.measure(mode_name, log=lambda line: print(line, flush=True))
 
     run.save(out / "run.json")
     (out / "report.md").write_text(render(run), encoding="utf-8")
-    made = charts.draw(run.timings, out)
+    made = charts.draw(run.timings, out, run.client, run.stream_gc)
     print()
     print(summary(run))
     print(f"Written: {out / 'report.md'}, {out / 'run.json'}, " + ", ".join(str(p) for p in made))

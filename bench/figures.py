@@ -2,8 +2,10 @@
 
 Sources: pytest-benchmark's JSON for the Python contenders (decode, encode,
 stream), :mod:`bench.native` for liblber, :mod:`bench.memory` for peak
-memory, :mod:`bench.server` for the servers, and the peers' capability
-table for what a contender cannot do.  :mod:`bench.report` renders a run as
+memory, :mod:`bench.server` for the servers, :mod:`bench.client` for the
+LDAP clients against slapd, :mod:`bench.stream_gc` for the chunked stream
+under a live heap, and the peers' capability table for what a contender
+cannot do.  :mod:`bench.report` renders a run as
 markdown and :mod:`bench.charts` as PNG charts.
 
 A timing is a median time per call, seconds.  A benchmark that times a batch
@@ -15,6 +17,7 @@ fastest contender) is divided back to one call here.
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,81 @@ class Unable:
     reason: str
 
 
+@dataclass(frozen=True)
+class Series:
+    """Every round of one contender on one path of a :class:`Section`, in
+    the order taken (rounds interleave the contenders).  ``samples`` are
+    seconds per round (``unit`` "s") or bytes (``unit`` "B"); ``work`` is
+    what one round does (entries, operations or bytes), so a rate is
+    ``work / seconds``."""
+
+    path: str
+    contender: str
+    samples: tuple[float, ...]
+    work: int
+    unit: str = "s"
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def low(self) -> float:
+        return min(self.samples)
+
+    @property
+    def high(self) -> float:
+        return max(self.samples)
+
+    @property
+    def quartiles(self) -> tuple[float, float]:
+        """First and third quartiles (both the one sample when there is one)."""
+        if len(self.samples) < 2:
+            return self.samples[0], self.samples[0]
+        q = statistics.quantiles(self.samples, n=4, method="inclusive")
+        return q[0], q[2]
+
+    @property
+    def rate(self) -> float:
+        """Work per second at the median round (time series only)."""
+        return self.work / self.median
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A contender a :class:`Section` did not measure on ``path`` ("*": on
+    any), and why: not installed, or failed (the error)."""
+
+    path: str
+    contender: str
+    reason: str
+
+
+@dataclass
+class Section:
+    """A benchmark of repeated, interleaved rounds outside pytest-benchmark
+    (:mod:`bench.client`, :mod:`bench.stream_gc`): what was run
+    (``info``: sizes, rounds, backend, ...), every series, what was skipped."""
+
+    info: dict[str, Any] = field(default_factory=dict)
+    series: list[Series] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def get(self, path: str, contender: str) -> Series | None:
+        return next((s for s in self.series if (s.path, s.contender) == (path, contender)), None)
+
+    def paths(self) -> list[str]:
+        return list(dict.fromkeys(s.path for s in self.series))
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None) -> Section | None:
+        if not raw:
+            return None
+        return cls(info=raw.get("info", {}),
+                   series=[Series(**{**s, "samples": tuple(s["samples"])}) for s in raw.get("series", [])],
+                   skipped=[Skipped(**k) for k in raw.get("skipped", [])])
+
+
 @dataclass
 class Run:
     machine: dict[str, Any] = field(default_factory=dict)
@@ -60,6 +138,8 @@ class Run:
     unable: list[Unable] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
     server: list[dict[str, Any]] = field(default_factory=list)
+    client: Section | None = None
+    stream_gc: Section | None = None
     notes: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
@@ -72,7 +152,9 @@ class Run:
         return cls(machine=raw.get("machine", {}), versions=raw.get("versions", {}),
                    timings=[Timing(**t) for t in raw.get("timings", [])],
                    unable=[Unable(**u) for u in raw.get("unable", [])],
-                   memory=raw.get("memory", []), server=raw.get("server", []), notes=raw.get("notes", []))
+                   memory=raw.get("memory", []), server=raw.get("server", []),
+                   client=Section.from_json(raw.get("client")), stream_gc=Section.from_json(raw.get("stream_gc")),
+                   notes=raw.get("notes", []))
 
     def timing(self, op: str, message: str, contender: str) -> Timing | None:
         return next((t for t in self.timings if (t.op, t.message, t.contender) == (op, message, contender)), None)

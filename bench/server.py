@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,23 +78,49 @@ def start_ldapber(port: int) -> subprocess.Popen[bytes]:
                              "--no-cldap"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
 
 
-def start_slapd(port: int, folder: Path) -> subprocess.Popen[bytes]:
-    slapd = shutil.which("slapd") or "/usr/sbin/slapd"
+def slapd_conf(folder: Path, *, global_lines: Sequence[str] = (), database_lines: Sequence[str] = ()) -> Path:
+    """Write ``folder/slapd.conf``: an mdb database for BASE in ``folder/db``
+    (made here), ADMIN as its rootdn, everything readable.  ``global_lines``
+    go before the database section, ``database_lines`` at its end."""
     (folder / "db").mkdir()
     conf = folder / "slapd.conf"
     conf.write_text("\n".join([
         *(f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")),
-        f"pidfile {folder}/slapd.pid", "modulepath /usr/lib/ldap", "moduleload back_mdb",
+        f"pidfile {folder}/slapd.pid", "modulepath /usr/lib/ldap", "moduleload back_mdb", *global_lines,
         "database mdb", f'suffix "{BASE}"', f'rootdn "{ADMIN}"', f"rootpw {ADMIN_PW}",
-        f"directory {folder}/db", "maxsize 104857600", "access to * by * read", ""]))
+        f"directory {folder}/db", "maxsize 104857600", "access to * by * read", *database_lines, ""]))
+    return conf
+
+
+def slapadd(conf: Path, ldif_path: Path, timeout: float = 300) -> None:
+    """Load an LDIF file into the database of ``conf`` offline (slapd not
+    running), in slapadd's quick mode: far faster than ldapadd for thousands
+    of entries."""
+    tool = shutil.which("slapadd") or "/usr/sbin/slapadd"
+    done = subprocess.run([tool, "-q", "-f", str(conf), "-l", str(ldif_path)], capture_output=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"slapadd failed: {done.stderr.decode(errors='replace')[-2000:]}")
+
+
+def start_slapd(port: int, folder: Path, ldif_path: Path | None = None, *, global_lines: Sequence[str] = (),
+                database_lines: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """slapd on 127.0.0.1:``port``, its configuration and database in
+    ``folder``.  With ``ldif_path``, that file is loaded with :func:`slapadd`
+    before slapd starts; without, the sample directory is added with ldapadd
+    once it runs.  The caller stops the process (:func:`stop`)."""
+    slapd = shutil.which("slapd") or "/usr/sbin/slapd"
+    conf = slapd_conf(folder, global_lines=global_lines, database_lines=database_lines)
+    if ldif_path is not None:
+        slapadd(conf, ldif_path)
     proc = subprocess.Popen([slapd, "-d", "0", "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(port, proc)
-        added = subprocess.run(["ldapadd", "-x", "-H", f"ldap://127.0.0.1:{port}", "-D", ADMIN, "-w", ADMIN_PW,
-                                "-f", str(SAMPLE)], capture_output=True, timeout=60)
-        if added.returncode != 0:
-            raise RuntimeError(f"ldapadd into slapd failed: {added.stderr.decode()}")
+        if ldif_path is None:
+            added = subprocess.run(["ldapadd", "-x", "-H", f"ldap://127.0.0.1:{port}", "-D", ADMIN, "-w", ADMIN_PW,
+                                    "-f", str(SAMPLE)], capture_output=True, timeout=60)
+            if added.returncode != 0:
+                raise RuntimeError(f"ldapadd into slapd failed: {added.stderr.decode()}")
     except BaseException:  # slapd did not start or take the data: stop it, the caller has no handle
         stop(proc)
         raise
@@ -189,6 +216,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def slapd_available() -> bool:
     return bool(shutil.which("ldapadd") and (shutil.which("slapd") or os.path.exists("/usr/sbin/slapd")))
+
+
+def slapadd_available() -> bool:
+    """slapd and its offline loader (both in Debian's slapd package)."""
+    return bool((shutil.which("slapd") or os.path.exists("/usr/sbin/slapd"))
+                and (shutil.which("slapadd") or os.path.exists("/usr/sbin/slapadd")))
 
 
 def as_json(results: list[Result], connections: int) -> list[dict[str, object]]:
