@@ -29,12 +29,15 @@ from ..ldif import LDIFChange, LDIFRecord, dump_ldif, load_ldif
 from ..model import DN, RDN, ResultCode, Scope
 from ..model.dn import DNSyntaxError
 from .entry import Entry
+from .index import DEFAULT_INDEXED, AttributeIndex
 from .rules import dn_key
 from .schema import Schema, SchemaViolation
 from .standard import DEFAULT_SCHEMA
 
 __all__ = ["Directory", "DirectoryError"]
 
+#: DN strings kept parsed (see Directory.lookup).
+_LOOKUP_CACHE = 65536
 #: Operational attributes the directory maintains (clients may not set them).
 MAINTAINED = ("createTimestamp", "modifyTimestamp", "creatorsName", "modifiersName", "entryUUID",
               "structuralObjectClass")
@@ -64,12 +67,17 @@ def parse_dn(text: str) -> DN:
 class Directory:
     """An in-memory tree of :class:`Entry` objects; see the module docstring."""
 
-    def __init__(self, schema: Schema = DEFAULT_SCHEMA, *, data_file: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, schema: Schema = DEFAULT_SCHEMA, *, data_file: str | os.PathLike[str] | None = None,
+                 indexed: Iterable[str] = DEFAULT_INDEXED) -> None:
         self.schema = schema
         self.data_file = Path(data_file) if data_file is not None else None
         self._entries: dict[Any, Entry] = {}
         self._children: dict[Any, dict[Any, None]] = {}  # ordered sets of child keys
         self._parsed: dict[str, tuple[DN, Any]] = {}  # DN text -> (DN, key), see lookup()
+        #: Equality and presence indexes on the ``indexed`` types (see :meth:`search`).
+        self.index = AttributeIndex(schema, indexed)
+        self._seq: dict[Any, int] = {}  # key -> insertion number: children are walked in this order
+        self._next_seq = 0
 
     # -- loading and saving ------------------------------------------------------------------
     def load(self, records: Iterable[LDIFRecord | LDIFChange]) -> None:
@@ -122,8 +130,8 @@ class Directory:
         if hit is None:
             dn = parse_dn(text)
             hit = (dn, self.key(dn))
-            if len(self._parsed) >= 4096:  # bounded: the strings come from clients
-                self._parsed.clear()
+            if len(self._parsed) >= _LOOKUP_CACHE:  # bounded (the strings come from clients): oldest out
+                del self._parsed[next(iter(self._parsed))]
             self._parsed[text] = hit
         return hit
 
@@ -191,6 +199,38 @@ class Directory:
             yield entry
             stack.extend(reversed(list(self._children.get(k, ()))))
 
+    def search(self, base: DN, scope: Scope, flt: object) -> Iterator[Entry]:
+        """The entries of ``scope`` under ``base`` the filter may match, in
+        :meth:`walk`'s order: the index's candidates when it can narrow the
+        filter to a fraction of the tree, else the whole scope.  The caller
+        evaluates the filter on each (the candidates are a superset)."""
+        candidates = self.index.candidates(flt)
+        if candidates is None or len(candidates) * 2 > len(self._entries):
+            yield from self.walk(base, scope)
+            return
+        base_key = self.key(base)
+        if base_key not in self._entries:
+            return
+        n = len(base_key)
+        if scope == Scope.BASE_OBJECT:
+            chosen = [base_key] if base_key in candidates else []
+        elif scope == Scope.SINGLE_LEVEL:
+            chosen = [k for k in candidates if len(k) == n + 1 and k[1:] == base_key]
+        else:
+            chosen = [k for k in candidates if len(k) >= n and k[len(k) - n:] == base_key]
+        chosen.sort(key=self._walk_order)
+        for k in chosen:
+            entry = self._entries.get(k)
+            if entry is not None:
+                yield entry
+
+    def _walk_order(self, k: Any) -> tuple[int, ...]:
+        """Where :meth:`walk` meets the entry ``k``: the insertion numbers of
+        its ancestors and itself, root first (children are walked in
+        insertion order)."""
+        seq = self._seq
+        return tuple(seq.get(k[i:], -1) for i in range(len(k) - 1, -1, -1))
+
     # -- changes ---------------------------------------------------------------------------------
     def _check(self, entry: Entry) -> None:
         try:
@@ -242,13 +282,24 @@ class Directory:
 
     def _insert(self, k: Any, entry: Entry) -> None:
         self._entries[k] = entry
+        self._seq[k] = self._next_seq
+        self._next_seq += 1
+        self.index.add(k, entry)
         self._children.setdefault(k, {})
         parent = entry.dn.parent
         if parent is not None:
             self._children.setdefault(self.key(parent), {})[k] = None
 
+    def _replace(self, k: Any, old: Entry, new: Entry) -> None:
+        """An entry's new version, in the old one's place."""
+        self.index.remove(k, old)
+        self._entries[k] = new
+        self.index.add(k, new)
+
     def _remove(self, k: Any, entry: Entry) -> None:
         del self._entries[k]
+        del self._seq[k]
+        self.index.remove(k, entry)
         if not self._children.get(k):
             self._children.pop(k, None)
         parent = entry.dn.parent
@@ -292,8 +343,8 @@ class Directory:
         self._stamp(new, by, created=False)
         self._check(new)
         k = self.key(dn)
-        self._entries[k] = new
-        self._commit(save, lambda: self._entries.__setitem__(k, entry))
+        self._replace(k, entry, new)
+        self._commit(save, lambda: self._replace(k, new, entry))
 
     def rename(self, dn: DN, new_rdn: RDN, delete_old_rdn: bool, new_superior: DN | None, *, by: str,
                save: bool = True) -> None:

@@ -199,7 +199,7 @@ def _equality(entry: Entry, schema: Schema, description: str, value: bytes, appr
     found, assertion, rule = prepared
     loose = approx_key(decode_utf8(value)) if approx and rule.textual and _is_utf8(value) else ""
     for stored_at, stored_rule, values, wanted in _candidates(found, assertion, lambda at: at.equality):
-        keys = _class_keys(values, schema) if stored_at.key == "objectclass" else _keys(stored_rule, values, schema)
+        keys = class_keys(values, schema) if stored_at.key == "objectclass" else _keys(stored_rule, values, schema)
         if any(k == wanted for k in keys):
             return True
         if loose and stored_rule.textual and any(
@@ -208,7 +208,7 @@ def _equality(entry: Entry, schema: Schema, description: str, value: bytes, appr
     return False
 
 
-def _class_keys(values: Sequence[bytes], schema: Schema) -> Iterator[Any]:
+def class_keys(values: Sequence[bytes], schema: Schema) -> Iterator[Any]:
     """objectClass values and their superclasses, as OIDs (OpenLDAP's objectSubClassMatch):
     ``(objectClass=person)`` matches an ``inetOrgPerson`` entry even if ``person`` was not stored."""
     names = []

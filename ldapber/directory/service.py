@@ -223,7 +223,7 @@ class DirectoryService:
         deadline = time.monotonic() + op.time_limit if op.time_limit else None
         sent = 0
         probes = _mentions_password(op.filter)
-        for entry in self.directory.walk(base, op.scope):
+        for entry in self.directory.search(base, op.scope, op.filter):
             if deadline is not None and time.monotonic() > deadline:
                 raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
             if not self._matches(op.filter, entry, session, probes):
@@ -244,7 +244,7 @@ class DirectoryService:
                 raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unknown or stale paged-results cookie")
         else:
             probes = _mentions_password(op.filter)
-            matches = [e for e in self.directory.walk(base, op.scope) if self._matches(op.filter, e, session, probes)]
+            matches = [e for e in self.directory.search(base, op.scope, op.filter) if self._matches(op.filter, e, session, probes)]
             state = _Paged(matches[:_limit(op.size_limit, self.max_size_limit)], op)
         if control.size == 0:  # RFC 2696: a size of 0 abandons the paged search
             done = PagedResults(0, b"").to_control()

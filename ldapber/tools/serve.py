@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..aio import LDAPServer, ServerLimits
 from ..directory.dit import Directory, DirectoryError
+from ..directory.index import DEFAULT_INDEXED
 from ..directory.service import DirectoryService
 from ..ldif import LDIFError, parse_ldif
 
@@ -41,6 +42,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--root-password", default="", help="the administrator's password")
     ap.add_argument("--require-tls", action="store_true",
                     help="refuse simple binds before TLS (confidentialityRequired)")
+    ap.add_argument("--index", default=",".join(DEFAULT_INDEXED), metavar="TYPES",
+                    help="comma-separated attribute types to keep equality and presence indexes on "
+                         f"(default: {','.join(DEFAULT_INDEXED)}; '' for none: every search scans)")
     ap.add_argument("--no-cldap", action="store_true", help="do not answer rootDSE queries over UDP")
     ap.add_argument("--max-connections", type=int, default=1000)
     ap.add_argument("--idle-timeout", type=float, default=300.0)
@@ -53,7 +57,7 @@ def _sample_ldif() -> str:
 
 def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | None]:
     """The directory and the TLS context the arguments describe."""
-    directory = Directory(data_file=args.data_file)
+    directory = Directory(data_file=args.data_file, indexed=[t.strip() for t in args.index.split(",") if t.strip()])
     if args.data_file and Path(args.data_file).exists():
         directory.load_file(args.data_file)
     else:

@@ -1,0 +1,150 @@
+"""Attribute indexes and the search planner.
+
+An index proposes candidates; it never decides.  For a filter, the planner
+computes a set of entries that holds every entry the filter can be TRUE for
+(a superset), from equality and presence indexes on the configured types;
+the search then evaluates the whole filter on those candidates only, with
+the matching rules of :mod:`.matching`, so results are exactly those of a
+scan.  A filter the indexes cannot narrow (a NOT, an ordering or substring
+item, a type not indexed) is planned as None: scan the scope.
+
+The equality index of a type keeps, per key of its equality rule (for
+``objectClass``, per class OID, superclasses included, as objectSubClassMatch
+compares), the entries holding such a value; the presence index, the entries
+holding the type.  Both ignore attribute options, which only makes the
+candidates more, never fewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..model import And, EqualityMatch, Or, Present
+from .matching import class_keys
+from .rules import get_rule
+from .schema import Schema, split_description
+from .syntaxes import InvalidValue
+
+__all__ = ["DEFAULT_INDEXED", "AttributeIndex"]
+
+#: What the server indexes unless told otherwise (as a slapd configuration would).
+DEFAULT_INDEXED = ("objectClass", "uid", "cn", "mail", "member")
+
+Key = Any  # an entry's DN key (rules.dn_key)
+
+
+class AttributeIndex:
+    """Equality and presence indexes on ``types`` (names or OIDs) of one schema."""
+
+    def __init__(self, schema: Schema, types: Iterable[str] = DEFAULT_INDEXED) -> None:
+        self.schema = schema
+        self.types = frozenset(schema.attribute(t).key for t in types)
+        self._equality: dict[str, dict[Any, set[Key]]] = {t: {} for t in self.types}
+        self._presence: dict[str, set[Key]] = {t: set() for t in self.types}
+        self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
+
+    # -- maintenance ---------------------------------------------------------------------------
+    def _value_keys(self, type_key: str, values: Sequence[bytes]) -> set[Any]:
+        if type_key == "objectclass":
+            return set(class_keys(values, self.schema))
+        rule = get_rule(self.schema.attribute(type_key).equality or "")
+        keys = set()
+        if rule is not None:
+            for value in values:
+                try:
+                    keys.add(rule.value_key(value, self.schema))
+                except InvalidValue:
+                    continue
+                except TypeError:  # an unhashable key: this type cannot be indexed, scan it
+                    self._usable.discard(type_key)
+        return keys
+
+    def _postings(self, entry: Any) -> Iterable[tuple[str, set[Any]]]:
+        for stored, _, values in entry.items():
+            base = split_description(stored)[0]
+            if base in self.types:
+                yield base, self._value_keys(base, values)
+
+    def add(self, k: Key, entry: Any) -> None:
+        for base, keys in self._postings(entry):
+            self._presence[base].add(k)
+            table = self._equality[base]
+            for vk in keys:
+                table.setdefault(vk, set()).add(k)
+
+    def remove(self, k: Key, entry: Any) -> None:
+        for base, keys in self._postings(entry):
+            self._presence[base].discard(k)
+            table = self._equality[base]
+            for vk in keys:
+                hits = table.get(vk)
+                if hits is not None:
+                    hits.discard(k)
+                    if not hits:
+                        del table[vk]
+
+    # -- planning ------------------------------------------------------------------------------
+    def candidates(self, flt: object) -> set[Key] | None:
+        """Entries the filter may be TRUE for (a superset), or None when the
+        indexes cannot tell (scan)."""
+        kind = type(flt)
+        if kind is EqualityMatch:
+            return self._equal(flt.attribute_desc, flt.assertion_value)  # type: ignore[attr-defined]
+        if kind is Present:
+            return self._present(flt.value)  # type: ignore[attr-defined]
+        if kind is And:
+            known = [c for c in (self.candidates(f) for f in flt.filters) if c is not None]  # type: ignore[attr-defined]
+            if not known:
+                return None
+            known.sort(key=len)
+            common = set(known[0])
+            for other in known[1:]:
+                common &= other
+            return common
+        if kind is Or:
+            out: set[Key] = set()
+            for f in flt.filters:  # type: ignore[attr-defined]
+                c = self.candidates(f)
+                if c is None:
+                    return None
+                out |= c
+            return out
+        return None
+
+    def _covered(self, description: str) -> frozenset[str] | None:
+        """The stored types a filter item on ``description`` looks at, if all
+        are indexed; an empty set for an unknown type (never TRUE)."""
+        at = self.schema.attribute(split_description(description)[0])
+        if not at.known:
+            return frozenset()
+        wanted = self.schema.subtypes(at.key)
+        return wanted if wanted <= self._usable else None
+
+    def _equal(self, description: str, value: bytes) -> set[Key] | None:
+        types = self._covered(description)
+        if types is None:
+            return None
+        out: set[Key] = set()
+        for t in types:
+            rule = get_rule(self.schema.attribute(t).equality or "")
+            if rule is None:
+                continue  # no equality rule: the item is never TRUE for this type
+            try:
+                wanted = rule.assertion_key(value, self.schema)
+            except InvalidValue:
+                continue
+            try:
+                out |= self._equality[t].get(wanted, set())
+            except TypeError:  # an unhashable assertion key: let the scan decide
+                return None
+        return out
+
+    def _present(self, description: str) -> set[Key] | None:
+        types = self._covered(description)
+        if types is None:
+            return None
+        out: set[Key] = set()
+        for t in types:
+            out |= self._presence[t]
+        return out

@@ -1,0 +1,147 @@
+"""Indexed search gives what a scan gives: the same entries, in the same
+order, for any filter; and every write keeps the indexes what a fresh build
+from the entries would be."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ldapber.directory.dit import Directory
+from ldapber.directory.entry import Entry
+from ldapber.directory.index import AttributeIndex
+from ldapber.directory.matching import evaluate
+from ldapber.model import DN, Scope
+from ldapber.model.filters import parse_filter
+
+SAMPLE = Path(__file__).resolve().parent.parent / "ldapber" / "samples" / "directory.ldif"
+BASE = "dc=example,dc=com"
+
+
+def directory(n: int = 60, seed: int = 7) -> Directory:
+    """The sample directory plus ``n`` varied people: options, subtypes,
+    mixed case, values some rules reject, several classes."""
+    d = Directory()
+    d.load_file(SAMPLE)
+    rng = random.Random(seed)
+    for i in range(n):
+        cls = rng.choice([[b"inetOrgPerson"], [b"person"], [b"organizationalPerson"], [b"inetOrgPerson", b"extensibleObject"]])
+        attrs: list[tuple[str, list[bytes]]] = [
+            ("objectClass", [b"top", *cls]), ("cn", [f"Team {i % 9}".encode(), f"  uSER   {i}  ".encode()]),
+            ("sn", [rng.choice([b"Smith", b"smith", b"Jones"])]),
+        ]
+        if b"inetOrgPerson" in cls:
+            attrs.append(("uid", [f"u{i % 13}".encode()]))
+            attrs.append(("mail", [f"U{i % 5}@Example.COM".encode()]))
+        if rng.random() < 0.3:
+            attrs.append(("cn;lang-de", [f"Benutzer {i % 4}".encode()]))
+        if b"extensibleObject" in cls:
+            attrs.append(("member", [f"uid=alice,ou=people,{BASE}".encode()]))
+        d.add(Entry.from_record(DN.parse(f"cn=  uSER   {i}  ,ou=people,{BASE}"), attrs, d.schema), by="", save=False)
+    return d
+
+
+FILTERS = [
+    "(uid=u3)", "(UID=U3)", "(uid=nobody)", "(cn=user 4)", "(cn=team 4)", "(cn=benutzer 2)", "(name=user 5)", "(objectClass=person)",
+    "(objectClass=inetOrgPerson)", "(objectclass=organizationalPerson)", "(objectClass=top)", "(mail=u2@example.com)",
+    "(mail=*)", "(uid=*)", "(cn=*)", "(member=uid=alice,ou=people,dc=example,dc=com)", "(member=UID=Alice,OU=People,DC=Example,DC=Com)",
+    "(&(objectClass=person)(uid=u1))", "(&(uid=u1)(sn=smith))", "(|(uid=u1)(uid=u2))", "(|(uid=u1)(sn=jones))",
+    "(&(|(uid=u1)(cn=user 2))(!(sn=smith)))", "(!(uid=u1))", "(uid>=u5)", "(cn=user*)", "(noSuchType=x)",
+    "(&(noSuchType=x)(uid=u1))", "(|(noSuchType=x)(uid=u1))", "(cn~=user 3)", "(uid:caseExactMatch:=u3)",
+    "(&(objectClass=inetOrgPerson)(mail=*)(cn=user 1))", "(uid=)", "(telephoneNumber=+1 555 0100)",
+]
+
+
+def scanned(d: Directory, base: DN, scope: Scope, flt: object) -> list[str]:
+    return [str(e.dn) for e in d.walk(base, scope) if evaluate(flt, e) is True]
+
+
+def planned(d: Directory, base: DN, scope: Scope, flt: object) -> list[str]:
+    return [str(e.dn) for e in d.search(base, scope, flt) if evaluate(flt, e) is True]
+
+
+@pytest.mark.parametrize("text", FILTERS)
+@pytest.mark.parametrize("scope", list(Scope))
+@pytest.mark.parametrize("base", [BASE, f"ou=people,{BASE}", f"uid=alice,ou=people,{BASE}"])
+def test_indexed_search_equals_the_scan(text: str, scope: Scope, base: str) -> None:
+    d = DIRECTORY
+    flt = parse_filter(text)
+    assert planned(d, DN.parse(base), scope, flt) == scanned(d, DN.parse(base), scope, flt)
+
+
+def test_the_planner_narrows_what_it_can_and_no_more() -> None:
+    d = DIRECTORY
+    assert d.index.candidates(parse_filter("(uid=u3)")) is not None
+    assert d.index.candidates(parse_filter("(&(uid=u3)(!(sn=x)))")) is not None  # one indexed conjunct is enough
+    assert d.index.candidates(parse_filter("(|(uid=u3)(sn=x))")) is None  # sn is not indexed
+    assert d.index.candidates(parse_filter("(name=x)")) is None  # name's subtypes (sn, ...) are not all indexed
+    assert d.index.candidates(parse_filter("(noSuchType=x)")) == set()  # never TRUE
+    hits = d.index.candidates(parse_filter("(uid=u3)"))
+    assert hits is not None and 0 < len(hits) < len(d) // 10
+
+
+def state(index: AttributeIndex) -> tuple[object, object]:
+    return ({t: {k: frozenset(v) for k, v in table.items()} for t, table in index._equality.items()},
+            {t: frozenset(v) for t, v in index._presence.items()})
+
+
+def assert_consistent(d: Directory) -> None:
+    fresh = AttributeIndex(d.schema, ["objectClass", "uid", "cn", "mail", "member"])
+    for e in d.walk():
+        fresh.add(d.key(e.dn), e)
+    assert state(d.index) == state(fresh)
+    assert list(d._seq) == list(d._entries)  # every entry numbered, nothing else
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["modify", "rename", "move", "delete", "add"]), st.integers(0, 10**6)),
+                min_size=1, max_size=25))
+def test_writes_keep_the_indexes_consistent(ops: list[tuple[str, int]]) -> None:
+    d = directory(25, seed=3)
+    people = DN.parse(f"ou=people,{BASE}")
+    extra = 0
+    for op, pick in ops:
+        leaves = [e.dn for e in d.walk(people, Scope.SINGLE_LEVEL) if not d.has_children(e.dn)]
+        if not leaves:
+            break
+        dn = leaves[pick % len(leaves)]
+        try:
+            if op == "modify":
+                d.modify(dn, [("replace", "uid", [f"m{pick % 7}".encode()]), ("add", "mail", [b"new@example.com"])],
+                         by="", save=False)
+            elif op == "rename":
+                d.rename(dn, DN.parse(f"cn=renamed {pick}").rdn, True, None, by="", save=False)  # type: ignore[arg-type]
+            elif op == "move":
+                target = leaves[(pick // 7) % len(leaves)]
+                if target != dn:
+                    d.rename(dn, dn.rdn, False, target, by="", save=False)  # type: ignore[arg-type]
+            elif op == "delete":
+                d.delete(dn, save=False)
+            else:
+                extra += 1
+                d.add(Entry.from_record(DN.parse(f"uid=x{extra},ou=people,{BASE}"),
+                                        [("objectClass", [b"inetOrgPerson"]), ("uid", [f"x{extra}".encode()]),
+                                         ("cn", [b"X"]), ("sn", [b"Y"])], d.schema), by="", save=False)
+        except Exception as err:  # a refused change must leave everything as it was
+            assert type(err).__name__ == "DirectoryError", err
+        assert_consistent(d)
+    for text in FILTERS:
+        flt = parse_filter(text)
+        assert planned(d, DN.parse(BASE), Scope.WHOLE_SUBTREE, flt) == scanned(d, DN.parse(BASE), Scope.WHOLE_SUBTREE, flt)
+
+
+def test_a_failed_save_undoes_the_index_too(tmp_path: Path) -> None:
+    d = directory(5)
+    d.data_file = tmp_path / "missing-folder" / "data.ldif"  # every save fails
+    dn = DN.parse(f"cn=  uSER   1  ,ou=people,{BASE}")
+    with pytest.raises(OSError):
+        d.modify(dn, [("replace", "uid", [b"changed"])], by="")
+    assert d.index.candidates(parse_filter("(uid=changed)")) == set()
+    assert_consistent(d)
+
+
+DIRECTORY = directory()
