@@ -51,6 +51,8 @@ log = logging.getLogger("ldapber.server")
 #: Bytes a connection may have waiting in its transport before its writers
 #: wait for the client to read (a client that never reads then times out).
 WRITE_BUFFER_HIGH = 256 * 1024
+#: Responses of a synchronous handler written together (and between which other connections run).
+RESPONSE_BATCH = 64
 #: Requests of one connection running at once; a pipelining client beyond
 #: this waits (its unread requests stay in the socket) instead of flooding
 #: the event loop and stalling every other connection.
@@ -245,8 +247,9 @@ class _Connection:
                     await self.send(response)
             else:
                 for n, response in enumerate(responses):  # type: ignore[union-attr]
-                    await self.send(response)
-                    if n % 64 == 63:
+                    self.queue(response)
+                    if n % RESPONSE_BATCH == RESPONSE_BATCH - 1:
+                        await self.flush()  # one write per batch of responses, not per response
                         await asyncio.sleep(0)  # let other connections run during long searches
             await self.flush()
         except asyncio.CancelledError:
@@ -261,7 +264,8 @@ class _Connection:
         finally:
             self.tasks.pop(mid, None)
 
-    async def send(self, message: LDAPMessage) -> None:
+    def queue(self, message: LDAPMessage) -> None:
+        """Queue a response in the machine, to go out with the next flush."""
         if self.proto.state is ServerState.CLOSED:
             raise asyncio.CancelledError
         try:
@@ -269,6 +273,9 @@ class _Connection:
         except LocalProtocolError:
             log.exception("handler sent an invalid response")
             raise
+
+    async def send(self, message: LDAPMessage) -> None:
+        self.queue(message)
         await self.flush()
 
     async def flush(self) -> None:
