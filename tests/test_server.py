@@ -119,6 +119,24 @@ def test_search_errors_carry_matched_dn() -> None:
     run(t)
 
 
+def test_server_limits_bind_everyone_but_the_root_dn() -> None:
+    async def t(ldap: LDAPClient) -> None:
+        for client_limit, server_says in ((0, "more than 3"), (2, "more than 2"), (50, "more than 3")):
+            with pytest.raises(LDAPResultError) as err:  # the smaller of the two limits holds
+                await ldap.search_all(BASE, size_limit=client_limit)
+            assert err.value.result_code == ResultCode.SIZE_LIMIT_EXCEEDED and server_says in str(err.value)
+        paged = [e async for e in ldap.paged_search(BASE, page_size=2)]
+        assert len(paged) == 3  # a paged search walks at most the limit too
+        await ldap.bind(ADMIN, ADMIN_PW)
+        everything = await ldap.search_all(BASE)
+        assert len(everything) > 3  # the root DN has no server limit, as slapd's rootdn
+        assert len([e async for e in ldap.paged_search(BASE, page_size=2)]) == len(everything)
+        with pytest.raises(LDAPResultError) as err:  # but its own limit holds
+            await ldap.search_all(BASE, size_limit=4)
+        assert "more than 4" in str(err.value)
+    run(t, max_size_limit=3)
+
+
 def test_root_dse_and_cldap() -> None:
     async def main() -> None:
         service = make_service()

@@ -135,7 +135,10 @@ class DirectoryService:
     root_password: bytes = b""
     starttls_available: bool = False
     require_tls: bool = False
+    #: Server-side limits on searches, as slapd's sizelimit and timelimit
+    #: (0: none).  A client's smaller limit wins; the root DN has none.
     max_size_limit: int = 10_000
+    max_time_limit: float = 0
     vendor_name: str = "ldapber"
     _root_key: Any = field(default=None, init=False, repr=False)
 
@@ -164,6 +167,12 @@ class DirectoryService:
                                      f"critical control {control.control_type} is not supported here")
 
     # -- identity ----------------------------------------------------------------------------------
+    def _limits(self, op: SearchRequest, session: Any) -> tuple[int, float]:
+        """(size limit, time limit in seconds) of a search; 0 is none."""
+        if self._is_root(session.bound_dn):
+            return op.size_limit, op.time_limit
+        return int(_limit(op.size_limit, self.max_size_limit)), _limit(op.time_limit, self.max_time_limit)
+
     def _is_root(self, dn: str) -> bool:
         return bool(dn) and self._root_key is not None and self.directory.lookup(dn)[1] == self._root_key
 
@@ -219,8 +228,8 @@ class DirectoryService:
         if isinstance(paged, PagedResults):
             yield from self._paged(mid, op, base, paged, session)
             return
-        limit = _limit(op.size_limit, self.max_size_limit)
-        deadline = time.monotonic() + op.time_limit if op.time_limit else None
+        limit, seconds = self._limits(op, session)
+        deadline = time.monotonic() + seconds if seconds else None
         sent = 0
         probes = _mentions_password(op.filter)
         for entry in self.directory.search(base, op.scope, op.filter):
@@ -228,7 +237,7 @@ class DirectoryService:
                 raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
             if not self._matches(op.filter, entry, session, probes):
                 continue
-            if sent == limit:
+            if sent == limit and limit:
                 raise DirectoryError(ResultCode.SIZE_LIMIT_EXCEEDED, f"more than {limit} entries match")
             yield from self._entries(mid, op, [entry], session)
             sent += 1
@@ -245,7 +254,8 @@ class DirectoryService:
         else:
             probes = _mentions_password(op.filter)
             matches = [e for e in self.directory.search(base, op.scope, op.filter) if self._matches(op.filter, e, session, probes)]
-            state = _Paged(matches[:_limit(op.size_limit, self.max_size_limit)], op)
+            limit = self._limits(op, session)[0]
+            state = _Paged(matches[:limit] if limit else matches, op)
         if control.size == 0:  # RFC 2696: a size of 0 abandons the paged search
             done = PagedResults(0, b"").to_control()
             yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[done])
@@ -435,8 +445,11 @@ def _mentions_password(flt: object) -> bool:
     return "userpassword" in text or "2.5.4.35" in text
 
 
-def _limit(requested: int, server: int) -> int:
-    return min(requested, server) if requested else server
+def _limit(requested: float, server: float) -> float:
+    """The limit in force: the smaller of the two, where 0 is none."""
+    if not requested or not server:
+        return requested or server
+    return min(requested, server)
 
 
 def _ok(kind: type) -> Any:

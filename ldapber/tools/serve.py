@@ -45,6 +45,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--index", default=",".join(DEFAULT_INDEXED), metavar="TYPES",
                     help="comma-separated attribute types to keep equality and presence indexes on "
                          f"(default: {','.join(DEFAULT_INDEXED)}; '' for none: every search scans)")
+    ap.add_argument("--size-limit", type=int, default=10_000, metavar="N",
+                    help="most entries a search returns to anyone but --root-dn (0: no limit; default 10000)")
+    ap.add_argument("--time-limit", type=float, default=0, metavar="SECONDS",
+                    help="longest a search runs for anyone but --root-dn (0: no limit, the default)")
     ap.add_argument("--no-cldap", action="store_true", help="do not answer rootDSE queries over UDP")
     ap.add_argument("--max-connections", type=int, default=1000)
     ap.add_argument("--idle-timeout", type=float, default=300.0)
@@ -71,7 +75,8 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
     service = DirectoryService(directory, root_dn=args.root_dn, root_password=args.root_password.encode("utf-8"),
-                               starttls_available=context is not None, require_tls=args.require_tls)
+                               starttls_available=context is not None, require_tls=args.require_tls,
+                               max_size_limit=args.size_limit, max_time_limit=args.time_limit)
     return service, context
 
 
