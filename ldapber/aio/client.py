@@ -232,7 +232,7 @@ class LDAPClient:
 
     def _flush(self) -> None:
         if self._outbox and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(b"".join(self._outbox) if len(self._outbox) > 1 else self._outbox[0])
+            self.transport.write(b"".join(self._outbox))  # one buffer: join hands it back uncopied
         self._outbox.clear()
 
     async def _drained(self) -> None:
@@ -243,8 +243,8 @@ class LDAPClient:
             raise ConnectionClosedError(str(self._error)) from self._error
 
     def _start(self, op: object, controls: list[Control] | None) -> tuple[int, _Operation]:
-        """Send a request; the caller awaits :meth:`_drained` when the
-        transport is over its high-water mark (``not self._writable.is_set()``)."""
+        """Send a request (:meth:`_wait` waits for the transport's buffer
+        to drain when it is over its high-water mark)."""
         self._check_open()
         mid, data = self.proto.send_request(op, controls)
         operation = self._operations[mid] = _Operation()

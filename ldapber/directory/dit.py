@@ -220,9 +220,7 @@ class Directory:
             chosen = [k for k in candidates if len(k) >= n and k[len(k) - n:] == base_key]
         chosen.sort(key=self._walk_order)
         for k in chosen:
-            entry = self._entries.get(k)
-            if entry is not None:
-                yield entry
+            yield self._entries[k]
 
     def _walk_order(self, k: Any) -> tuple[int, ...]:
         """Where :meth:`walk` meets the entry ``k``: the insertion numbers of

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..model import And, EqualityMatch, Or, Present
-from .matching import class_keys
-from .rules import get_rule
+from .matching import class_keys, rule_keys
+from .rules import MatchingRule, get_rule
 from .schema import Schema, split_description
 from .syntaxes import InvalidValue
 
@@ -45,20 +45,21 @@ class AttributeIndex:
         self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
 
     # -- maintenance ---------------------------------------------------------------------------
+    def _equality_rule(self, type_key: str) -> MatchingRule | None:
+        name = self.schema.attribute(type_key).equality
+        return get_rule(name) if name else None
+
     def _value_keys(self, type_key: str, values: Sequence[bytes]) -> set[Any]:
-        if type_key == "objectclass":
-            return set(class_keys(values, self.schema))
-        rule = get_rule(self.schema.attribute(type_key).equality or "")
-        keys = set()
-        if rule is not None:
-            for value in values:
-                try:
-                    keys.add(rule.value_key(value, self.schema))
-                except InvalidValue:
-                    continue
-                except TypeError:  # an unhashable key: this type cannot be indexed, scan it
-                    self._usable.discard(type_key)
-        return keys
+        """The keys the filter evaluation compares for these values (see
+        :func:`.matching.rule_keys`, :func:`.matching.class_keys`)."""
+        try:
+            if type_key == "objectclass":
+                return set(class_keys(values, self.schema))
+            rule = self._equality_rule(type_key)
+            return set(rule_keys(rule, values, self.schema)) if rule is not None else set()
+        except TypeError:  # an unhashable key: this type cannot be indexed, scan it
+            self._usable.discard(type_key)
+            return set()
 
     def _postings(self, entry: Any) -> Iterable[tuple[str, set[Any]]]:
         for stored, _, values in entry.items():
@@ -127,7 +128,7 @@ class AttributeIndex:
             return None
         out: set[Key] = set()
         for t in types:
-            rule = get_rule(self.schema.attribute(t).equality or "")
+            rule = self._equality_rule(t)
             if rule is None:
                 continue  # no equality rule: the item is never TRUE for this type
             try:

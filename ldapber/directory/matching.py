@@ -123,7 +123,7 @@ def _rule(name: str | None) -> MatchingRule | None:
     return get_rule(name) if name is not None else None
 
 
-def _keys(rule: MatchingRule, values: Sequence[bytes], schema: Schema) -> Iterator[Any]:
+def rule_keys(rule: MatchingRule, values: Sequence[bytes], schema: Schema) -> Iterator[Any]:
     """The keys of the values the rule can read (others never match)."""
     for value in values:
         try:
@@ -199,7 +199,7 @@ def _equality(entry: Entry, schema: Schema, description: str, value: bytes, appr
     found, assertion, rule = prepared
     loose = approx_key(decode_utf8(value)) if approx and rule.textual and _is_utf8(value) else ""
     for stored_at, stored_rule, values, wanted in _candidates(found, assertion, lambda at: at.equality):
-        keys = class_keys(values, schema) if stored_at.key == "objectclass" else _keys(stored_rule, values, schema)
+        keys = class_keys(values, schema) if stored_at.key == "objectclass" else rule_keys(stored_rule, values, schema)
         if any(k == wanted for k in keys):
             return True
         if loose and stored_rule.textual and any(
@@ -238,7 +238,7 @@ def _ordering(entry: Entry, schema: Schema, description: str, value: bytes, grea
         return Undefined
     found, assertion, rule = prepared
     for _, stored_rule, values, wanted in _candidates(found, assertion, lambda at: at.ordering):
-        for k in _keys(stored_rule, values, schema):
+        for k in rule_keys(stored_rule, values, schema):
             if (k >= wanted) if greater else (k <= wanted):
                 return True
     return False
@@ -317,7 +317,7 @@ def _substrings_hold(rule: MatchingRule, values: Sequence[bytes], schema: Schema
         pieces = _pieces(rule, initial, anys, final)
     except InvalidValue:
         return False
-    return any(substrings_match(text, *pieces) for text in _keys(rule, values, schema))
+    return any(substrings_match(text, *pieces) for text in rule_keys(rule, values, schema))
 
 
 def _parse_substring_assertion(value: bytes) -> tuple[bytes | None, list[bytes], bytes | None]:
@@ -403,8 +403,8 @@ def _rule_matches(rule: MatchingRule, values: Sequence[bytes], assertion: _Asser
     except InvalidValue:
         return False
     if rule.kind == ORDERING:
-        return any(k < wanted for k in _keys(rule, values, schema))
-    return any(k == wanted for k in _keys(rule, values, schema))
+        return any(k < wanted for k in rule_keys(rule, values, schema))
+    return any(k == wanted for k in rule_keys(rule, values, schema))
 
 
 # -- the filter ----------------------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ from .machine import ConnectionState, Machine
 from .rules import (
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
-    VERDICTS,
     LocalProtocolError,
     RemoteProtocolError,
     allowed_response,
@@ -108,11 +107,6 @@ class ClientConnection(Machine[Event]):
             if self._outstanding:
                 raise LocalProtocolError("StartTLS needs a connection with no operation outstanding")
         data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
-        if type(op) in FINAL_RESPONSE:  # the everyday case: an operation with a response
-            self._outstanding[mid] = msg
-            if starttls or isinstance(op, BindRequest):
-                self._exclusive = mid
-            return mid, data
         if isinstance(op, UnbindRequest):
             self.close()
             return mid, data
@@ -123,9 +117,8 @@ class ClientConnection(Machine[Event]):
                 if len(self._abandoned) > MAX_ABANDONED:  # bounded: the oldest are assumed done
                     del self._abandoned[next(iter(self._abandoned))]
             return mid, data
-        # A subclass of a request type.
         self._outstanding[mid] = msg
-        if isinstance(op, BindRequest) or is_starttls(msg):
+        if starttls or isinstance(op, BindRequest):
             self._exclusive = mid
         return mid, data
 
@@ -204,8 +197,7 @@ class ClientConnection(Machine[Event]):
                 return  # a late response to an abandoned operation
             self._fail(f"{type(op).__name__} for message ID {mid}, which has no outstanding request")
         assert request is not None
-        verdict = VERDICTS.get((type(request.protocol_op), type(op)))
-        ok, final = verdict if verdict is not None else allowed_response(request.protocol_op, op)
+        ok, final = allowed_response(request.protocol_op, op)
         if not ok:
             self._fail(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__} (message {mid})")
         if final:

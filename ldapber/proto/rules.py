@@ -79,17 +79,16 @@ class RemoteProtocolError(LDAPBERError):
     the connection cannot continue."""
 
 
-#: allowed_response's verdicts by (request class, response class), as it made them.
-VERDICTS: dict[tuple[type, type], tuple[bool, bool]] = {}
+_VERDICTS: dict[tuple[type, type], tuple[bool, bool]] = {}  # by (request class, response class)
 
 
 def allowed_response(request: object, response: object) -> tuple[bool, bool]:
     """(may ``response`` answer ``request``, does it end the operation):
     decided by their classes, once per pair of classes."""
     key = (type(request), type(response))
-    verdict = VERDICTS.get(key)
+    verdict = _VERDICTS.get(key)
     if verdict is None:
-        verdict = VERDICTS[key] = _judge(request, response)
+        verdict = _VERDICTS[key] = _judge(request, response)
     return verdict
 
 
