@@ -170,7 +170,11 @@ class ControlClient:
     async def stop(self, min_searches: int = 10, max_wait: float = CONTROL_LATENCY) -> None:
         """Stop searching and check everything it saw; the connection stays open.
         Both the time a search takes and the time between two answers count
-        (the second also catches a server that stalls while the client sleeps)."""
+        (the second also catches a server that stalls while the client sleeps).
+        A fast attack can end before min_searches: it waits for them (bounded)."""
+        deadline = time.monotonic() + 5.0
+        while len(self.latencies) < min_searches and not self._task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
         self._stop.set()
         await asyncio.wait_for(self._task, 10)
         assert not self.failures, self.failures
