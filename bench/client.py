@@ -19,7 +19,8 @@ the same work with each client, bound as the rootdn:
                 the same search (VmHWM, reset through /proc/self/clear_refs
                 just before it) minus the RSS before
 
-Clients: ldapber's asyncio client (``ldapber.aio.client``), python-ldap
+Clients: ldapber's asyncio client (``ldapber.aio.client``) and its blocking
+one (``ldapber.sync``, ``ldapber-sync``: no pipelining), python-ldap
 (libldap), ldap3 (pure Python, SYNC strategy; ASYNC for pipelining) and
 bonsai (libldap; its asyncio connection for pipelining).  A client that is
 not installed or fails is skipped, with the reason.  Connecting and binding
@@ -58,13 +59,13 @@ FILTER = "(objectClass=inetOrgPerson)"
 #: Seconds any one LDAP operation (or a whole search) may take before the client gives up.
 TIMEOUT = 120.0
 #: The contenders, in report order; python-ldap is the one ratios are taken against.
-CLIENTS = ("ldapber", "python-ldap", "ldap3", "bonsai")
+CLIENTS = ("ldapber", "ldapber-sync", "python-ldap", "ldap3", "bonsai")
 REFERENCE = "python-ldap"
 #: Seconds bonsai's asyncio connection gets to answer two outstanding reads before it counts as unable to pipeline.
 BONSAI_PROBE = 2.0
 PATHS = ("search10k", "pipelined", "sequential")
 #: Which Python distribution each client is (for its version).
-DISTRIBUTIONS = {"ldapber": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
+DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,43 @@ class LdapberSession:
             self.loop.close()
 
 
+class LdapberSyncSession:
+    """ldapber's blocking client (``ldapber.sync``): one operation at a time."""
+
+    name = "ldapber-sync"
+
+    def __init__(self, url: str) -> None:
+        from ldapber import Scope
+        from ldapber.sync import connect
+
+        self.scope = Scope.BASE_OBJECT
+        self.ldap = connect(url, timeout=TIMEOUT)
+        try:
+            self.ldap.bind(ADMIN, ADMIN_PW)
+        except BaseException:
+            self.ldap.close()
+            raise
+
+    def search(self, base: str, flt: str) -> tuple[Timed, Any]:
+        started = clock()
+        entries = self.ldap.search_all(base, flt)
+        return since(started), entries
+
+    def pipelined(self, dns: Sequence[str], window: int) -> tuple[Timed, list[Any]]:
+        raise Unsupported("the blocking client runs one operation at a time (the asyncio client pipelines)")
+
+    def sequential(self, dns: Sequence[str]) -> tuple[Timed, list[Any]]:
+        search_all, scope = self.ldap.search_all, self.scope
+        started = clock()
+        out = [search_all(dn, scope=scope) for dn in dns]
+        return since(started), out
+
+    entries = staticmethod(LdapberSession.entries)
+
+    def close(self) -> None:
+        self.ldap.unbind()
+
+
 class PythonLdapSession:
     """python-ldap (libldap underneath): ``search_ext_s``; ``search_ext`` +
     ``result3`` for the sliding window."""
@@ -432,9 +470,10 @@ class BonsaiSession:
         self.conn.close()
 
 
-SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "python-ldap": PythonLdapSession,
+SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "ldapber-sync": LdapberSyncSession,
+                                  "python-ldap": PythonLdapSession,
                                   "ldap3": Ldap3Session, "bonsai": BonsaiSession}
-_MODULES = {"ldapber": "ldapber.aio.client", "python-ldap": "ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
+_MODULES = {"ldapber": "ldapber.aio.client", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
 
 
 def unavailable(name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: every codec test runs over both backends.
+"""Shared fixtures: every codec test runs over both backends; one TLS certificate.
 
 ``codec`` is parametrized over the compiled and the pure-Python backend
 (:class:`ldapber.Codec`); the compiled one is skipped, with the real import
@@ -7,6 +7,10 @@ error as the reason, only where the extension was not built (a test in
 """
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +35,18 @@ def codec(request: pytest.FixtureRequest) -> Codec:
 def both() -> tuple[Codec, Codec]:
     """The two backends, for differential tests (compiled, Python)."""
     return _codec("cython"), _codec("python")
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost (also the CA clients trust)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                           "-keyout", str(key), "-out", str(cert)], capture_output=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    key.chmod(0o644)  # slapd may run as another user
+    return cert, key

@@ -15,72 +15,30 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slapd import (
+    ADMIN,
+    ADMIN_PW,
+    BASE,
+    free_port,
+    needs_slapd,
+    needs_tools,
+    slapd_with_sample,
+    stop,
+    wait_for_port,
+)
 
 from ldapber import Scope
 from ldapber.aio.client import connect
 from ldapber.model.results import LDAPResultError
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "ldapber" / "samples" / "directory.ldif"
-BASE = "dc=example,dc=com"
-ADMIN, ADMIN_PW = "cn=admin,dc=example,dc=com", "secret"
 ALICE = "uid=alice,ou=people,dc=example,dc=com"
-SLAPD = shutil.which("slapd") or ("/usr/sbin/slapd" if os.path.exists("/usr/sbin/slapd") else None)
-
-needs_tools = pytest.mark.skipif(shutil.which("ldapsearch") is None, reason="ldap-utils is not installed")
-needs_slapd = pytest.mark.skipif(SLAPD is None or shutil.which("ldapadd") is None,
-                                 reason="slapd and ldap-utils are not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
-    for _ in range(200):  # up to 10 s
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start listening on {port}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (also the CA clients trust)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                           "-keyout", str(key), "-out", str(cert)], capture_output=True, timeout=60)
-    assert made.returncode == 0, made.stderr
-    key.chmod(0o644)  # slapd may run as another user
-    return cert, key
 
 
 @pytest.fixture(scope="module")
@@ -104,31 +62,8 @@ def ldapber_server(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[
 @pytest.fixture(scope="module")
 def slapd_server(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
     """(ldap:// URL with StartTLS, ldaps:// URL) of a slapd started here."""
-    folder = tmp_path_factory.mktemp("slapd")
-    (folder / "db").mkdir()
-    conf = folder / "slapd.conf"
-    conf.write_text("\n".join([
-        *(f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")),
-        f"pidfile {folder}/slapd.pid",
-        "modulepath /usr/lib/ldap", "moduleload back_mdb",
-        "database mdb", f'suffix "{BASE}"', f'rootdn "{ADMIN}"', f"rootpw {ADMIN_PW}",
-        f"directory {folder}/db", "maxsize 104857600",
-        f"TLSCertificateFile {certificate[0]}", f"TLSCertificateKeyFile {certificate[1]}",
-        "access to attrs=userPassword by self write by anonymous auth by * none",
-        "access to * by * read", ""]))
-    port, tls_port = free_port(), free_port()
-    url, tls_url = f"ldap://127.0.0.1:{port}", f"ldaps://127.0.0.1:{tls_port}"
-    proc = subprocess.Popen([SLAPD, "-d", "0", "-f", str(conf), "-h", f"{url}/ {tls_url}/"],  # type: ignore[list-item]
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, proc, "slapd")
-        wait_for_port(tls_port, proc, "slapd (LDAPS)")
-        added = subprocess.run(["ldapadd", "-x", "-H", url, "-D", ADMIN, "-w", ADMIN_PW, "-f", str(SAMPLE)],
-                               capture_output=True, text=True, timeout=60)
-        assert added.returncode == 0, added.stderr
-        yield url, tls_url
-    finally:
-        stop(proc)
+    with slapd_with_sample(tmp_path_factory.mktemp("slapd"), certificate) as slapd:
+        yield slapd.url, slapd.tls_url  # type: ignore[misc]
 
 
 def tool(*args: str, stdin: str | None = None, ca: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -303,17 +303,6 @@ def test_writes_are_on_disk_before_the_response_and_survive_a_restart(tmp_path: 
     asyncio.run(asyncio.wait_for(main(), 60))
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    result = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                             "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                             "-keyout", str(key), "-out", str(cert)], capture_output=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return cert, key
-
-
 def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -27,72 +27,43 @@ import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from types import TracebackType
 
-from ..controls import PagedResults, decode_response_control
-from ..extended import STARTTLS_OID, WHOAMI_OID, PasswordModifyRequest, PasswordModifyResponse
+from ..extended import STARTTLS_OID, WHOAMI_OID
 from ..model import (
     AbandonRequest,
-    AddRequest,
-    Attribute,
-    AttributeValueAssertion,
-    BindRequest,
-    Change,
-    CompareRequest,
     Control,
     DelRequest,
     DerefAliases,
     ExtendedRequest,
     ExtendedResponse,
     LDAPMessage,
-    LDAPResult,
-    ModifyDNRequest,
-    ModifyRequest,
     Operation,
-    PartialAttribute,
-    ResultCode,
     Scope,
-    SearchRequest,
-    SearchResultDone,
     SearchResultEntry,
-    SearchResultReference,
-    Simple,
     UnbindRequest,
 )
-from ..model.filters import parse_filter
-from ..model.results import raise_for_result
-from ..model.url import parse_url
+from ..model.filters import Filter
 from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, Response
+from ..proto import operations as ops
+from ..proto.operations import ConnectionClosedError, ModifyOperation, SearchItem, Values
 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError"]
-
-Values = Iterable[bytes | str]
-_FILTER_CACHE = 256  # parsed filters kept per connection
-
-
-class ConnectionClosedError(ConnectionError):
-    """The connection closed (or the server said goodbye) while an operation waited."""
-
-
-def _opt_bytes(value: bytes | str | None) -> bytes | None:
-    return value.encode("utf-8") if isinstance(value, str) else value
-
-
-def _as_bytes(values: Values) -> list[bytes]:
-    return [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in values]
 
 
 async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
                   timeout: float = 30.0) -> LDAPClient:
     """Open a connection from an LDAP URL: ``ldap://host:port`` (plain; call
-    :meth:`LDAPClient.start_tls` to upgrade) or ``ldaps://host:port`` (TLS
-    from the first byte; ``ssl_context`` defaults to the system's)."""
-    parsed = parse_url(url)
-    tls = parsed.scheme == "ldaps"
-    port = parsed.port or (636 if tls else 389)
-    context = ssl_context or (ssl.create_default_context() if tls else None)
+    :meth:`LDAPClient.start_tls` to upgrade), ``ldaps://host:port`` (TLS
+    from the first byte; ``ssl_context`` defaults to the system's) or
+    ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket)."""
+    where = ops.endpoint(url)
     loop = asyncio.get_running_loop()
-    client = LDAPClient(timeout=timeout, tls_active=tls)
-    await asyncio.wait_for(loop.create_connection(lambda: _Wire(client), parsed.host or "localhost", port,
-                                                  ssl=context if tls else None), timeout)
+    client = LDAPClient(timeout=timeout, tls_active=where.tls)
+    if where.path is not None:
+        opening = loop.create_unix_connection(lambda: _Wire(client), where.path)
+    else:
+        context = (ssl_context or ssl.create_default_context()) if where.tls else None
+        opening = loop.create_connection(lambda: _Wire(client), where.host, where.port, ssl=context)
+    await asyncio.wait_for(opening, timeout)
     return client
 
 
@@ -154,7 +125,7 @@ class LDAPClient:
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
         self._closed = self._loop.create_future()  # done when the transport is gone
-        self._filters: dict[str, object] = {}  # filter text -> parsed, for repeated searches
+        self._filters = ops.FilterCache()  # for repeated searches
         # Timeouts: one timer for the connection, at the earliest deadline
         # of the operations waiting (or earlier), re-armed when it fires.
         self._waiting: set[_Operation] = set()
@@ -303,66 +274,25 @@ class LDAPClient:
             while True:
                 await self._wait(mid, operation, timeout)
                 responses, operation.responses = operation.responses, []
-                for response in responses:
-                    if response.final:
-                        return response.message
+                final = ops.final_message(responses)
+                if final is not None:
+                    return final
         finally:
             self._operations.pop(mid, None)
 
     async def _result(self, op: object, controls: list[Control] | None = None,
-                      ok: tuple[int, ...] = (ResultCode.SUCCESS,)) -> LDAPMessage:
-        msg = await self.request(op, controls=controls)
-        result = msg.protocol_op
-        assert isinstance(result, LDAPResult)
-        if result.result_code not in ok:
-            raise_for_result(result, msg.controls)
-        return msg
+                      ok: tuple[int, ...] = ops.SUCCESS_ONLY, timeout: float | None = None) -> LDAPMessage:
+        return ops.check_result(await self.request(op, controls=controls, timeout=timeout), ok)
 
     # -- operations ------------------------------------------------------------
     async def bind(self, name: str = "", password: bytes | str = b"", *,
-                   controls: list[Control] | None = None) -> LDAPMessage:
+                   controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
         """Simple bind; anonymous with no arguments."""
-        pw = password.encode("utf-8") if isinstance(password, str) else password
-        return await self._result(BindRequest(3, name, Simple(pw)), controls)
+        return await self._result(ops.bind_request(name, password), controls, timeout=timeout)
 
-    def _search_request(self, base: str, filter: str | object, scope: Scope, attributes: Iterable[str],
-                        size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases) -> SearchRequest:
-        if isinstance(filter, str):
-            flt = self._filters.get(filter)
-            if flt is None:
-                if len(self._filters) >= _FILTER_CACHE:
-                    self._filters.clear()
-                flt = self._filters[filter] = parse_filter(filter)  # never mutated: it is only encoded
-        else:
-            flt = filter
-        return SearchRequest(base, scope, deref, size_limit, time_limit, types_only, flt, list(attributes))  # type: ignore[arg-type]
-
-    @staticmethod
-    def _search_items(operation: _Operation) -> tuple[list[SearchResultEntry | SearchResultReference],
-                                                      LDAPMessage | None]:
-        """The entries and references a search received since the last call,
-        and the final SearchResultDone message once it came."""
-        items: list[SearchResultEntry | SearchResultReference] = []
-        final: LDAPMessage | None = None
+    def _take_search(self, operation: _Operation) -> tuple[list[SearchItem], LDAPMessage | None]:
         responses, operation.responses = operation.responses, []
-        for response in responses:
-            if response.final:
-                final = response.message
-            else:
-                result = response.message.protocol_op
-                if isinstance(result, (SearchResultEntry, SearchResultReference)):
-                    items.append(result)
-        return items, final
-
-    def _search_done(self, mid: int, final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
-        """The search is complete: a result other than success raises."""
-        self._operations.pop(mid, None)
-        if done is not None:
-            done.append(final)
-        result = final.protocol_op
-        assert isinstance(result, SearchResultDone)
-        if result.result_code != ResultCode.SUCCESS:
-            raise_for_result(result, final.controls)
+        return ops.split_search(responses)
 
     async def _stop_search(self, mid: int) -> None:
         """The caller stopped before the search was complete: stop the server too."""
@@ -371,40 +301,40 @@ class LDAPClient:
             with contextlib.suppress(Exception):
                 await self.abandon(mid)
 
-    async def search_batches(self, base: str, filter: str | object = "(objectClass=*)", *,
+    async def search_batches(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                              scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
                              size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
                              deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
                              controls: list[Control] | None = None, timeout: float | None = None,
                              done: list[LDAPMessage] | None = None,
-                             ) -> AsyncGenerator[list[SearchResultEntry | SearchResultReference], None]:
+                             ) -> AsyncGenerator[list[SearchItem], None]:
         """Entries (and references) in lists, one list per batch the server's
         bytes brought in (the cheapest way to take a large result).
         ``done``, if given, receives the final SearchResultDone message (with
         its controls); a result code other than success raises after the
         entries before it were yielded."""
-        op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
+        op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid, operation = self._start(op, controls)
         final: LDAPMessage | None = None
         try:
             while final is None:
                 if not operation.responses:
                     await self._wait(mid, operation, timeout)
-                items, final = self._search_items(operation)
+                items, final = self._take_search(operation)
                 if items:
                     yield items
         finally:
-            finished = final is not None
-            if not finished:
+            if final is None:
                 await self._stop_search(mid)
-        self._search_done(mid, final, done)
+        self._operations.pop(mid, None)
+        ops.finish_search(final, done)
 
-    async def search(self, base: str, filter: str | object = "(objectClass=*)", *,
+    async def search(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                      scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
                      size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
                      deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
                      controls: list[Control] | None = None, timeout: float | None = None,
-                     done: list[LDAPMessage] | None = None) -> AsyncIterator[SearchResultEntry | SearchResultReference]:
+                     done: list[LDAPMessage] | None = None) -> AsyncIterator[SearchItem]:
         """Entries (and references) as they arrive.  ``done``, if given,
         receives the final SearchResultDone message (with its controls)."""
         batches = self.search_batches(base, filter, scope=scope, attributes=attributes, size_limit=size_limit,
@@ -417,14 +347,14 @@ class LDAPClient:
         finally:
             await batches.aclose()  # the caller stopped early: abandon now, not when collected
 
-    async def search_all(self, base: str, filter: str | object = "(objectClass=*)", *,
+    async def search_all(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                          scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
                          size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
                          deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
                          controls: list[Control] | None = None, timeout: float | None = None,
                          done: list[LDAPMessage] | None = None) -> list[SearchResultEntry]:
         """All entries of a search, as a list (references are skipped)."""
-        op = self._search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
+        op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid, operation = self._start(op, controls)
         entries: list[SearchResultEntry] = []
         final: LDAPMessage | None = None
@@ -432,80 +362,71 @@ class LDAPClient:
             while final is None:
                 if not operation.responses:
                     await self._wait(mid, operation, timeout)
-                items, final = self._search_items(operation)
-                for item in items:
-                    if isinstance(item, SearchResultEntry):
-                        entries.append(item)
+                items, final = self._take_search(operation)
+                entries += [item for item in items if isinstance(item, SearchResultEntry)]
         finally:
             if final is None:
                 await self._stop_search(mid)
-        self._search_done(mid, final, done)
+        self._operations.pop(mid, None)
+        ops.finish_search(final, done)
         return entries
 
-    async def paged_search(self, base: str, filter: str | object = "(objectClass=*)", *, page_size: int = 500,
+    async def paged_search(self, base: str, filter: str | Filter = "(objectClass=*)", *, page_size: int = 500,
                            **kw: object) -> AsyncIterator[SearchResultEntry]:
         """A search in pages of ``page_size`` entries (RFC 2696), yielding
         entries as each page arrives."""
         cookie = b""
         while True:
             done: list[LDAPMessage] = []
-            control = PagedResults(page_size, cookie, criticality=True).to_control()
-            async for entry in self.search(base, filter, controls=[control], done=done, **kw):  # type: ignore[arg-type]
+            async for entry in self.search(base, filter, controls=[ops.paged_control(page_size, cookie)],
+                                           done=done, **kw):  # type: ignore[arg-type]
                 if isinstance(entry, SearchResultEntry):
                     yield entry
-            cookie = b""
-            for c in done[0].controls or []:
-                typed = decode_response_control(c)
-                if isinstance(typed, PagedResults):
-                    cookie = typed.cookie
+            cookie = ops.next_page_cookie(done[0])
             if not cookie:
                 return
 
-    async def compare(self, dn: str, attribute: str, value: bytes | str) -> bool:
+    async def compare(self, dn: str, attribute: str, value: bytes | str, *,
+                      controls: list[Control] | None = None, timeout: float | None = None) -> bool:
         """True for compareTrue, False for compareFalse; other codes raise."""
-        v = value.encode("utf-8") if isinstance(value, str) else value
-        msg = await self._result(CompareRequest(dn, AttributeValueAssertion(attribute, v)),
-                                 ok=(ResultCode.COMPARE_TRUE, ResultCode.COMPARE_FALSE))
-        return msg.protocol_op.result_code == ResultCode.COMPARE_TRUE  # type: ignore[union-attr]
+        msg = await self._result(ops.compare_request(dn, attribute, value), controls, ops.COMPARED, timeout)
+        return ops.compared(msg)
 
     async def add(self, dn: str, attributes: Mapping[str, Values], *,
-                  controls: list[Control] | None = None) -> LDAPMessage:
-        attrs = [Attribute(name, _as_bytes(vals)) for name, vals in attributes.items()]
-        return await self._result(AddRequest(dn, attrs), controls)
+                  controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
+        """Add an entry; ``attributes``: name -> values (str or bytes; one value alone is a list of one)."""
+        return await self._result(ops.add_request(dn, attributes), controls, timeout=timeout)
 
-    async def modify(self, dn: str, changes: Iterable[tuple[str, str, Values]], *,
-                     controls: list[Control] | None = None) -> LDAPMessage:
-        """``changes``: (operation "add" | "delete" | "replace", attribute, values)."""
-        ops = {"add": Operation.ADD, "delete": Operation.DELETE, "replace": Operation.REPLACE}
-        items = [Change(ops[op], PartialAttribute(attr, _as_bytes(vals))) for op, attr, vals in changes]
-        return await self._result(ModifyRequest(dn, items), controls)
+    async def modify(self, dn: str, changes: Iterable[tuple[ModifyOperation | Operation | str, str, Values]], *,
+                     controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
+        """``changes``: (kind, attribute, values), kind a :class:`~ldapber.proto.operations.ModifyOperation`
+        or its name: "add", "delete", "replace" or "increment" (an unknown name raises ValueError)."""
+        return await self._result(ops.modify_request(dn, changes), controls, timeout=timeout)
 
-    async def delete(self, dn: str, *, controls: list[Control] | None = None) -> LDAPMessage:
-        return await self._result(DelRequest(dn), controls)
+    async def delete(self, dn: str, *, controls: list[Control] | None = None,
+                     timeout: float | None = None) -> LDAPMessage:
+        return await self._result(DelRequest(dn), controls, timeout=timeout)
 
     async def modify_dn(self, dn: str, new_rdn: str, *, delete_old_rdn: bool = True,
-                        new_superior: str | None = None, controls: list[Control] | None = None) -> LDAPMessage:
-        return await self._result(ModifyDNRequest(dn, new_rdn, delete_old_rdn, new_superior=new_superior), controls)
+                        new_superior: str | None = None, controls: list[Control] | None = None,
+                        timeout: float | None = None) -> LDAPMessage:
+        return await self._result(ops.modify_dn_request(dn, new_rdn, delete_old_rdn, new_superior), controls,
+                                  timeout=timeout)
 
     async def extended(self, name: str, value: bytes | None = None, *,
-                       controls: list[Control] | None = None) -> ExtendedResponse:
-        msg = await self._result(ExtendedRequest(name, request_value=value), controls)
-        assert isinstance(msg.protocol_op, ExtendedResponse)
-        return msg.protocol_op
+                       controls: list[Control] | None = None, timeout: float | None = None) -> ExtendedResponse:
+        msg = await self._result(ExtendedRequest(name, request_value=value), controls, timeout=timeout)
+        return ops.extended_response(msg)
 
     async def who_am_i(self) -> str:
         """The authorization identity (RFC 4532): "" when anonymous, else "dn:..."."""
-        resp = await self.extended(WHOAMI_OID)
-        return (resp.response_value or b"").decode("utf-8")
+        return ops.authz_id(await self.extended(WHOAMI_OID))
 
-    async def password_modify(self, user: str | None = None, old: bytes | str | None = None,
+    async def password_modify(self, user: bytes | str | None = None, old: bytes | str | None = None,
                               new: bytes | str | None = None) -> bytes | None:
         """Password Modify (RFC 3062); returns the password the server
         generated when ``new`` is None."""
-        req = PasswordModifyRequest(_opt_bytes(user), _opt_bytes(old), _opt_bytes(new)).to_request()
-        msg = await self._result(req)
-        assert isinstance(msg.protocol_op, ExtendedResponse)
-        return PasswordModifyResponse.from_response(msg.protocol_op).generated_password
+        return ops.generated_password(await self._result(ops.password_modify_request(user, old, new)))
 
     async def abandon(self, message_id: int) -> None:
         self._check_open()

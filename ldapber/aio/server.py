@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
+import struct
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,6 +67,9 @@ class Session:
 
     peer: str
     tls_active: bool = False
+    #: On an ldapi:// (Unix socket) connection, the client process's
+    #: (pid, uid, gid) as the kernel reports them (SO_PEERCRED); else None.
+    peer_credentials: tuple[int, int, int] | None = None
     #: The DN the connection is bound as ("" for anonymous).
     bound_dn: str = ""
     #: Free for the handler (e.g. paged-search cookies).
@@ -111,6 +116,13 @@ class LDAPServer:
             ssl_handshake_timeout=self.limits.tls_handshake_timeout if ssl_context else None)
         self._servers.append(server)
         return int(server.sockets[0].getsockname()[1])
+
+    async def listen_unix(self, path: str) -> str:
+        """Listen on a Unix socket (ldapi://); returns its path.  Sessions on
+        it carry the client's credentials (:attr:`Session.peer_credentials`)."""
+        server = await asyncio.start_unix_server(lambda r, w: self._accept(r, w, tls=False), path)
+        self._servers.append(server)
+        return path
 
     async def listen_udp(self, host: str | None, port: int) -> int:
         """CLDAP (RFC 1798 / 3352 rootDSE queries) on a UDP port."""
@@ -168,6 +180,20 @@ async def _read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
     return await asyncio.wait_for(reader.read(65536), seconds)
 
 
+def _peer_credentials(sock: object) -> tuple[int, int, int] | None:
+    """(pid, uid, gid) of the process at the other end of a Unix socket (Linux's SO_PEERCRED)."""
+    family = getattr(sock, "family", None)
+    peercred = getattr(socket, "SO_PEERCRED", None)
+    if family != getattr(socket, "AF_UNIX", None) or peercred is None:
+        return None
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))  # type: ignore[attr-defined]
+    except OSError:
+        return None
+    pid, uid, gid = struct.unpack("3i", raw)
+    return pid, uid, gid
+
+
 def _encode_notice(code: ResultCode, text: str) -> bytes:
     return encode(notice_of_disconnection(code, text))
 
@@ -179,7 +205,8 @@ class _Connection:
         self.limits = server.limits
         self.proto = ServerConnection(max_pdu_size=self.limits.max_pdu_size, tls_active=tls)
         peer = writer.get_extra_info("peername")
-        self.session = Session(peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer), tls_active=tls)
+        self.session = Session(peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer), tls_active=tls,
+                               peer_credentials=_peer_credentials(writer.get_extra_info("socket")))
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.write_lock = asyncio.Lock()
 

@@ -33,6 +33,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     ap.add_argument("--port", type=int, default=389, help="LDAP port, also CLDAP over UDP (default: 389)")
     ap.add_argument("--ldaps-port", type=int, help="also listen for LDAPS (TLS from the first byte)")
+    ap.add_argument("--ldapi", metavar="PATH", help="also listen on this Unix socket (ldapi://)")
     ap.add_argument("--tls-cert", help="PEM certificate for StartTLS and LDAPS")
     ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
     ap.add_argument("--ldif", help="LDIF file to serve (default: the bundled sample directory)")
@@ -93,6 +94,8 @@ async def _serve(args: argparse.Namespace) -> int:
             await server.listen_udp(args.host, port)
         if args.ldaps_port:
             await server.listen_tcp(args.host, args.ldaps_port, ssl_context=context)
+        if args.ldapi:
+            await server.listen_unix(args.ldapi)
     except OSError as err:
         await server.close()
         hint = ""
@@ -105,6 +108,7 @@ async def _serve(args: argparse.Namespace) -> int:
     contexts = ", ".join(str(dn) for dn in service.directory.naming_contexts())
     print(f"ldapber serving {contexts} ({len(service.directory)} entries) on {args.host}:{port}"
           + (f", LDAPS on {args.ldaps_port}" if args.ldaps_port else "")
+          + (f", ldapi on {args.ldapi}" if args.ldapi else "")
           + (", StartTLS" if context else "") + ("" if args.no_cldap else ", CLDAP"), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,0 +1,261 @@
+"""What a client does for each LDAP operation, without I/O.
+
+The asyncio client (:mod:`ldapber.aio.client`) and the blocking one
+(:mod:`ldapber.sync.client`) differ only in how they wait for bytes; the
+requests they build from their arguments, how they read the responses and
+which result codes raise are here, once.  Each operation is a request
+builder (arguments -> protocol op) and, where the answer needs reading, an
+outcome function (final message -> what the method returns).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ..controls import PagedResults, decode_response_control
+from ..extended import PasswordModifyRequest, PasswordModifyResponse
+from ..model import (
+    AddRequest,
+    Attribute,
+    AttributeValueAssertion,
+    BindRequest,
+    Change,
+    CompareRequest,
+    Control,
+    DerefAliases,
+    ExtendedRequest,
+    ExtendedResponse,
+    LDAPMessage,
+    LDAPResult,
+    ModifyDNRequest,
+    ModifyRequest,
+    Operation,
+    PartialAttribute,
+    ResultCode,
+    Scope,
+    SearchRequest,
+    SearchResultDone,
+    SearchResultEntry,
+    SearchResultReference,
+    Simple,
+)
+from ..model.filters import Filter, parse_filter
+from ..model.results import raise_for_result
+from ..model.url import parse_url
+from .client import Response
+
+__all__ = [
+    "ConnectionClosedError",
+    "Endpoint",
+    "FilterCache",
+    "ModifyOperation",
+    "SearchItem",
+    "Values",
+    "endpoint",
+]
+
+Values = Iterable[bytes | str]
+SearchItem = SearchResultEntry | SearchResultReference
+SUCCESS_ONLY = (ResultCode.SUCCESS,)
+COMPARED = (ResultCode.COMPARE_TRUE, ResultCode.COMPARE_FALSE)
+
+
+class ConnectionClosedError(ConnectionError):
+    """The connection closed (or the server said goodbye) while an operation waited."""
+
+
+# -- where to connect --------------------------------------------------------------
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an LDAP URL points: a TCP host and port (``tls``: LDAPS, TLS
+    from the first byte) or, for ``ldapi://``, a Unix socket path."""
+
+    host: str
+    port: int
+    tls: bool = False
+    path: str | None = None  # ldapi: the socket's file
+
+
+#: Where OpenLDAP's tools look when an ldapi:// URL names no socket.
+DEFAULT_LDAPI_PATH = "/var/run/slapd/ldapi"
+
+
+def endpoint(url: str) -> Endpoint:
+    """``ldap://host:port`` (389), ``ldaps://host:port`` (636), or
+    ``ldapi://%2Fpath%2Fto%2Fsocket`` (the path percent-encoded, as
+    OpenLDAP writes it)."""
+    parsed = parse_url(url)
+    if parsed.scheme == "ldapi":
+        return Endpoint("", 0, path=parsed.host or DEFAULT_LDAPI_PATH)
+    tls = parsed.scheme == "ldaps"
+    return Endpoint(parsed.host or "localhost", parsed.port or (636 if tls else 389), tls)
+
+
+# -- requests ------------------------------------------------------------------------
+def as_bytes(values: Values) -> list[bytes]:
+    """Attribute values as bytes (str is UTF-8, as LDAP strings are); one
+    str or bytes is one value."""
+    if isinstance(values, (str, bytes)):
+        values = (values,)
+    return [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in values]
+
+
+def opt_bytes(value: bytes | str | None) -> bytes | None:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+class ModifyOperation(str, enum.Enum):
+    """The kinds of change in a modify (RFC 4511 4.6); ``increment`` is RFC 4525's."""
+
+    ADD = "add"
+    DELETE = "delete"
+    REPLACE = "replace"
+    INCREMENT = "increment"
+
+    @classmethod
+    def of(cls, name: ModifyOperation | Operation | str) -> int:
+        """The protocol's number for a change kind given by name, member or number."""
+        if isinstance(name, cls):
+            return _MODIFY_CODES[name]
+        if isinstance(name, int):  # Operation, or a raw number the caller chose
+            return int(name)
+        try:
+            return _MODIFY_CODES[cls(name.lower())]
+        except (ValueError, AttributeError):
+            known = ", ".join(repr(m.value) for m in cls)
+            raise ValueError(f"unknown modify operation {name!r}: expected one of {known}") from None
+
+
+_MODIFY_CODES = {ModifyOperation.ADD: 0, ModifyOperation.DELETE: 1, ModifyOperation.REPLACE: 2,
+                 ModifyOperation.INCREMENT: 3}
+
+
+def bind_request(name: str, password: bytes | str) -> BindRequest:
+    return BindRequest(3, name, Simple(password.encode("utf-8") if isinstance(password, str) else password))
+
+
+def compare_request(dn: str, attribute: str, value: bytes | str) -> CompareRequest:
+    return CompareRequest(dn, AttributeValueAssertion(attribute, value.encode("utf-8") if isinstance(value, str)
+                                                      else value))
+
+
+def add_request(dn: str, attributes: Mapping[str, Values]) -> AddRequest:
+    return AddRequest(dn, [Attribute(name, as_bytes(vals)) for name, vals in attributes.items()])
+
+
+def modify_request(dn: str, changes: Iterable[tuple[ModifyOperation | Operation | str, str, Values]]) -> ModifyRequest:
+    """``changes``: (kind, attribute, values); kind is a :class:`ModifyOperation`
+    or its name ("add", "delete", "replace", "increment")."""
+    items = [Change(ModifyOperation.of(kind), PartialAttribute(attr, as_bytes(vals)))  # type: ignore[arg-type]
+             for kind, attr, vals in changes]
+    return ModifyRequest(dn, items)
+
+
+def modify_dn_request(dn: str, new_rdn: str, delete_old_rdn: bool, new_superior: str | None) -> ModifyDNRequest:
+    return ModifyDNRequest(dn, new_rdn, delete_old_rdn, new_superior=new_superior)
+
+
+def password_modify_request(user: bytes | str | None, old: bytes | str | None,
+                            new: bytes | str | None) -> ExtendedRequest:
+    return PasswordModifyRequest(opt_bytes(user), opt_bytes(old), opt_bytes(new)).to_request()
+
+
+class FilterCache:
+    """Filter text -> parsed filter, for a connection that repeats searches
+    (bounded: cleared when full).  A parsed filter is never mutated: it is
+    only encoded."""
+
+    __slots__ = ("_parsed", "limit")
+
+    def __init__(self, limit: int = 256) -> None:
+        self._parsed: dict[str, Filter] = {}
+        self.limit = limit
+
+    def search_request(self, base: str, filter: str | Filter, scope: Scope, attributes: Iterable[str],
+                       size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases) -> SearchRequest:
+        if isinstance(filter, str):
+            flt = self._parsed.get(filter)
+            if flt is None:
+                if len(self._parsed) >= self.limit:
+                    self._parsed.clear()
+                flt = self._parsed[filter] = parse_filter(filter)
+        else:
+            flt = filter
+        if isinstance(attributes, str):
+            attributes = (attributes,)  # one name, not its letters
+        return SearchRequest(base, scope, deref, size_limit, time_limit, types_only, flt, list(attributes))
+
+
+def paged_control(page_size: int, cookie: bytes) -> Control:
+    return PagedResults(page_size, cookie, criticality=True).to_control()
+
+
+def next_page_cookie(done: LDAPMessage) -> bytes:
+    """The cookie of the paged-results control in a SearchResultDone; b"" when the last page came."""
+    for control in done.controls or []:
+        typed = decode_response_control(control)
+        if isinstance(typed, PagedResults):
+            return typed.cookie
+    return b""
+
+
+# -- responses -----------------------------------------------------------------------
+def final_message(responses: list[Response]) -> LDAPMessage | None:
+    for response in responses:
+        if response.final:
+            return response.message
+    return None
+
+
+def check_result(msg: LDAPMessage, ok: tuple[int, ...] = SUCCESS_ONLY) -> LDAPMessage:
+    """A result code other than those in ``ok`` raises its LDAPResultError."""
+    result = msg.protocol_op
+    assert isinstance(result, LDAPResult)
+    if result.result_code not in ok:
+        raise_for_result(result, msg.controls)
+    return msg
+
+
+def compared(msg: LDAPMessage) -> bool:
+    return msg.protocol_op.result_code == ResultCode.COMPARE_TRUE  # type: ignore[union-attr]
+
+
+def extended_response(msg: LDAPMessage) -> ExtendedResponse:
+    assert isinstance(msg.protocol_op, ExtendedResponse)
+    return msg.protocol_op
+
+
+def authz_id(response: ExtendedResponse) -> str:
+    """Who am I? (RFC 4532): "" when anonymous, else "dn:..." or "u:..."."""
+    return (response.response_value or b"").decode("utf-8")
+
+
+def generated_password(msg: LDAPMessage) -> bytes | None:
+    return PasswordModifyResponse.from_response(extended_response(msg)).generated_password
+
+
+def split_search(responses: list[Response]) -> tuple[list[SearchItem], LDAPMessage | None]:
+    """The entries and references among a search's responses, and its final
+    SearchResultDone message if it came."""
+    items: list[SearchItem] = []
+    final: LDAPMessage | None = None
+    for response in responses:
+        if response.final:
+            final = response.message
+        else:
+            result = response.message.protocol_op
+            if isinstance(result, (SearchResultEntry, SearchResultReference)):
+                items.append(result)
+    return items, final
+
+
+def finish_search(final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
+    """The search is complete: hand the final message to ``done``; a result other than success raises."""
+    if done is not None:
+        done.append(final)
+    result = final.protocol_op
+    assert isinstance(result, SearchResultDone)
+    if result.result_code != ResultCode.SUCCESS:
+        raise_for_result(result, final.controls)
