@@ -131,6 +131,7 @@ class _Parser:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        self._names: dict[bytes, str] = {}  # attribute descriptions seen, validated
 
     def error(self, message: str, line: int) -> LDIFError:
         return LDIFError(message, line=line, path=self.path)
@@ -199,9 +200,15 @@ class _Parser:
 
     def attribute(self, number: int, name: bytes) -> str:
         """Validate an AttributeDescription: a keystring or numeric OID, then ;options."""
+        known = self._names.get(name)
+        if known is not None:
+            return known
         if _ATTR_DESC.fullmatch(name) is None:
             raise self.error(f"invalid attribute description {_show(name)}", number)
-        return name.decode("ascii")
+        text = name.decode("ascii")
+        if len(self._names) < 4096:  # one str per spelling, shared by every record that uses it
+            self._names[name] = text
+        return text
 
     def safe(self, number: int, raw: bytes, what: str) -> bytes:
         """Check a plain value is a SAFE-STRING, which the RFC requires of unencoded values."""

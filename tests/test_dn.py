@@ -106,3 +106,30 @@ def test_parse_of_str_round_trips_exactly(dn: DN) -> None:
     again = parse_dn(str(dn))
     assert structure(again) == structure(dn)
     assert again == dn
+
+
+def _structure(text: str) -> object:
+    """What a parser makes of ``text``: every RDN's (type, value) pairs, or the error's position."""
+    from ldapber.model.dn import _Parser
+    try:
+        dn = _Parser(text).dn()
+    except DNSyntaxError as err:
+        return ("error", err.position)
+    return [[(a.type, a.value) for a in rdn] for rdn in dn.rdns]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="cnuidCN0129 ,=+.-\\#\";é", max_size=24))
+def test_the_simple_dn_fast_path_agrees_with_the_parser(text: str) -> None:
+    try:
+        got: object = [[(a.type, a.value) for a in rdn] for rdn in parse_dn(text).rdns]
+    except DNSyntaxError as err:
+        got = ("error", err.position)
+    assert got == _structure(text)
+
+
+@pytest.mark.parametrize("text", ["uid=a,ou=b , dc=c", " cn = x y  ,dc=com", "", "   ", "cn=", "cn=a=b"])
+def test_simple_dns_take_the_fast_path(text: str) -> None:
+    from ldapber.model.dn import _simple_dn
+    fast = _simple_dn(text)
+    assert fast is not None and [[(a.type, a.value) for a in r] for r in fast.rdns] == _structure(text)

@@ -85,7 +85,11 @@ def test_the_planner_narrows_what_it_can_and_no_more() -> None:
 
 
 def state(index: AttributeIndex) -> tuple[object, object]:
-    return ({t: {k: frozenset(v) for k, v in table.items()} for t, table in index._equality.items()},
+    # A value held by one entry maps to its key, by several to a set of keys (never a set of one).
+    for table in index._equality.values():
+        assert all(len(v) > 1 for v in table.values() if isinstance(v, set))
+    return ({t: {k: frozenset(v) if isinstance(v, set) else frozenset([v]) for k, v in table.items()}
+             for t, table in index._equality.items()},
             {t: frozenset(v) for t, v in index._presence.items()})
 
 

@@ -20,6 +20,7 @@ import contextlib
 import datetime
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -53,8 +54,15 @@ class DirectoryError(Exception):
         self.matched_dn = matched_dn
 
 
+_clock: list[Any] = [None, b""]  # (second, its GeneralizedTime): a load stamps thousands of entries in one second
+
+
 def _now() -> bytes:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ").encode("ascii")
+    second = int(time.time())
+    if _clock[0] != second:
+        stamp = datetime.datetime.fromtimestamp(second, datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ")
+        _clock[:] = [second, stamp.encode("ascii")]
+    return _clock[1]  # type: ignore[no-any-return]
 
 
 def parse_dn(text: str) -> DN:
@@ -238,16 +246,16 @@ class Directory:
             raise DirectoryError(err.result_code, str(err)) from None
 
     def _stamp(self, entry: Entry, by: str, created: bool) -> None:
-        now = _now()
+        now, who = _now(), by.encode("utf-8")
         if created:
             entry.set("createTimestamp", [now])
-            entry.set("creatorsName", [by.encode("utf-8")])
+            entry.set("creatorsName", [who])
             entry.set("entryUUID", [str(uuid.uuid4()).encode("ascii")])
         entry.set("modifyTimestamp", [now])
-        entry.set("modifiersName", [by.encode("utf-8")])
+        entry.set("modifiersName", [who])
         structural = self.schema.structural_class(entry)
         if structural is not None:
-            entry.set("structuralObjectClass", [structural.name.encode("ascii")])
+            entry.set("structuralObjectClass", [structural.name_octets])
 
     def _commit(self, save: bool, undo: Callable[[], object]) -> None:
         """Make a change durable; if that fails, ``undo`` it and re-raise, so
@@ -266,7 +274,7 @@ class Directory:
         if k in self._entries:
             raise DirectoryError(ResultCode.ENTRY_ALREADY_EXISTS, f"{entry.dn} already exists")
         parent = entry.dn.parent
-        if parent is not None and self.get(parent) is None:
+        if parent is not None and k[1:] not in self._entries:  # a DN's key is its RDNs' keys, leaf first
             # New naming contexts come from the data file only; over the
             # protocol the parent must exist.
             if maintain or self.matched(entry.dn):
@@ -283,10 +291,8 @@ class Directory:
         self._seq[k] = self._next_seq
         self._next_seq += 1
         self.index.add(k, entry)
-        self._children.setdefault(k, {})
-        parent = entry.dn.parent
-        if parent is not None:
-            self._children.setdefault(self.key(parent), {})[k] = None
+        if entry.dn.parent is not None:
+            self._children.setdefault(k[1:], {})[k] = None
 
     def _replace(self, k: Any, old: Entry, new: Entry) -> None:
         """An entry's new version, in the old one's place."""
@@ -300,9 +306,8 @@ class Directory:
         self.index.remove(k, entry)
         if not self._children.get(k):
             self._children.pop(k, None)
-        parent = entry.dn.parent
-        if parent is not None:
-            self._children.get(self.key(parent), {}).pop(k, None)
+        if entry.dn.parent is not None:
+            self._children.get(k[1:], {}).pop(k, None)
 
     def delete(self, dn: DN, *, save: bool = True) -> None:
         """Delete a leaf entry (RFC 4511 4.8)."""

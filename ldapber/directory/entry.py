@@ -98,7 +98,8 @@ class Entry:
         if not values:
             self._attrs.pop(key, None)
             return
-        self._check_distinct(name, [], values)
+        if len(values) > 1:
+            self._check_distinct(name, [], values)
         self._attrs[key] = (name, values)
 
     def add_values(self, name: str, values: Iterable[bytes]) -> None:
@@ -111,7 +112,8 @@ class Entry:
         if not values:
             return
         current = self._attrs.get(key)
-        self._check_distinct(name, current[1] if current else [], values)
+        if current or len(values) > 1:  # one value alone cannot repeat
+            self._check_distinct(name, current[1] if current else [], values)
         if current:
             current[1].extend(values)
         else:

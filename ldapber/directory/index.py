@@ -40,7 +40,8 @@ class AttributeIndex:
     def __init__(self, schema: Schema, types: Iterable[str] = DEFAULT_INDEXED) -> None:
         self.schema = schema
         self.types = frozenset(schema.attribute(t).key for t in types)
-        self._equality: dict[str, dict[Any, set[Key]]] = {t: {} for t in self.types}
+        # type -> value key -> the entry key holding it, or a set of them when several do
+        self._equality: dict[str, dict[Any, Key | set[Key]]] = {t: {} for t in self.types}
         self._presence: dict[str, set[Key]] = {t: set() for t in self.types}
         self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
 
@@ -72,7 +73,13 @@ class AttributeIndex:
             self._presence[base].add(k)
             table = self._equality[base]
             for vk in keys:
-                table.setdefault(vk, set()).add(k)
+                hits = table.get(vk)
+                if hits is None:
+                    table[vk] = k  # most values (uid, mail, cn) belong to one entry: a key, not a set
+                elif type(hits) is set:
+                    hits.add(k)
+                elif hits != k:
+                    table[vk] = {hits, k}
 
     def remove(self, k: Key, entry: Any) -> None:
         for base, keys in self._postings(entry):
@@ -80,10 +87,12 @@ class AttributeIndex:
             table = self._equality[base]
             for vk in keys:
                 hits = table.get(vk)
-                if hits is not None:
+                if type(hits) is set:
                     hits.discard(k)
-                    if not hits:
-                        del table[vk]
+                    if len(hits) == 1:
+                        table[vk] = next(iter(hits))
+                elif hits is not None and hits == k:
+                    del table[vk]
 
     # -- planning ------------------------------------------------------------------------------
     def candidates(self, flt: object) -> set[Key] | None:
@@ -136,9 +145,13 @@ class AttributeIndex:
             except InvalidValue:
                 continue
             try:
-                out |= self._equality[t].get(wanted, set())
+                hits = self._equality[t].get(wanted)
             except TypeError:  # an unhashable assertion key: let the scan decide
                 return None
+            if type(hits) is set:
+                out |= hits
+            elif hits is not None:
+                out.add(hits)
         return out
 
     def _present(self, description: str) -> set[Key] | None:

@@ -25,6 +25,7 @@ code point is compared as itself instead of making the assertion Undefined.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -77,6 +78,9 @@ def _map_char(ch: str) -> str:
 
 
 def _map_normalize(text: str, fold: bool) -> str:
+    if text.isascii() and text.isprintable():
+        # Printable ASCII maps to itself, NFKC leaves it alone and casefold is lower().
+        return text.lower() if fold else text
     for _ in range(8):
         mapped = "".join(_map_char(ch) for ch in text)
         if fold:
@@ -191,7 +195,13 @@ def dn_key(dn: DN, schema: Schema | None = None) -> tuple[frozenset[tuple[str, A
     rejects, types are lower-cased and values prepared as caseIgnoreMatch
     does.  ``#hex`` values (BER encodings) compare as octets.
     """
-    return tuple(frozenset(_ava_key(ava.type, ava.value, schema) for ava in rdn) for rdn in dn)
+    return tuple(_rdn_key(rdn.avas, schema) for rdn in dn)
+
+
+@functools.lru_cache(maxsize=65536)
+def _rdn_key(avas: tuple[Any, ...], schema: Schema | None) -> frozenset[tuple[str, Any]]:
+    # Cached: the RDNs near the root (ou=people, dc=example, dc=com) are in every DN.
+    return frozenset(_ava_key(ava.type, ava.value, schema) for ava in avas)
 
 
 def _ava_key(type_: str, value: str | bytes, schema: Schema | None) -> tuple[str, Any]:

@@ -39,6 +39,13 @@ _USAGES = frozenset({USER_APPLICATIONS, DIRECTORY_OPERATION, DISTRIBUTED_OPERATI
 _KINDS = frozenset({"abstract", "structural", "auxiliary"})
 
 
+@dataclass(frozen=True)
+class _ClassRules:
+    must: list[tuple[ObjectClass, str, str]]  # (class, attribute as the class names it, its type key)
+    allowed: frozenset[str] | None  # type keys the classes allow; None: extensibleObject allows all
+    structural: ObjectClass | None  # the most subordinate structural class
+
+
 class SchemaViolation(LDAPBERError, ValueError):
     """An entry or change the schema does not allow; ``result_code`` is what to answer."""
 
@@ -130,6 +137,11 @@ class ObjectClass(_Named):
     may: tuple[str, ...] = ()
     description: str = ""
 
+    @functools.cached_property
+    def name_octets(self) -> bytes:
+        """The canonical name as a value (structuralObjectClass): one bytes object shared by every entry."""
+        return self.name.encode("utf-8")
+
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"{self.oid}: kind must be one of {sorted(_KINDS)}")
@@ -153,6 +165,9 @@ class Schema:
         self._types: dict[str, AttributeType] = {}
         self._classes: dict[str, ObjectClass] = {}
         self._canonical: dict[str, str] = {}  # name as written -> storage key (a cache)
+        # objectClass values (lower-cased) -> what check_entry needs of those classes (a cache)
+        self._class_rules: dict[frozenset[bytes], _ClassRules] = {}
+        self._superclasses: dict[tuple[str, ...], tuple[ObjectClass, ...]] = {}  # names -> superclasses (a cache)
         raw: dict[str, AttributeType] = {}
         for at in self._definitions:
             for alias in (at.oid, *at.names):
@@ -286,12 +301,18 @@ class Schema:
     def superclasses(self, names: Iterable[str]) -> list[ObjectClass]:
         """The classes named and all their (transitive) superclasses, each once, named ones first.
         Unknown names are skipped.  Raises ValueError on a superclass cycle."""
-        out: dict[str, ObjectClass] = {}
-        for name in names:
-            oc = self.object_class(name)
-            if oc is not None:
-                self._collect(oc, out, ())
-        return list(out.values())
+        token = tuple(name.lower() for name in names)
+        cached = self._superclasses.get(token)
+        if cached is None:
+            out: dict[str, ObjectClass] = {}
+            for name in token:
+                oc = self.object_class(name)
+                if oc is not None:
+                    self._collect(oc, out, ())
+            cached = tuple(out.values())
+            if len(self._superclasses) < 1024:  # bounded: the names come from clients too
+                self._superclasses[token] = cached
+        return list(cached)
 
     def _collect(self, oc: ObjectClass, out: dict[str, ObjectClass], path: tuple[str, ...]) -> None:
         if oc.oid in path:
@@ -355,20 +376,33 @@ class Schema:
             if at.single_value and len(values) > 1:
                 raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
             present.setdefault(at.key, spelling)
-        classes = self._entry_classes(entry)
-        for oc in classes:
-            for attr in oc.must:
-                if self.attribute(attr).key not in present:
-                    raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
-                                          f"object class {oc.name!r} requires attribute {attr!r}")
-        if any(oc.key == "extensibleobject" for oc in classes):
+        rules = self._rules_for(entry)
+        for oc, attr, key in rules.must:
+            if key not in present:
+                raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
+                                      f"object class {oc.name!r} requires attribute {attr!r}")
+        if rules.allowed is None:  # extensibleObject
             return
-        allowed = {self.attribute(a).key for oc in classes for a in (*oc.must, *oc.may)}
         for key, spelling in present.items():
-            at = self.attribute(key)
-            if key not in allowed and key != "objectclass" and not at.operational:
+            if key not in rules.allowed and key != "objectclass" and not self.attribute(key).operational:
                 raise SchemaViolation(ResultCode.OBJECT_CLASS_VIOLATION,
                                       f"attribute {spelling!r} not allowed by the entry's object classes")
+
+    def _rules_for(self, entry: Entry) -> _ClassRules:
+        """The MUST list and the allowed keys of the entry's classes, computed
+        once per set of objectClass values (entries share a few such sets)."""
+        values = entry.get("objectClass")
+        token = frozenset(v.lower() for v in values) if values else None
+        rules = self._class_rules.get(token) if token is not None else None
+        if rules is None:
+            classes = self._entry_classes(entry)  # raises for a bad set: never cached
+            must = [(oc, attr, self.attribute(attr).key) for oc in classes for attr in oc.must]
+            allowed = None if any(oc.key == "extensibleobject" for oc in classes) else \
+                frozenset(self.attribute(a).key for oc in classes for a in (*oc.must, *oc.may))
+            rules = _ClassRules(must, allowed, self._structural(classes))
+            if token is not None and len(self._class_rules) < 1024:  # bounded: the sets come from clients too
+                self._class_rules[token] = rules
+        return rules
 
     def _entry_classes(self, entry: Entry) -> list[ObjectClass]:
         values = entry.get("objectClass")
@@ -394,9 +428,11 @@ class Schema:
     def structural_class(self, entry: Entry) -> ObjectClass | None:
         """The entry's structural object class (the most subordinate structural one), or None."""
         try:
-            classes = self._entry_classes(entry)
+            return self._rules_for(entry).structural
         except SchemaViolation:
             return None
+
+    def _structural(self, classes: list[ObjectClass]) -> ObjectClass | None:
         structural = [oc for oc in classes if oc.kind == "structural"]
         for oc in structural:
             chain = {c.oid for c in self.superclasses([oc.name])}

@@ -285,7 +285,48 @@ def parse_dn(text: str) -> DN:
     ValueError) naming the position."""
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
+    if text.isascii() and _NOT_SIMPLE.search(text) is None:
+        simple = _simple_dn(text)
+        if simple is not None:
+            return simple
     return _Parser(text).dn()
+
+
+#: What only the full parser handles: escapes, quotes, multi-valued RDNs, #hex values, characters to refuse.
+_NOT_SIMPLE = re.compile(r'[\\"+;<>#\x00]')
+
+
+def _simple_dn(text: str) -> DN | None:
+    """The common DN (ASCII, one type=value per RDN, nothing to unescape)
+    without the character-by-character parser; None where it is not that
+    simple, and the full parser decides (it gives the same DN for every
+    text this accepts: tests/test_dn.py checks both on generated DNs)."""
+    if not text.strip(" "):
+        return DN()
+    pieces = text.split(",")
+    rdns = []
+    for i, piece in enumerate(pieces):
+        rdn = _ANCESTORS.get(piece) if i else None
+        if rdn is None:
+            type_, eq, value = piece.partition("=")
+            type_ = type_.strip(" ")
+            if not eq or _TYPE.fullmatch(type_) is None:
+                return None
+            rdn = RDN(AttributeTypeAndValue(_TYPES.setdefault(type_, type_) if len(_TYPES) < 1024 else type_,
+                                            value.strip(" ")))
+            if i:
+                if len(_ANCESTORS) >= 4096:
+                    _ANCESTORS.clear()
+                _ANCESTORS[piece] = rdn
+        rdns.append(rdn)
+    return DN(rdns)
+
+
+# The RDNs above an entry's own (ou=people, dc=example, dc=com) recur in every
+# DN under them: those parsed are shared (RDNs are values, never changed in
+# place), which a directory of many entries feels in its memory.  Bounded.
+_ANCESTORS: dict[str, RDN] = {}
+_TYPES: dict[str, str] = {}  # one str per attribute type spelling
 
 
 def parse_rdn(text: str) -> RDN:
