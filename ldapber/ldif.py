@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from ._gcpause import gc_paused
 from .errors import LDAPBERError
 
 __all__ = ["LDIFError", "LDIFRecord", "LDIFChange", "parse_ldif", "load_ldif", "dump_ldif"]
@@ -418,7 +419,8 @@ def parse_ldif(text: str | bytes, *, path: str | None = None) -> list[LDIFRecord
     URLs must be ``file:///absolute/path``: the file is read as the value.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    return _Parser(path).parse(data)
+    with gc_paused():  # records by the thousand, all kept: no collection pass finds anything in them
+        return _Parser(path).parse(data)
 
 
 def load_ldif(path: str | os.PathLike[str]) -> list[LDIFRecord | LDIFChange]:

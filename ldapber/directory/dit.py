@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..ldif import LDIFChange, LDIFRecord, dump_ldif, load_ldif
 from ..model import DN, RDN, ResultCode, Scope
 from ..model.dn import DNSyntaxError
@@ -89,14 +90,19 @@ class Directory:
 
     # -- loading and saving ------------------------------------------------------------------
     def load(self, records: Iterable[LDIFRecord | LDIFChange]) -> None:
-        """Add content records (parents before children, in any file order)."""
-        entries = []
-        for record in records:
-            if not isinstance(record, LDIFRecord):
-                raise DirectoryError(ResultCode.OTHER, f"{record.dn}: change records cannot be loaded")
-            entries.append((parse_dn(record.dn), record))
-        for dn, record in sorted(entries, key=lambda item: len(item[0])):
-            self.add(Entry.from_record(dn, record.attributes, self.schema), by="", maintain=False, save=False)
+        """Add content records (parents before children, in any file order).
+
+        The cyclic garbage collector is paused for the load (and restored as
+        it was): a load makes millions of objects that live on, and each
+        collection pass would walk all of them for nothing to find."""
+        with gc_paused():
+            entries = []
+            for record in records:
+                if not isinstance(record, LDIFRecord):
+                    raise DirectoryError(ResultCode.OTHER, f"{record.dn}: change records cannot be loaded")
+                entries.append((parse_dn(record.dn), record))
+            for dn, record in sorted(entries, key=lambda item: len(item[0])):
+                self.add(Entry.from_record(dn, record.attributes, self.schema), by="", maintain=False, save=False)
 
     def load_file(self, path: str | os.PathLike[str]) -> None:
         self.load(load_ldif(path))
@@ -247,15 +253,13 @@ class Directory:
 
     def _stamp(self, entry: Entry, by: str, created: bool) -> None:
         now, who = _now(), by.encode("utf-8")
-        if created:
-            entry.set("createTimestamp", [now])
-            entry.set("creatorsName", [who])
-            entry.set("entryUUID", [str(uuid.uuid4()).encode("ascii")])
-        entry.set("modifyTimestamp", [now])
-        entry.set("modifiersName", [who])
+        stamps = [("createTimestamp", [now]), ("creatorsName", [who]),
+                  ("entryUUID", [str(uuid.uuid4()).encode("ascii")])] if created else []
+        stamps += [("modifyTimestamp", [now]), ("modifiersName", [who])]
         structural = self.schema.structural_class(entry)
         if structural is not None:
-            entry.set("structuralObjectClass", [structural.name_octets])
+            stamps.append(("structuralObjectClass", [structural.name_octets]))
+        entry.update(stamps)
 
     def _commit(self, save: bool, undo: Callable[[], object]) -> None:
         """Make a change durable; if that fails, ``undo`` it and re-raise, so

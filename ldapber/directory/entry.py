@@ -1,9 +1,10 @@
 """An entry of the directory: a DN and its attributes, kept the way the schema says to compare them.
 
-Attributes are stored in a dict keyed by the schema's canonical key
-(:meth:`Schema.canonical`: ``"cn"`` for ``commonName``, ``2.5.4.3`` or
-``CN``; ``"cn;lang-de"`` for ``CN;Lang-DE``), each holding the spelling the
-user gave and the values in insertion order.  Values are compared with the
+Attributes are keyed by the schema's canonical key (:meth:`Schema.canonical`:
+``"cn"`` for ``commonName``, ``2.5.4.3`` or ``CN``; ``"cn;lang-de"`` for
+``CN;Lang-DE``), each with the spelling the user gave and the values in
+insertion order (stored as a layout shared between entries and tuples of
+values: a directory of 100,000 entries feels each byte per entry).  Values are compared with the
 attribute type's EQUALITY rule, so adding ``"ALICE"`` to a ``cn`` holding
 ``"alice"`` is attributeOrValueExists; a type without an EQUALITY rule (or
 a value its rule rejects) falls back to comparing octets.
@@ -30,15 +31,52 @@ _SELECT_NONE, _ALL_USER, _ALL_OPERATIONAL = "1.1", "*", "+"
 _TRANSFER_OPTIONS = frozenset({"binary"})
 
 
-class Entry:
-    """A directory entry.  ``schema`` (default :data:`DEFAULT_SCHEMA`) names and compares its attributes."""
+class _Shape:
+    """The attribute layout entries share: canonical keys and spellings in
+    order, and where each key is.  Interned (see :func:`_shape`), so the
+    thousands of entries of one object class hold one layout between them
+    and only their values (tuples, aligned with the layout) of their own."""
 
-    __slots__ = ("dn", "schema", "_attrs")
+    __slots__ = ("keys", "spellings", "positions")
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self.keys = tuple(key for key, _ in pairs)
+        self.spellings = tuple(spelling for _, spelling in pairs)
+        self.positions = {key: i for i, key in enumerate(self.keys)}
+
+
+_SHAPES: dict[tuple[tuple[str, str], ...], _Shape] = {}
+_MAX_SHAPES = 4096  # bounded: layouts come from clients too; beyond it shapes are not shared
+
+
+def _shape(pairs: tuple[tuple[str, str], ...]) -> _Shape:
+    found = _SHAPES.get(pairs)
+    if found is None:
+        found = _Shape(pairs)
+        if len(_SHAPES) < _MAX_SHAPES:
+            _SHAPES[pairs] = found
+    return found
+
+
+_EMPTY = _shape(())
+Layout = dict[str, tuple[str, list[bytes]]]  # key -> (spelling, values): an entry's attributes while they change
+
+
+class Entry:
+    """A directory entry.  ``schema`` (default :data:`DEFAULT_SCHEMA`) names and compares its attributes.
+
+    Stored compactly: a shared :class:`_Shape` and one tuple of values per
+    attribute.  Reads never copy more than they return; each change builds
+    the entry's tuples anew (changes are rare next to reads)."""
+
+    __slots__ = ("dn", "schema", "_shape", "_values")
 
     def __init__(self, dn: DN | str, schema: Schema | None = None) -> None:
         self.dn: DN = DN.parse(dn) if isinstance(dn, str) else dn
         self.schema: Schema = schema if schema is not None else DEFAULT_SCHEMA
-        self._attrs: dict[str, tuple[str, list[bytes]]] = {}
+        self._shape = _EMPTY
+        # aligned with the shape: one value as itself, several as a tuple (most attributes hold one)
+        self._values: tuple[bytes | tuple[bytes, ...], ...] = ()
 
     @classmethod
     def from_record(cls, dn: DN | str, attributes: Iterable[tuple[str, Iterable[bytes]]],
@@ -51,32 +89,53 @@ class Entry:
         :meth:`check_rdn` for that.
         """
         entry = cls(dn, schema)
+        layout: Layout = {}
         for name, values in attributes:
-            entry.add_values(name, values)
+            entry._add_to(layout, name, list(values))
+        entry._store(layout)
         return entry
+
+    # -- storage ----------------------------------------------------------------------------------
+
+    def _layout(self) -> Layout:
+        """The attributes as a dict to change (the stored tuples stay as they are)."""
+        return {key: (spelling, [values] if isinstance(values, bytes) else list(values))
+                for key, spelling, values in zip(self._shape.keys, self._shape.spellings, self._values, strict=True)}
+
+    def _store(self, layout: Layout) -> None:
+        self._shape = _shape(tuple((key, spelling) for key, (spelling, _) in layout.items()))
+        self._values = tuple(values[0] if len(values) == 1 and type(values[0]) is bytes else tuple(values)
+                             for _, values in layout.values())
+
+    def _found(self, key: str) -> tuple[bytes, ...] | None:
+        i = self._shape.positions.get(key)
+        if i is None:
+            return None
+        values = self._values[i]
+        return (values,) if isinstance(values, bytes) else values
 
     # -- reading ----------------------------------------------------------------------------------
 
     def get(self, name: str) -> list[bytes]:
         """The values of attribute description ``name`` (any alias or OID of its type, same options); [] if absent.
         Subtypes are not included: ``get("name")`` does not return ``cn`` values."""
-        found = self._attrs.get(self.schema.canonical(name))
-        return list(found[1]) if found else []
+        found = self._found(self.schema.canonical(name))
+        return list(found) if found else []
 
     def has(self, name: str) -> bool:
         """True if the entry holds attribute description ``name``."""
-        return self.schema.canonical(name) in self._attrs
+        return self.schema.canonical(name) in self._shape.positions
 
     __contains__ = has
 
     def names(self) -> list[str]:
         """The attribute descriptions held, as the user spelled them, in insertion order."""
-        return [spelling for spelling, _ in self._attrs.values()]
+        return list(self._shape.spellings)
 
     def items(self) -> Iterator[tuple[str, str, Sequence[bytes]]]:
-        """``(canonical key, spelling, values)`` for each attribute.  The values are the entry's own: do not mutate."""
-        for key, (spelling, values) in self._attrs.items():
-            yield key, spelling, values
+        """``(canonical key, spelling, values)`` for each attribute (the values as a tuple)."""
+        for key, spelling, values in zip(self._shape.keys, self._shape.spellings, self._values, strict=True):
+            yield key, spelling, (values,) if isinstance(values, bytes) else values
 
     @property
     def object_classes(self) -> list[str]:
@@ -84,9 +143,9 @@ class Entry:
         return [v.decode("utf-8", "replace") for v in self.get("objectClass")]
 
     def copy(self) -> Entry:
-        """An independent copy (same DN and schema, value lists copied)."""
+        """An independent copy (same DN and schema; the stored tuples are immutable, so shared)."""
         other = Entry(self.dn, self.schema)
-        other._attrs = {key: (spelling, list(values)) for key, (spelling, values) in self._attrs.items()}
+        other._shape, other._values = self._shape, self._values
         return other
 
     # -- changing -----------------------------------------------------------------------------------
@@ -94,13 +153,20 @@ class Entry:
     def set(self, name: str, values: Iterable[bytes]) -> None:
         """Replace every value of ``name``; no values removes the attribute (Modify replace, RFC 4511 4.6).
         Two equal values raise attributeOrValueExists."""
-        key, values = self.schema.canonical(name), list(values)
-        if not values:
-            self._attrs.pop(key, None)
-            return
-        if len(values) > 1:
-            self._check_distinct(name, [], values)
-        self._attrs[key] = (name, values)
+        self.update([(name, values)])
+
+    def update(self, changes: Iterable[tuple[str, Iterable[bytes]]]) -> None:
+        """:meth:`set` for several attributes at once (one rebuild); nothing changes if one raises."""
+        layout = self._layout()
+        for name, values in changes:
+            key, values = self.schema.canonical(name), list(values)
+            if not values:
+                layout.pop(key, None)
+                continue
+            if len(values) > 1:
+                self._check_distinct(name, [], values)
+            layout[key] = (name, values)
+        self._store(layout)
 
     def add_values(self, name: str, values: Iterable[bytes]) -> None:
         """Add values to ``name``, creating the attribute if needed (Modify add).
@@ -108,16 +174,23 @@ class Entry:
         Raises attributeOrValueExists, changing nothing, if a value equals (by
         the EQUALITY rule) one already present or another one being added.
         """
-        key, values = self.schema.canonical(name), list(values)
+        values = list(values)
+        if values:
+            layout = self._layout()
+            self._add_to(layout, name, values)
+            self._store(layout)
+
+    def _add_to(self, layout: Layout, name: str, values: list[bytes]) -> None:
         if not values:
             return
-        current = self._attrs.get(key)
+        key = self.schema.canonical(name)
+        current = layout.get(key)
         if current or len(values) > 1:  # one value alone cannot repeat
             self._check_distinct(name, current[1] if current else [], values)
         if current:
             current[1].extend(values)
         else:
-            self._attrs[key] = (name, values)
+            layout[key] = (name, values)
 
     def delete_values(self, name: str, values: Iterable[bytes] = ()) -> None:
         """Delete values of ``name``, or the whole attribute if ``values`` is empty (Modify delete).
@@ -127,14 +200,16 @@ class Entry:
         deletes the attribute.
         """
         key, values = self.schema.canonical(name), list(values)
-        current = self._attrs.get(key)
-        if current is None:
+        found = self._found(key)
+        if found is None:
             raise SchemaViolation(ResultCode.NO_SUCH_ATTRIBUTE, f"{name}: no such attribute")
+        layout = self._layout()
         if not values:
-            del self._attrs[key]
+            del layout[key]
+            self._store(layout)
             return
         keyer = self._keyer(name)
-        remaining = [(keyer(v), v) for v in current[1]]
+        remaining = [(keyer(v), v) for v in found]
         for value in values:
             k = keyer(value)
             for i, (existing, _) in enumerate(remaining):
@@ -144,9 +219,10 @@ class Entry:
             else:
                 raise SchemaViolation(ResultCode.NO_SUCH_ATTRIBUTE, f"{name}: no such value {value!r}")
         if remaining:
-            current[1][:] = [v for _, v in remaining]
+            layout[key] = (layout[key][0], [v for _, v in remaining])
         else:
-            del self._attrs[key]
+            del layout[key]
+        self._store(layout)
 
     def _keyer(self, name: str) -> Callable[[bytes], Hashable]:
         at = self.schema.attribute(name)
@@ -239,13 +315,12 @@ class Entry:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Entry):
             return NotImplemented
-        return self.dn == other.dn and {k: v for k, (_, v) in self._attrs.items()} == {
-            k: v for k, (_, v) in other._attrs.items()}
+        return self.dn == other.dn and {k: v for k, _, v in self.items()} == {k: v for k, _, v in other.items()}
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        attrs = ", ".join(f"{spelling}={values!r}" for spelling, values in self._attrs.values())
+        attrs = ", ".join(f"{spelling}={list(values)!r}" for _, spelling, values in self.items())
         return f"Entry({str(self.dn)!r}, {attrs})"
 
 

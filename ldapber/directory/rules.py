@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -185,23 +185,33 @@ def _list_substring_value(value: bytes, schema: Schema | None) -> str:
     return "\n".join(_list_normalizer(value, schema))
 
 
-def dn_key(dn: DN, schema: Schema | None = None) -> tuple[frozenset[tuple[str, Any]], ...]:
-    """The distinguishedNameMatch key of a DN (RFC 4517 4.2.15).
+def dn_key(dn: DN, schema: Schema | None = None) -> tuple[Hashable, ...]:
+    """The distinguishedNameMatch key of a DN (RFC 4517 4.2.15): one key per
+    RDN, leaf first (so a parent's key is ``key[1:]``).
 
     With a schema, each attribute type is replaced by its canonical name
     (``commonName`` and ``2.5.4.3`` become ``cn``) and each value by the key
     of the type's equality rule, so ``uidNumber=0100`` is not ``uidNumber=100``
     but ``CN=A  B`` is ``cn=a b``.  Without a schema, or for a value the rule
     rejects, types are lower-cased and values prepared as caseIgnoreMatch
-    does.  ``#hex`` values (BER encodings) compare as octets.
+    does.  ``#hex`` values (BER encodings) compare as octets.  An RDN's key
+    is its one ``(type, value key)`` pair, or a frozenset of them for a
+    multi-valued RDN (whose order does not count).
     """
-    return tuple(_rdn_key(rdn.avas, schema) for rdn in dn)
+    rdns = dn.rdns
+    if not rdns:
+        return ()
+    # The leaf is keyed afresh; the ancestors (ou=people, dc=example, dc=com) recur in every DN: cached.
+    return (_rdn_key(rdns[0].avas, schema), *(_ancestor_key(rdn.avas, schema) for rdn in rdns[1:]))
 
 
-@functools.lru_cache(maxsize=65536)
-def _rdn_key(avas: tuple[Any, ...], schema: Schema | None) -> frozenset[tuple[str, Any]]:
-    # Cached: the RDNs near the root (ou=people, dc=example, dc=com) are in every DN.
+def _rdn_key(avas: tuple[Any, ...], schema: Schema | None) -> Hashable:
+    if len(avas) == 1:
+        return _ava_key(avas[0].type, avas[0].value, schema)
     return frozenset(_ava_key(ava.type, ava.value, schema) for ava in avas)
+
+
+_ancestor_key = functools.lru_cache(maxsize=4096)(_rdn_key)
 
 
 def _ava_key(type_: str, value: str | bytes, schema: Schema | None) -> tuple[str, Any]:
@@ -222,7 +232,7 @@ def _ava_key(type_: str, value: str | bytes, schema: Schema | None) -> tuple[str
     return key, prepare_string(value, fold=True)
 
 
-def _dn_normalizer(value: bytes, schema: Schema | None) -> tuple[frozenset[tuple[str, Any]], ...]:
+def _dn_normalizer(value: bytes, schema: Schema | None) -> tuple[Hashable, ...]:
     return dn_key(parse_dn_value(value), schema)
 
 

@@ -74,12 +74,12 @@ class _Named:
     oid: str
     names: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The canonical name (the first short name, else the OID)."""
         return self.names[0] if self.names else self.oid
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """The lower-cased canonical name: how entries key their attributes."""
         return self.name.lower()

@@ -258,8 +258,26 @@ _CHECKS: dict[str, Callable[[bytes], object]] = {
 }
 
 
+#: Syntaxes whose values recur across entries (object classes, timestamps, creators' DNs) and cost a
+#: parse to check: their verdicts are remembered (bounded).
+_REMEMBERED = frozenset({"oid", "generalizedTime", "dn", "nameAndOptionalUID"})
+_verdicts: dict[tuple[str, bytes], bool] = {}
+
+
 def is_valid(syntax: str, value: bytes) -> bool:
     """True if ``value`` is a value of ``syntax``.  Raises KeyError for an unknown syntax name."""
+    if syntax in _REMEMBERED:
+        verdict = _verdicts.get((syntax, value))
+        if verdict is None:
+            verdict = _check(syntax, value)
+            if len(_verdicts) >= 4096:
+                _verdicts.clear()
+            _verdicts[syntax, value] = verdict
+        return verdict
+    return _check(syntax, value)
+
+
+def _check(syntax: str, value: bytes) -> bool:
     try:
         _CHECKS[syntax](value)
     except InvalidValue:
