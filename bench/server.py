@@ -62,8 +62,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
+def wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
         with socket.socket() as s:
@@ -78,7 +78,8 @@ def start_ldapber(port: int) -> subprocess.Popen[bytes]:
                              "--no-cldap"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
 
 
-def slapd_conf(folder: Path, *, global_lines: Sequence[str] = (), database_lines: Sequence[str] = ()) -> Path:
+def slapd_conf(folder: Path, *, global_lines: Sequence[str] = (), database_lines: Sequence[str] = (),
+               maxsize: int = 100 * 2**20) -> Path:
     """Write ``folder/slapd.conf``: an mdb database for BASE in ``folder/db``
     (made here), ADMIN as its rootdn, everything readable.  ``global_lines``
     go before the database section, ``database_lines`` at its end."""
@@ -88,7 +89,7 @@ def slapd_conf(folder: Path, *, global_lines: Sequence[str] = (), database_lines
         *(f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")),
         f"pidfile {folder}/slapd.pid", "modulepath /usr/lib/ldap", "moduleload back_mdb", *global_lines,
         "database mdb", f'suffix "{BASE}"', f'rootdn "{ADMIN}"', f"rootpw {ADMIN_PW}",
-        f"directory {folder}/db", "maxsize 104857600", "access to * by * read", *database_lines, ""]))
+        f"directory {folder}/db", f"maxsize {maxsize}", "access to * by * read", *database_lines, ""]))
     return conf
 
 
@@ -103,13 +104,13 @@ def slapadd(conf: Path, ldif_path: Path, timeout: float = 300) -> None:
 
 
 def start_slapd(port: int, folder: Path, ldif_path: Path | None = None, *, global_lines: Sequence[str] = (),
-                database_lines: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+                database_lines: Sequence[str] = (), maxsize: int = 100 * 2**20) -> subprocess.Popen[bytes]:
     """slapd on 127.0.0.1:``port``, its configuration and database in
     ``folder``.  With ``ldif_path``, that file is loaded with :func:`slapadd`
     before slapd starts; without, the sample directory is added with ldapadd
     once it runs.  The caller stops the process (:func:`stop`)."""
     slapd = shutil.which("slapd") or "/usr/sbin/slapd"
-    conf = slapd_conf(folder, global_lines=global_lines, database_lines=database_lines)
+    conf = slapd_conf(folder, global_lines=global_lines, database_lines=database_lines, maxsize=maxsize)
     if ldif_path is not None:
         slapadd(conf, ldif_path)
     proc = subprocess.Popen([slapd, "-d", "0", "-f", str(conf), "-h", f"ldap://127.0.0.1:{port}/"],

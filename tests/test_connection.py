@@ -34,6 +34,7 @@ from ldapber.extended import NOTICE_OF_DISCONNECTION_OID, STARTTLS_OID, notice_o
 from ldapber.proto import (
     Abandoned,
     ClientConnection,
+    EncodedResponse,
     ClientState,
     LocalProtocolError,
     Notice,
@@ -327,3 +328,39 @@ def test_client_and_server_agree_on_what_is_outstanding(steps: list[tuple[str, i
             assert got == [Response(reply, final=action == "answer" or not isinstance(op, SearchRequest))]
         assert client.outstanding == server.outstanding
         assert client.state is ClientState.OPEN and server.state is ServerState.OPEN
+
+
+@settings(max_examples=200, deadline=None)
+@given(mid=st.sampled_from([1, 127, 128, 255, 256, 32767, 32768, 2**31 - 1]) | st.integers(1, 2**31 - 1),
+       fill=st.sampled_from([0, 90, 200, 70_000]))
+def test_a_pre_encoded_entry_goes_out_as_the_codec_would_encode_it(mid: int, fill: int) -> None:
+    server = ServerConnection()
+    request = LDAPMessage(mid, SEARCH)
+    server.receive_data(ldapber.encode(request))
+    assert [type(e) for e in server.events()] == [Request]
+    entry = SearchResultEntry("cn=" + "x" * fill, [PartialAttribute("cn", [b"x" * fill])])
+    sent = server.send(EncodedResponse(mid, SearchResultEntry, [ldapber.encode_value(entry)] * 2))
+    assert sent == ldapber.encode(LDAPMessage(mid, entry)) * 2  # a batch: each op in its own envelope
+    assert mid in server.outstanding  # an entry does not end the search
+    server.send(LDAPMessage(mid, ok(SearchResultDone)))
+    assert not server.outstanding and server.data_to_send().startswith(sent)
+
+
+def test_a_pre_encoded_response_is_checked_like_any_other() -> None:
+    client, server = pair()
+    mid, _ = to_server(client, server, DelRequest("cn=x"))
+    entry = ldapber.encode_value(SearchResultEntry("cn=x", []))
+    with pytest.raises(LocalProtocolError, match="SearchResultEntry cannot answer DelRequest"):
+        server.send(EncodedResponse(mid, SearchResultEntry, [entry]))
+    search, _ = to_server(client, server, SEARCH)
+    done = ldapber.encode_value(SearchResultDone(ResultCode.SUCCESS, "", ""))
+    with pytest.raises(LocalProtocolError, match="final responses are sent as messages"):
+        server.send(EncodedResponse(search, SearchResultDone, [done]))
+    assert server.send(EncodedResponse(99, SearchResultEntry, [entry])) == b""  # not outstanding: dropped
+    with pytest.raises(LocalProtocolError, match="out of range"):
+        server.send(EncodedResponse(2**31, SearchResultEntry, [entry]))
+    server.send(EncodedResponse(search, SearchResultEntry, [entry]))
+    server.send(LDAPMessage(search, ok(SearchResultDone)))
+    client.receive_data(server.data_to_send())
+    events = list(client.events())
+    assert [e.message.protocol_op for e in events if isinstance(e, Response)][0] == SearchResultEntry("cn=x", [])

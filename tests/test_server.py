@@ -411,3 +411,39 @@ def test_time_limit_of_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service_module.time, "monotonic", lambda: next(clock))
     late = list(service.handle(request, Session(peer="test")))
     assert late[-1].protocol_op.result_code == ResultCode.TIME_LIMIT_EXCEEDED
+
+
+def test_entries_go_out_as_stored_encodings_that_follow_every_change() -> None:
+    from ldapber.aio import Session
+    from ldapber.proto import EncodedResponse
+    from ldapber.proto.server import envelope
+
+    service = make_service()
+    admin = Session(peer="test", bound_dn=ADMIN)
+
+    def answers(attributes: list[str], session: Session = admin, base: str = ALICE) -> list[object]:
+        request = LDAPMessage(7, SearchRequest(base, Scope.BASE_OBJECT, 0, 0, 0, False,
+                                               parse_filter("(objectClass=*)"), attributes))
+        out: list[object] = []
+        for reply in service.handle(request, session):
+            if isinstance(reply, EncodedResponse):
+                out += [("EncodedResponse", ldapber.decode(envelope(reply.message_id, op))) for op in reply.ops]
+            else:
+                out.append(("LDAPMessage", reply))
+        return out
+
+    user_types = sorted({a.type for a in answers(["*"])[0][1].protocol_op.attributes})  # type: ignore[index,union-attr]
+    stored, built = answers([]), answers(user_types)
+    assert [kind for kind, _ in stored] == ["EncodedResponse", "LDAPMessage"]  # the entry from its stored bytes
+    assert [kind for kind, _ in built] == ["LDAPMessage", "LDAPMessage"]  # a selection is built per request
+    assert stored[0][1] == built[0][1] and "userPassword" in user_types  # type: ignore[index]
+    anonymous = answers([], Session(peer="test"))  # userPassword hidden: built, not stored
+    assert anonymous[0][0] == "LDAPMessage" and "userPassword" not in {
+        a.type for a in anonymous[0][1].protocol_op.attributes}  # type: ignore[index,union-attr]
+    list(service.handle(LDAPMessage(8, ldapber.ModifyRequest(ALICE, [ldapber.Change(
+        ldapber.Operation.REPLACE, ldapber.PartialAttribute("mail", [b"alice@example.org"]))])), admin))
+    mail = [a.vals for a in answers([])[0][1].protocol_op.attributes if a.type == "mail"]  # type: ignore[index,union-attr]
+    assert mail == [[b"alice@example.org"]]  # the stored bytes were rebuilt after the change
+    list(service.handle(LDAPMessage(9, ldapber.ModifyDNRequest(ALICE, "uid=alice2", True)), admin))
+    moved = answers([], base="uid=alice2,ou=people,dc=example,dc=com")
+    assert moved[0][1].protocol_op.object_name == "uid=alice2,ou=people,dc=example,dc=com"  # type: ignore[index,union-attr]

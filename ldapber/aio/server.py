@@ -39,6 +39,7 @@ from ..model import ExtendedResponse, LDAPMessage, ResultCode
 from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
     Abandoned,
+    EncodedResponse,
     ProtocolViolation,
     Request,
     ServerConnection,
@@ -61,6 +62,9 @@ RESPONSE_BATCH = 64
 MAX_IN_FLIGHT = 32
 
 
+#: What a handler yields: messages, or entries already encoded (:class:`~ldapber.proto.EncodedResponse`).
+Reply = LDAPMessage | EncodedResponse
+
 @dataclass
 class Session:
     """What a handler knows about the connection a request came on."""
@@ -78,10 +82,11 @@ class Session:
 
 class Handler(Protocol):
     """The directory behind the server.  ``handle`` yields the responses to
-    one request in order (entries, then the final result) and may be a plain
+    one request in order (entries, then the final result; entries may come
+    pre-encoded as :class:`~ldapber.proto.EncodedResponse`) and may be a plain
     or an async generator; it runs in its own task."""
 
-    def handle(self, request: LDAPMessage, session: Session) -> Iterable[LDAPMessage] | AsyncIterator[LDAPMessage]:
+    def handle(self, request: LDAPMessage, session: Session) -> Iterable[Reply] | AsyncIterator[Reply]:
         ...
 
 
@@ -273,9 +278,12 @@ class _Connection:
                 async for response in responses:  # type: ignore[union-attr]
                     await self.send(response)
             else:
-                for n, response in enumerate(responses):  # type: ignore[union-attr]
+                queued = 0
+                for response in responses:  # type: ignore[union-attr]
                     self.queue(response)
-                    if n % RESPONSE_BATCH == RESPONSE_BATCH - 1:
+                    queued += len(response.ops) if type(response) is EncodedResponse else 1
+                    if queued >= RESPONSE_BATCH:
+                        queued = 0
                         await self.flush()  # one write per batch of responses, not per response
                         await asyncio.sleep(0)  # let other connections run during long searches
             await self.flush()
@@ -291,7 +299,7 @@ class _Connection:
         finally:
             self.tasks.pop(mid, None)
 
-    def queue(self, message: LDAPMessage) -> None:
+    def queue(self, message: Reply) -> None:
         """Queue a response in the machine, to go out with the next flush."""
         if self.proto.state is ServerState.CLOSED:
             raise asyncio.CancelledError
@@ -301,7 +309,7 @@ class _Connection:
             log.exception("handler sent an invalid response")
             raise
 
-    async def send(self, message: LDAPMessage) -> None:
+    async def send(self, message: Reply) -> None:
         self.queue(message)
         await self.flush()
 

@@ -205,19 +205,25 @@ class Directory:
                 return
             starts = [start]
         stack = list(reversed(starts))
+        entries, children_of = self._entries, self._children
         while stack:
             k = stack.pop()
-            entry = self._entries.get(k)
+            entry = entries.get(k)
             if entry is None:
                 continue
             yield entry
-            stack.extend(reversed(list(self._children.get(k, ()))))
+            children = children_of.get(k)  # leaves have none
+            if children:
+                stack.extend(reversed(list(children)))
 
     def search(self, base: DN, scope: Scope, flt: object) -> Iterator[Entry]:
         """The entries of ``scope`` under ``base`` the filter may match, in
         :meth:`walk`'s order: the index's candidates when it can narrow the
         filter to a fraction of the tree, else the whole scope.  The caller
         evaluates the filter on each (the candidates are a superset)."""
+        if scope == Scope.BASE_OBJECT:  # one entry at most: nothing to narrow
+            yield from self.walk(base, scope)
+            return
         candidates = self.index.candidates(flt)
         if candidates is None or len(candidates) * 2 > len(self._entries):
             yield from self.walk(base, scope)
@@ -226,9 +232,7 @@ class Directory:
         if base_key not in self._entries:
             return
         n = len(base_key)
-        if scope == Scope.BASE_OBJECT:
-            chosen = [base_key] if base_key in candidates else []
-        elif scope == Scope.SINGLE_LEVEL:
+        if scope == Scope.SINGLE_LEVEL:
             chosen = [k for k in candidates if len(k) == n + 1 and k[1:] == base_key]
         else:
             chosen = [k for k in candidates if len(k) >= n and k[len(k) - n:] == base_key]

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
-from ..model import DN, PartialAttribute, ResultCode
+from ..codec import encode_value
+from ..model import DN, PartialAttribute, ResultCode, SearchResultEntry
 from .rules import get_rule
 from .schema import Schema, SchemaViolation, split_description
 from .standard import DEFAULT_SCHEMA
@@ -69,7 +70,7 @@ class Entry:
     attribute.  Reads never copy more than they return; each change builds
     the entry's tuples anew (changes are rare next to reads)."""
 
-    __slots__ = ("dn", "schema", "_shape", "_values")
+    __slots__ = ("dn", "schema", "_shape", "_values", "_encoded")
 
     def __init__(self, dn: DN | str, schema: Schema | None = None) -> None:
         self.dn: DN = DN.parse(dn) if isinstance(dn, str) else dn
@@ -77,6 +78,7 @@ class Entry:
         self._shape = _EMPTY
         # aligned with the shape: one value as itself, several as a tuple (most attributes hold one)
         self._values: tuple[bytes | tuple[bytes, ...], ...] = ()
+        self._encoded: bytes | None = None  # see encoded_search_entry(); dropped by every change
 
     @classmethod
     def from_record(cls, dn: DN | str, attributes: Iterable[tuple[str, Iterable[bytes]]],
@@ -103,6 +105,7 @@ class Entry:
                 for key, spelling, values in zip(self._shape.keys, self._shape.spellings, self._values, strict=True)}
 
     def _store(self, layout: Layout) -> None:
+        self._encoded = None
         self._shape = _shape(tuple((key, spelling) for key, (spelling, _) in layout.items()))
         self._values = tuple(values[0] if len(values) == 1 and type(values[0]) is bytes else tuple(values)
                              for _, values in layout.values())
@@ -115,6 +118,17 @@ class Entry:
         return (values,) if isinstance(values, bytes) else values
 
     # -- reading ----------------------------------------------------------------------------------
+
+    @property
+    def layout(self) -> object:
+        """An opaque token for the entry's attribute layout (which attributes, in which order): entries
+        with equal tokens have their attributes at the same positions (see :meth:`values_at`)."""
+        return self._shape
+
+    def values_at(self, position: int) -> tuple[bytes, ...]:
+        """The values of the attribute at ``position`` of :meth:`items`."""
+        values = self._values[position]
+        return (values,) if isinstance(values, bytes) else values
 
     def get(self, name: str) -> list[bytes]:
         """The values of attribute description ``name`` (any alias or OID of its type, same options); [] if absent.
@@ -145,7 +159,7 @@ class Entry:
     def copy(self) -> Entry:
         """An independent copy (same DN and schema; the stored tuples are immutable, so shared)."""
         other = Entry(self.dn, self.schema)
-        other._shape, other._values = self._shape, self._values
+        other._shape, other._values = self._shape, self._values  # not the encoding: copies get renamed
         return other
 
     # -- changing -----------------------------------------------------------------------------------
@@ -309,6 +323,16 @@ class Entry:
             if wanted:
                 out.append(PartialAttribute(spelling, [] if types_only else list(values)))
         return out
+
+    def encoded_search_entry(self) -> bytes:
+        """The BER of ``SearchResultEntry`` with every user attribute (what
+        :meth:`to_partial_attributes` gives for ``*``), built on first use
+        and kept until the entry changes: a server answers the common search
+        with stored bytes instead of building and encoding it per request."""
+        encoded = self._encoded
+        if encoded is None:
+            encoded = self._encoded = encode_value(SearchResultEntry(str(self.dn), self.to_partial_attributes()))
+        return encoded
 
     # -- Python protocol -------------------------------------------------------------------------------
 

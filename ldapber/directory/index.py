@@ -97,7 +97,7 @@ class AttributeIndex:
     # -- planning ------------------------------------------------------------------------------
     def candidates(self, flt: object) -> set[Key] | None:
         """Entries the filter may be TRUE for (a superset), or None when the
-        indexes cannot tell (scan)."""
+        indexes cannot tell (scan).  The set may be the index's own: do not change it."""
         kind = type(flt)
         if kind is EqualityMatch:
             return self._equal(flt.attribute_desc, flt.assertion_value)  # type: ignore[attr-defined]
@@ -158,6 +158,8 @@ class AttributeIndex:
         types = self._covered(description)
         if types is None:
             return None
+        if len(types) == 1:  # the index's own set, not a copy (10,000 keys for objectClass): read-only
+            return self._presence[next(iter(types))]
         out: set[Key] = set()
         for t in types:
             out |= self._presence[t]

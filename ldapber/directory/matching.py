@@ -103,20 +103,46 @@ def approx_key(text: str) -> str:
 # -- selecting the attributes a filter item is about ---------------------------------------------------
 
 
+_Plan = tuple[AttributeType, tuple[tuple[AttributeType, int], ...]] | None
+_PLANS: dict[tuple[object, str, Schema], _Plan] = {}
+
+
+def _plan(entry: Entry, schema: Schema, description: str) -> _Plan:
+    """Where in entries of ``entry``'s layout the attributes a filter item
+    on ``description`` covers are (the type, its subtypes, with at least the
+    item's options); None if the type is unknown.  Cached per layout: the
+    entries of one object class share it, and a search asks it once."""
+    token = (entry.layout, description, schema)
+    plan = _PLANS.get(token, _NO_PLAN)
+    if plan is _NO_PLAN:
+        type_, options = split_description(description)
+        at = schema.attribute(type_)
+        if not at.known:
+            plan = None
+        else:
+            wanted = schema.subtypes(at.key)
+            where = []
+            for i, (key, _, _) in enumerate(entry.items()):
+                base, stored_options = split_description(key)
+                if base in wanted and options <= stored_options:
+                    where.append((schema.attribute(base), i))
+            plan = (at, tuple(where))
+        if len(_PLANS) >= 8192:  # bounded: layouts and descriptions come from clients
+            _PLANS.clear()
+        _PLANS[token] = plan
+    return plan  # type: ignore[return-value]
+
+
+_NO_PLAN = object()
+
+
 def _select(entry: Entry, schema: Schema, description: str) -> tuple[AttributeType, _Selection] | None:
     """The filter item's type and the entry's attributes it covers (the type, its subtypes, with at
     least the item's options), or None if the type is unknown."""
-    type_, options = split_description(description)
-    at = schema.attribute(type_)
-    if not at.known:
+    plan = _plan(entry, schema, description)
+    if plan is None:
         return None
-    wanted = schema.subtypes(at.key)
-    found: _Selection = []
-    for key, _, values in entry.items():
-        base, stored_options = split_description(key)
-        if base in wanted and options <= stored_options:
-            found.append((schema.attribute(base), values))
-    return at, found
+    return plan[0], [(at, entry.values_at(i)) for at, i in plan[1]]
 
 
 def _rule(name: str | None) -> MatchingRule | None:
@@ -245,10 +271,10 @@ def _ordering(entry: Entry, schema: Schema, description: str, value: bytes, grea
 
 
 def _present(entry: Entry, schema: Schema, description: str) -> bool | None:
-    selected = _select(entry, schema, description)
-    if selected is None:
+    plan = _plan(entry, schema, description)
+    if plan is None:
         return Undefined
-    return bool(selected[1])
+    return bool(plan[1])
 
 
 def _pieces(rule: MatchingRule, initial: bytes | None, anys: Sequence[bytes],
@@ -446,6 +472,8 @@ def evaluate(f: object, entry: Entry, schema: Schema | None = None) -> bool | No
     is not a filter.
     """
     schema = schema if schema is not None else entry.schema
+    if not isinstance(f, (And, Or, Not)):  # one item, as most filters are: no stack needed
+        return _item(entry, schema, f)
     results: list[bool | None] = []
     # (node, expanded): composite nodes are revisited once their children's results are on ``results``.
     stack: list[tuple[object, bool]] = [(f, False)]

@@ -74,6 +74,7 @@ from ..model import (
 )
 from ..model.dn import parse_rdn
 from ..proto.rules import FINAL_RESPONSE as _RESPONSES
+from ..proto.server import EncodedResponse
 from .dit import Directory, DirectoryError, parse_dn
 from .entry import Entry
 from .matching import compare, evaluate
@@ -118,6 +119,12 @@ def check_password(stored: bytes, password: bytes) -> bool:
     return hmac.compare_digest(stored, password)
 
 
+#: What the service yields: messages, and entries sent as their stored encodings.
+Reply = LDAPMessage | EncodedResponse
+#: Stored encodings handed to the server at once (one protocol check, one write per batch).
+ENCODED_BATCH = 64
+
+
 @dataclass
 class _Paged:
     entries: list[Entry]
@@ -147,7 +154,7 @@ class DirectoryService:
             self._root_key = self.directory.key(parse_dn(self.root_dn))
 
     # -- dispatch ----------------------------------------------------------------------------------
-    def handle(self, request: LDAPMessage, session: Any) -> Iterator[LDAPMessage]:
+    def handle(self, request: LDAPMessage, session: Any) -> Iterator[Reply]:
         mid, op = request.message_id, request.protocol_op
         handler = _HANDLERS.get(type(op))
         if handler is None:  # the connection machine only lets requests through
@@ -216,7 +223,7 @@ class DirectoryService:
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
 
     # -- search ------------------------------------------------------------------------------------
-    def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: Any) -> Iterator[Reply]:
         paged = next((decode_control(c) for c in controls if c.control_type == PAGED_OID), None)
         if op.base_object == "" and op.scope == Scope.BASE_OBJECT:
             yield from self._entries(mid, op, [self.root_dse()], session, base_entry=True)
@@ -232,19 +239,36 @@ class DirectoryService:
         deadline = time.monotonic() + seconds if seconds else None
         sent = 0
         probes = _mentions_password(op.filter)
-        for entry in self.directory.search(base, op.scope, op.filter):
+        flt = op.filter
+        replies = self._replies(mid, op, session)
+        batch: list[bytes] = []  # stored encodings, sent ENCODED_BATCH at a time
+        for entry in self.directory.search(base, op.scope, flt):
             if deadline is not None and time.monotonic() > deadline:
                 raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
-            if not self._matches(op.filter, entry, session, probes):
+            if not (self._matches(flt, entry, session, probes) if probes else evaluate(flt, entry) is True):
                 continue
             if sent == limit and limit:
+                if batch:
+                    yield EncodedResponse(mid, SearchResultEntry, batch)
                 raise DirectoryError(ResultCode.SIZE_LIMIT_EXCEEDED, f"more than {limit} entries match")
-            yield from self._entries(mid, op, [entry], session)
+            reply = replies(entry)
+            if type(reply) is bytes:
+                batch.append(reply)
+                if len(batch) == ENCODED_BATCH:
+                    yield EncodedResponse(mid, SearchResultEntry, batch)
+                    batch = []
+            else:
+                if batch:
+                    yield EncodedResponse(mid, SearchResultEntry, batch)
+                    batch = []
+                yield reply  # type: ignore[misc]
             sent += 1
+        if batch:
+            yield EncodedResponse(mid, SearchResultEntry, batch)
         yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""))
 
     def _paged(self, mid: int, op: SearchRequest, base: DN, control: PagedResults,
-               session: Any) -> Iterator[LDAPMessage]:
+               session: Any) -> Iterator[Reply]:
         assert isinstance(op.scope, Scope)
         pages: dict[bytes, _Paged] = session.state.setdefault("paged", {})  # type: ignore[assignment]
         if control.cookie:
@@ -290,23 +314,48 @@ class DirectoryService:
         return evaluate(flt, target) is True
 
     def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: Any,
-                 base_entry: bool = False) -> Iterator[LDAPMessage]:
-        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
+                 base_entry: bool = False) -> Iterator[Reply]:
+        if base_entry:
+            for entry in entries:
+                if evaluate(op.filter, entry) is True:
+                    yield self._built(mid, op, entry, session, base_entry=True)
+            return
+        replies = self._replies(mid, op, session)
         for entry in entries:
-            if base_entry and evaluate(op.filter, entry) is not True:
-                continue
-            hide = not base_entry and self._hidden(entry, session)
-            shown = entry
-            if wants_computed and not base_entry:
-                shown = entry.copy()
-                shown.set("entryDN", [str(entry.dn).encode("utf-8")])
-                shown.set("hasSubordinates", [b"TRUE" if self.directory.has_children(entry.dn) else b"FALSE"])
-                shown.set("subschemaSubentry", [b"cn=Subschema"])
-            attributes = shown.to_partial_attributes(op.attributes, op.types_only)
-            if hide:
-                schema = self.directory.schema
-                attributes = [a for a in attributes if schema.canonical(a.type).split(";")[0] != "userpassword"]
-            yield LDAPMessage(mid, SearchResultEntry(str(entry.dn), attributes))
+            reply = replies(entry)
+            yield EncodedResponse(mid, SearchResultEntry, [reply]) if type(reply) is bytes else reply  # type: ignore[misc]
+
+    def _replies(self, mid: int, op: SearchRequest, session: Any) -> Callable[[Entry], LDAPMessage | bytes]:
+        """How this search answers with an entry, decided once per request: every user attribute is
+        the entry's stored encoding (bytes: unless this identity may not see its userPassword); any
+        other selection is built (a message)."""
+        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
+        if op.types_only or wants_computed or not all(a == "*" for a in op.attributes):
+            return lambda entry: self._built(mid, op, entry, session)
+        hidden, built = self._hidden, self._built
+
+        def reply(entry: Entry) -> LDAPMessage | bytes:
+            if hidden(entry, session):
+                return built(mid, op, entry, session)
+            return entry.encoded_search_entry()
+        return reply
+
+    def _built(self, mid: int, op: SearchRequest, entry: Entry, session: Any,
+               base_entry: bool = False) -> LDAPMessage:
+        """The SearchResultEntry for ``op``'s selection, built for this request."""
+        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
+        hide = not base_entry and self._hidden(entry, session)
+        shown = entry
+        if wants_computed and not base_entry:
+            shown = entry.copy()
+            shown.update([("entryDN", [str(entry.dn).encode("utf-8")]),
+                          ("hasSubordinates", [b"TRUE" if self.directory.has_children(entry.dn) else b"FALSE"]),
+                          ("subschemaSubentry", [b"cn=Subschema"])])
+        attributes = shown.to_partial_attributes(op.attributes, op.types_only)
+        if hide:
+            schema = self.directory.schema
+            attributes = [a for a in attributes if schema.canonical(a.type).split(";")[0] != "userpassword"]
+        return LDAPMessage(mid, SearchResultEntry(str(entry.dn), attributes))
 
     def root_dse(self) -> Entry:
         """The root DSE (RFC 4512 5.1)."""
@@ -328,7 +377,7 @@ class DirectoryService:
         if not (isinstance(op, SearchRequest) and op.base_object == "" and op.scope == Scope.BASE_OBJECT):
             return []
         session = _AnonymousSession()
-        return list(self.handle(request, session))
+        return [r for r in self.handle(request, session) if isinstance(r, LDAPMessage)]  # the rootDSE: messages
 
     # -- compare -----------------------------------------------------------------------------------
     def _compare(self, mid: int, op: CompareRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
@@ -456,7 +505,7 @@ def _ok(kind: type) -> Any:
     return kind(ResultCode.SUCCESS, "", "")
 
 
-_HANDLERS: dict[type, Callable[..., Iterator[LDAPMessage]]] = {
+_HANDLERS: dict[type, Callable[..., Iterator[Reply]]] = {
     BindRequest: DirectoryService._bind,
     SearchRequest: DirectoryService._search,
     CompareRequest: DirectoryService._compare,

@@ -88,17 +88,25 @@ def allowed_response(request: object, response: object) -> tuple[bool, bool]:
     key = (type(request), type(response))
     verdict = _VERDICTS.get(key)
     if verdict is None:
-        verdict = _VERDICTS[key] = _judge(request, response)
+        verdict = _VERDICTS[key] = _judge(*key)
     return verdict
 
 
-def _judge(request: object, response: object) -> tuple[bool, bool]:
-    kind = type(request)
+def allowed_response_type(request: object, response_type: type) -> tuple[bool, bool]:
+    """:func:`allowed_response` for a response known by its class only (one sent pre-encoded)."""
+    key = (type(request), response_type)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _VERDICTS[key] = _judge(*key)
+    return verdict
+
+
+def _judge(kind: type, response_type: type) -> tuple[bool, bool]:
     final = FINAL_RESPONSE.get(kind)
-    if final is not None and isinstance(response, final):
+    if final is not None and issubclass(response_type, final):
         return True, True
     interim = INTERIM_RESPONSES.get(kind, (IntermediateResponse,))
-    if final is not None and isinstance(response, interim):
+    if final is not None and issubclass(response_type, interim):
         return True, False
     return False, False
 

@@ -23,12 +23,16 @@ code behind it only sees well-formed, orderly requests:
 
 Responses are checked too: each must answer an outstanding request with a
 type allowed for it (:class:`~ldapber.proto.rules.LocalProtocolError`
-otherwise), and the final one frees the message ID.
+otherwise), and the final one frees the message ID.  A response may come
+pre-encoded (:class:`EncodedResponse`: a directory's stored
+SearchResultEntry), checked by the class it encodes; the machine wraps it
+in the LDAPMessage envelope for the request's message ID.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..codec import DEFAULT_MAX_PDU_SIZE, Codec
 from ..errors import DecodeError
@@ -49,10 +53,12 @@ from .rules import (
     MAX_MESSAGE_ID,
     LocalProtocolError,
     allowed_response,
+    allowed_response_type,
     is_starttls,
 )
 
-__all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation"]
+__all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation",
+           "EncodedResponse"]
 
 
 ServerState = ConnectionState  # the states are the same on both sides
@@ -90,6 +96,37 @@ class ProtocolViolation:
 
 
 Event = Request | Abandoned | Unbound | ProtocolViolation
+
+
+class EncodedResponse(NamedTuple):
+    """Responses to ``message_id`` whose protocolOps are already BER: each
+    of ``ops`` is one whole element (tag, length, contents) and ``op_type``
+    the model class they encode (``SearchResultEntry``), which the protocol
+    checks use.  No controls.  Stored encodings go out without being rebuilt
+    per request, checked once per batch."""
+
+    message_id: int
+    op_type: type
+    ops: list[bytes]
+
+
+def envelope(message_id: int, op: bytes) -> bytes:
+    """``LDAPMessage ::= SEQUENCE { messageID, protocolOp }`` around an encoded protocolOp."""
+    mid = _message_ids.get(message_id)
+    if mid is None:
+        octets = message_id.to_bytes((message_id.bit_length() + 8) // 8, "big")  # INTEGER: minimal, non-negative
+        mid = bytes((0x02, len(octets))) + octets
+        if len(_message_ids) >= 1024:
+            _message_ids.clear()
+        _message_ids[message_id] = mid
+    size = len(mid) + len(op)
+    if size < 0x80:
+        return b"".join((bytes((0x30, size)), mid, op))
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return b"".join((bytes((0x30, 0x80 | len(octets))), octets, mid, op))
+
+
+_message_ids: dict[int, bytes] = {}  # message ID -> its INTEGER element (a search sends thousands with one)
 
 
 class ServerConnection(Machine[Event]):
@@ -167,11 +204,14 @@ class ServerConnection(Machine[Event]):
         self._events.append(ProtocolViolation(reason, error))
 
     # -- output ----------------------------------------------------------------
-    def send(self, message: LDAPMessage) -> bytes:
+    def send(self, message: LDAPMessage | EncodedResponse) -> bytes:
         """Queue a response (or an unsolicited notification, message ID 0)
         and return its bytes; b"" when the operation was abandoned."""
         if self.state is ServerState.CLOSED:
             raise LocalProtocolError("the connection is closed")
+        if type(message) is EncodedResponse:
+            return self._send_encoded(message)
+        assert isinstance(message, LDAPMessage)
         mid, op = message.message_id, message.protocol_op
         if mid == 0:
             if not isinstance(op, ExtendedResponse):
@@ -195,6 +235,21 @@ class ServerConnection(Machine[Event]):
                 self._exclusive = None
                 if is_starttls(request) and isinstance(op, LDAPResult) and op.result_code == ResultCode.SUCCESS:
                     self.state = ServerState.TLS_HANDSHAKE
+        return data
+
+    def _send_encoded(self, message: EncodedResponse) -> bytes:
+        mid = message.message_id
+        request = self._outstanding.get(mid)
+        if request is None:
+            if 0 < mid <= MAX_MESSAGE_ID:
+                return b""  # abandoned
+            raise LocalProtocolError(f"message ID {mid} is out of range")
+        ok, final = allowed_response_type(request.protocol_op, message.op_type)
+        if not ok or final:  # a final response changes the machine's state: it goes through send()
+            raise LocalProtocolError(f"{message.op_type.__name__} cannot answer {type(request.protocol_op).__name__}"
+                                     + (" pre-encoded (final responses are sent as messages)" if ok else ""))
+        data = b"".join([envelope(mid, op) for op in message.ops])
+        self._outbox += data
         return data
 
     def _queue(self, message: LDAPMessage) -> bytes:

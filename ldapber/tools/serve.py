@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import logging
 import signal
 import ssl
@@ -83,6 +84,11 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
 
 async def _serve(args: argparse.Namespace) -> int:
     service, context = build(args)
+    # This process is the server (not a library inside someone's program): the
+    # loaded directory, millions of long-lived objects, leaves the collector's
+    # view, so that a collection while serving does not walk all of it.
+    gc.collect()
+    gc.freeze()
     if args.ldaps_port and context is None:
         print("--ldaps-port needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
