@@ -5,7 +5,9 @@
 2. the native reference, liblber, built by the suite (skipped with the
    reason where a C compiler or libldap-dev is missing);
 3. peak memory for the 1 MB value and the stream;
-4. the servers: ``ldapber serve`` and slapd under the same load;
+4. the servers: ``ldapber serve`` and slapd holding the same 10,000 entries
+   under the same load (``bench.directory``: base reads, equality searches,
+   bind+unbind, a 10k-entry subtree search; start time and RSS);
 5. the clients: ldapber's asyncio client, python-ldap, ldap3 and bonsai
    against one slapd (``bench.client``: a 10k-entry search, pipelined and
    sequential reads, memory);
@@ -43,7 +45,6 @@ MODES = {
               "--benchmark-calibration-precision=1"],
 }
 NATIVE_ROUNDS = {"full": 15, "quick": 7, "smoke": 1}
-SERVER = {"full": (5.0, 8), "quick": (2.0, 8), "smoke": (0.3, 2)}
 
 
 def run_pytest(mode: str, out: Path) -> tuple[list[Timing], dict[str, object]]:
@@ -137,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         run.memory = memory.measure(peers.CONTENDERS)
     print("[4/6] servers", flush=True)
     if not args.no_server:
-        from . import server
+        from . import directory
+        from .server import slapadd_available
 
-        seconds, connections = SERVER[mode_name]
-        run.server = server.as_json(server.measure(seconds, connections), connections)
-        if not server.slapd_available():
-            run.notes.append("slapd not measured: slapd or ldap-utils is not installed")
+        run.server = directory.run(directory.MODES[mode_name], log=lambda line: print(line, flush=True))
+        if not slapadd_available():
+            run.notes.append("slapd not measured: slapd is not installed")
     print("[5/6] clients against slapd", flush=True)
     if args.no_client:
         run.notes.append("clients not measured: --no-client")

@@ -137,7 +137,7 @@ class Run:
     timings: list[Timing] = field(default_factory=list)
     unable: list[Unable] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
-    server: list[dict[str, Any]] = field(default_factory=list)
+    server: dict[str, Any] = field(default_factory=dict)  # bench.directory's measurements
     client: Section | None = None
     stream_gc: Section | None = None
     notes: list[str] = field(default_factory=list)
@@ -152,7 +152,8 @@ class Run:
         return cls(machine=raw.get("machine", {}), versions=raw.get("versions", {}),
                    timings=[Timing(**t) for t in raw.get("timings", [])],
                    unable=[Unable(**u) for u in raw.get("unable", [])],
-                   memory=raw.get("memory", []), server=raw.get("server", []),
+                   memory=raw.get("memory", []),
+                   server=raw.get("server") if isinstance(raw.get("server"), dict) else {},
                    client=Section.from_json(raw.get("client")), stream_gc=Section.from_json(raw.get("stream_gc")),
                    notes=raw.get("notes", []))
 

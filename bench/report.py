@@ -141,16 +141,9 @@ def memory_table(run: Run) -> list[str]:
 def server_table(run: Run) -> list[str]:
     if not run.server:
         return []
-    ref = next((r for r in run.server if r["server"] == "slapd"), None)
-    conns = run.server[0].get("connections", "?")
-    out = [f"Base-scope searches for one entry over TCP on loopback, {conns} connections, one search in flight "
-           "each, the same load generator for both servers.", "",
-           "| server | searches/s | p50 | p99 | vs slapd |", "|---|---:|---:|---:|---:|"]
-    for r in run.server:
-        ratio = f"{r['searches_per_s'] / ref['searches_per_s']:.2f}x" if ref and ref["searches"] else "n/a"
-        out.append(f"| {r['server']} | {r['searches_per_s']:,.0f} | {fmt_time(r['p50_s'])} | "
-                   f"{fmt_time(r['p99_s'])} | {ratio} |")
-    return out
+    from .directory import report
+
+    return report(run.server).splitlines()
 
 
 # -- targets ------------------------------------------------------------------------

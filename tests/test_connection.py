@@ -34,8 +34,8 @@ from ldapber.extended import NOTICE_OF_DISCONNECTION_OID, STARTTLS_OID, notice_o
 from ldapber.proto import (
     Abandoned,
     ClientConnection,
-    EncodedResponse,
     ClientState,
+    EncodedResponse,
     LocalProtocolError,
     Notice,
     ProtocolViolation,

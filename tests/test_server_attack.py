@@ -23,11 +23,13 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 import ldapber
 from ldapber import (
@@ -114,10 +116,12 @@ class RSSSampler:
 
 # -- the server and the control client -------------------------------------------------
 @asynccontextmanager
-async def serving(**limits: float) -> AsyncIterator[tuple[LDAPServer, int]]:
-    directory = Directory()
-    directory.load(parse_ldif(_sample_ldif()))
-    service = DirectoryService(directory, root_dn="cn=admin,dc=example,dc=com", root_password=b"secret")
+async def serving(directory: Directory | None = None, **limits: float) -> AsyncIterator[tuple[LDAPServer, int]]:
+    if directory is None:
+        directory = Directory()
+        directory.load(parse_ldif(_sample_ldif()))
+    service = DirectoryService(directory, root_dn="cn=admin,dc=example,dc=com", root_password=b"secret",
+                               max_size_limit=0)
     server = LDAPServer(service, limits=ServerLimits(**limits))  # type: ignore[arg-type]
     port = await server.listen_tcp(LOCALHOST, 0)
     try:
@@ -199,9 +203,10 @@ class ControlClient:
 
 
 @asynccontextmanager
-async def serving_with_control(**limits: float) -> AsyncIterator[tuple[LDAPServer, int, ControlClient]]:
+async def serving_with_control(directory: Directory | None = None,
+                               **limits: float) -> AsyncIterator[tuple[LDAPServer, int, ControlClient]]:
     """The server, and a control client already searching on it."""
-    async with serving(**limits) as (server, port):
+    async with serving(directory, **limits) as (server, port):
         control = await ControlClient.start(port)
         try:
             yield server, port, control
@@ -640,3 +645,120 @@ def test_a_header_announcing_one_gibibyte_is_refused_at_once() -> None:
             assert server.connection_count == 1
 
     run(main(), 30)
+
+
+# -- 6. at scale: 100,000 entries ---------------------------------------------------------------
+PEOPLE = "ou=people," + BASE
+
+
+@pytest.fixture(scope="module")
+def large_directory() -> Iterator[Directory]:
+    """The sample directory and 100,000 more people under ou=people (the client benchmark's),
+    frozen out of the collector's view as ``serve`` does with what it loads (else a full
+    collection in this process walks its millions of objects while the server waits)."""
+    from bench.client import person
+    from ldapber.ldif import LDIFRecord
+
+    directory = Directory()
+    directory.load(parse_ldif(_sample_ldif()))
+    directory.load(LDIFRecord(dn, [(t, [v.encode() for v in vals]) for t, vals in attrs])
+                   for dn, attrs in map(person, range(100_000)))
+    assert len(directory) == 100_010
+    gc.collect()
+    gc.freeze()
+    try:
+        yield directory
+    finally:
+        gc.unfreeze()
+
+
+def test_a_search_that_scans_100k_entries_for_nothing_does_not_stall_others(large_directory: Directory) -> None:
+    """``(description=*nomatch*)``: no index applies, every entry is looked at and none sent."""
+    async def main() -> None:
+        async with serving_with_control(large_directory) as (_, port, control):
+            async with await connect(f"ldap://{LOCALHOST}:{port}", timeout=60) as scanner:
+                t0 = time.monotonic()
+                for _ in range(2):
+                    assert await scanner.search_all(BASE, "(description=*nomatch*)") == []
+                scanned_for = time.monotonic() - t0
+            await control.stop(min_searches=5)
+            print(f"\ntwo scans of 100,010 entries in {scanned_for:.1f} s; {control.summary()}")
+            # the server ran the control client between slices of the scans: a few milliseconds per search
+            assert max(control.latencies) < 0.1 and max(control.gaps) < 0.25, control.summary()
+
+    run(main(), 120)
+
+
+def test_a_client_that_never_reads_a_100k_entry_result_is_dropped(large_directory: Directory) -> None:
+    write_timeout = 1.0
+
+    async def main() -> None:
+        async with serving_with_control(large_directory, write_timeout=write_timeout) as (server, port, control):
+            reader = await asyncio.to_thread(RawConnection, port, rcvbuf=4096)
+            try:
+                await wait_for_connections(server, 2, 2.0)
+                memory = RSSSampler()
+                t0 = time.monotonic()
+                await asyncio.to_thread(reader.send, whole_directory_search(1))
+                await wait_for_connections(server, 1, 30.0)
+                closed_after = time.monotonic() - t0
+                still_open = server.connection_count
+                await memory.stop()
+                await control.stop(max_wait=1.0)
+                print(f"\na 100,010-entry result never read: dropped after {closed_after:.1f} s; {memory}; "
+                      f"{control.summary()}")
+                assert still_open == 1, "the connection that never reads is still open"
+                # the server stopped producing at the full transport buffer: far less than the ~45 MB result
+                assert memory.peak - memory.before < 30 * MIB, str(memory)
+                assert (await asyncio.to_thread(reader.read, 5.0)).closed
+            finally:
+                reader.close()
+
+    run(main(), 120)
+
+
+def test_concurrent_writers_and_readers_see_whole_entries_and_keep_the_indexes(tmp_path: Path) -> None:
+    """Writers replace mail and description of the same entries together (one modify), readers
+    check that the two always agree; afterwards every index is what a fresh build gives."""
+    from test_index import assert_consistent
+
+    directory = Directory()
+    directory.load(parse_ldif(_sample_ldif()))
+    targets = [f"uid={u},{PEOPLE}" for u in ("alice", "bob", "carol")]
+    torn: list[str] = []
+    writes = reads = 0
+
+    async def writer(port: int, n: int) -> None:
+        nonlocal writes
+        async with await connect(f"ldap://{LOCALHOST}:{port}", timeout=10) as ldap:
+            await ldap.bind("cn=admin,dc=example,dc=com", "secret")
+            for i in range(150):
+                version = f"w{n}-{i}"
+                await ldap.modify(targets[i % len(targets)], [("replace", "mail", [f"{version}@example.com"]),
+                                                               ("replace", "description", [version])])
+                writes += 1
+
+    async def reader(port: int) -> None:
+        nonlocal reads
+        async with await connect(f"ldap://{LOCALHOST}:{port}", timeout=10) as ldap:
+            for i in range(300):
+                dn = targets[i % len(targets)]
+                found = await ldap.search_all(dn, scope=Scope.BASE_OBJECT, attributes=["mail", "description"])
+                values = {a.type: a.vals for a in found[0].attributes}
+                if "description" in values and values["mail"][0] != values["description"][0] + b"@example.com":
+                    torn.append(f"{dn}: {values}")
+                hits = await ldap.search_all(PEOPLE, f"(mail={values['mail'][0].decode()})", attributes=["1.1"])
+                if dn not in [e.object_name for e in hits]:  # the index answers for the value just read
+                    still = await ldap.search_all(dn, scope=Scope.BASE_OBJECT, attributes=["mail"])
+                    if still[0].attributes[0].vals == values["mail"]:
+                        torn.append(f"{dn}: the mail index missed {values['mail']}")
+                reads += 1
+
+    async def main() -> None:
+        async with serving(directory) as (_, port):
+            await asyncio.gather(*(writer(port, n) for n in range(3)), *(reader(port) for _ in range(3)))
+
+    run(main(), 120)
+    assert writes == 450 and reads == 900
+    assert not torn, torn[:5]
+    assert_consistent(directory)

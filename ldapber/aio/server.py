@@ -281,7 +281,11 @@ class _Connection:
                 queued = 0
                 for response in responses:  # type: ignore[union-attr]
                     self.queue(response)
-                    queued += len(response.ops) if type(response) is EncodedResponse else 1
+                    if type(response) is EncodedResponse:
+                        # an empty batch is the handler's scheduling point during a long scan
+                        queued += len(response.ops) or RESPONSE_BATCH
+                    else:
+                        queued += 1
                     if queued >= RESPONSE_BATCH:
                         queued = 0
                         await self.flush()  # one write per batch of responses, not per response

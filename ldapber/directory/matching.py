@@ -41,6 +41,8 @@ short-circuit: each item is evaluated once.
 
 from __future__ import annotations
 
+import functools
+
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -278,11 +280,18 @@ def _present(entry: Entry, schema: Schema, description: str) -> bool | None:
 
 
 def _pieces(rule: MatchingRule, initial: bytes | None, anys: Sequence[bytes],
-            final: bytes | None) -> tuple[str, list[str], str]:
-    """The prepared substrings of an assertion; raises InvalidValue."""
+            final: bytes | None) -> tuple[str, tuple[str, ...], str]:
+    """The prepared substrings of an assertion; raises InvalidValue.  Cached:
+    a search prepares its assertion once, not once per entry it looks at."""
+    return _prepared_pieces(rule, initial, tuple(anys), final)
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared_pieces(rule: MatchingRule, initial: bytes | None, anys: tuple[bytes, ...],
+                     final: bytes | None) -> tuple[str, tuple[str, ...], str]:
     assert rule.piece is not None
     first = rule.piece(initial, "initial") if initial is not None else ""
-    middle = [p for p in (rule.piece(a, "any") for a in anys) if p]
+    middle = tuple(p for p in (rule.piece(a, "any") for a in anys) if p)
     last = rule.piece(final, "final") if final is not None else ""
     return first, middle, last
 

@@ -123,6 +123,9 @@ def check_password(stored: bytes, password: bytes) -> bool:
 Reply = LDAPMessage | EncodedResponse
 #: Stored encodings handed to the server at once (one protocol check, one write per batch).
 ENCODED_BATCH = 64
+#: Entries a search looks at between two points where the server may run other connections:
+#: a scan that matches nothing must not stall the others.
+SCAN_SLICE = 64
 
 
 @dataclass
@@ -242,9 +245,14 @@ class DirectoryService:
         flt = op.filter
         replies = self._replies(mid, op, session)
         batch: list[bytes] = []  # stored encodings, sent ENCODED_BATCH at a time
+        scanned = 0
         for entry in self.directory.search(base, op.scope, flt):
             if deadline is not None and time.monotonic() > deadline:
                 raise DirectoryError(ResultCode.TIME_LIMIT_EXCEEDED, "time limit exceeded")
+            scanned += 1
+            if scanned % SCAN_SLICE == 0:  # a long scan lets other connections run, matches or not
+                yield EncodedResponse(mid, SearchResultEntry, batch)  # an empty batch: a scheduling point
+                batch = []
             if not (self._matches(flt, entry, session, probes) if probes else evaluate(flt, entry) is True):
                 continue
             if sent == limit and limit:

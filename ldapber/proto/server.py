@@ -103,7 +103,8 @@ class EncodedResponse(NamedTuple):
     of ``ops`` is one whole element (tag, length, contents) and ``op_type``
     the model class they encode (``SearchResultEntry``), which the protocol
     checks use.  No controls.  Stored encodings go out without being rebuilt
-    per request, checked once per batch."""
+    per request, checked once per batch.  An empty batch sends nothing (the
+    directory yields one as a scheduling point during a long scan)."""
 
     message_id: int
     op_type: type
