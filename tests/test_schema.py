@@ -137,8 +137,9 @@ def test_object_class_definitions(name: str, oid: str, kind: str, sup: tuple[str
     assert S.object_class(name.upper()) is oc
 
 
-def test_default_schema_importable_from_schema_module() -> None:
-    from ldapber.directory.schema import DEFAULT_SCHEMA as from_schema
+def test_default_schema_from_the_schema_module_still_works_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="import it from ldapber.directory"):
+        from ldapber.directory.schema import DEFAULT_SCHEMA as from_schema
     assert from_schema is DEFAULT_SCHEMA
     import ldapber.directory.schema as module
     with pytest.raises(AttributeError):

@@ -29,11 +29,11 @@ from typing import Any
 from .._gcpause import gc_paused
 from ..ldif import LDIFChange, LDIFRecord, dump_ldif, load_ldif
 from ..model import DN, RDN, ResultCode, Scope
-from ..model.dn import DNSyntaxError
 from .entry import Entry
+from .errors import DirectoryError, SchemaViolation
 from .index import DEFAULT_INDEXED, AttributeIndex
 from .rules import dn_key
-from .schema import Schema, SchemaViolation
+from .schema import Schema
 from .standard import DEFAULT_SCHEMA
 
 __all__ = ["Directory", "DirectoryError"]
@@ -45,16 +45,6 @@ MAINTAINED = ("createTimestamp", "modifyTimestamp", "creatorsName", "modifiersNa
               "structuralObjectClass")
 
 
-class DirectoryError(Exception):
-    """An operation failed: the result code, a message, and the matchedDN."""
-
-    def __init__(self, result_code: ResultCode, message: str = "", matched_dn: str = "") -> None:
-        super().__init__(message)
-        self.result_code = result_code
-        self.message = message
-        self.matched_dn = matched_dn
-
-
 _clock: list[Any] = [None, b""]  # (second, its GeneralizedTime): a load stamps thousands of entries in one second
 
 
@@ -64,13 +54,6 @@ def _now() -> bytes:
         stamp = datetime.datetime.fromtimestamp(second, datetime.timezone.utc).strftime("%Y%m%d%H%M%SZ")
         _clock[:] = [second, stamp.encode("ascii")]
     return _clock[1]  # type: ignore[no-any-return]
-
-
-def parse_dn(text: str) -> DN:
-    try:
-        return DN.parse(text)
-    except DNSyntaxError as err:
-        raise DirectoryError(ResultCode.INVALID_DN_SYNTAX, str(err)) from None
 
 
 class Directory:
@@ -100,7 +83,7 @@ class Directory:
             for record in records:
                 if not isinstance(record, LDIFRecord):
                     raise DirectoryError(ResultCode.OTHER, f"{record.dn}: change records cannot be loaded")
-                entries.append((parse_dn(record.dn), record))
+                entries.append((DN.parse(record.dn), record))
             for dn, record in sorted(entries, key=lambda item: len(item[0])):
                 self.add(Entry.from_record(dn, record.attributes, self.schema), by="", maintain=False, save=False)
 
@@ -142,7 +125,7 @@ class Directory:
         entries again and again."""
         hit = self._parsed.get(text)
         if hit is None:
-            dn = parse_dn(text)
+            dn = DN.parse(text)
             hit = (dn, self.key(dn))
             if len(self._parsed) >= _LOOKUP_CACHE:  # bounded (the strings come from clients): oldest out
                 del self._parsed[next(iter(self._parsed))]
@@ -249,11 +232,8 @@ class Directory:
 
     # -- changes ---------------------------------------------------------------------------------
     def _check(self, entry: Entry) -> None:
-        try:
-            self.schema.check_entry(entry)
-            entry.check_rdn()
-        except SchemaViolation as err:
-            raise DirectoryError(err.result_code, str(err)) from None
+        self.schema.check_entry(entry)  # a SchemaViolation is a DirectoryError
+        entry.check_rdn()
 
     def _stamp(self, entry: Entry, by: str, created: bool) -> None:
         now, who = _now(), by.encode("utf-8")
@@ -332,20 +312,17 @@ class Directory:
         entry = self.require(dn)
         new = entry.copy()
         rdn_types = {self.schema.canonical(ava.type) for ava in (dn.rdn or ())}
-        for op, attr, values in changes:
-            try:
-                if op == "add":
-                    new.add_values(attr, values)
-                elif op == "delete":
-                    new.delete_values(attr, values)
-                elif op == "replace":
-                    new.set(attr, values)
-                elif op == "increment":
-                    raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "increment is not supported")
-                else:
-                    raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unknown modify operation {op!r}")
-            except SchemaViolation as err:
-                raise DirectoryError(err.result_code, str(err)) from None
+        for op, attr, values in changes:  # a SchemaViolation from a change is the operation's answer
+            if op == "add":
+                new.add_values(attr, values)
+            elif op == "delete":
+                new.delete_values(attr, values)
+            elif op == "replace":
+                new.set(attr, values)
+            elif op == "increment":
+                raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "increment is not supported")
+            else:
+                raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unknown modify operation {op!r}")
         try:
             new.check_rdn()
         except SchemaViolation:
@@ -374,19 +351,16 @@ class Directory:
             raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "an entry cannot move below itself")
         new = entry.copy()
         new.dn = new_dn
-        try:
-            if delete_old_rdn and dn.rdn is not None:
-                for ava in dn.rdn:
-                    if ava not in new_rdn:
-                        new.delete_values(ava.type, [_value_bytes(ava.value)])
-            for ava in new_rdn:
-                try:
-                    new.add_values(ava.type, [_value_bytes(ava.value)])
-                except SchemaViolation as err:
-                    if err.result_code != ResultCode.ATTRIBUTE_OR_VALUE_EXISTS:
-                        raise
-        except SchemaViolation as err:
-            raise DirectoryError(err.result_code, str(err)) from None
+        if delete_old_rdn and dn.rdn is not None:
+            for ava in dn.rdn:
+                if ava not in new_rdn:
+                    new.delete_values(ava.type, [_value_bytes(ava.value)])
+        for ava in new_rdn:
+            try:
+                new.add_values(ava.type, [_value_bytes(ava.value)])
+            except SchemaViolation as err:
+                if err.result_code != ResultCode.ATTRIBUTE_OR_VALUE_EXISTS:
+                    raise
         self._stamp(new, by, created=False)
         self._check(new)
         moved = list(self.walk(dn))  # the entry and its subtree, parents first

@@ -20,8 +20,9 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
 from ..codec import encode_value
 from ..model import DN, PartialAttribute, ResultCode, SearchResultEntry
+from .errors import SchemaViolation
 from .rules import get_rule
-from .schema import Schema, SchemaViolation, split_description
+from .schema import Schema, split_description
 from .standard import DEFAULT_SCHEMA
 from .syntaxes import InvalidValue
 

@@ -42,7 +42,6 @@ short-circuit: each item is evaluated once.
 from __future__ import annotations
 
 import functools
-
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any

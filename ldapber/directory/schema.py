@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..errors import LDAPBERError
 from ..model import ResultCode
+from .errors import SchemaViolation
 from .rules import EQUALITY, ORDERING, SUBSTR, get_rule
 from .syntaxes import SYNTAXES, is_valid
 
@@ -46,16 +46,6 @@ class _ClassRules:
     structural: ObjectClass | None  # the most subordinate structural class
 
 
-class SchemaViolation(LDAPBERError, ValueError):
-    """An entry or change the schema does not allow; ``result_code`` is what to answer."""
-
-    def __init__(self, result_code: ResultCode, message: str) -> None:
-        super().__init__(message)
-        self.result_code = result_code
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"SchemaViolation({self.result_code.name}, {self.message!r})"
 
 
 @functools.lru_cache(maxsize=4096)  # the same few descriptions, on every entry of every search
@@ -445,8 +435,12 @@ class Schema:
 
 
 def __getattr__(name: str) -> Schema:
-    # DEFAULT_SCHEMA is built in .standard, which needs the classes above: load it on first use.
+    # Deprecated: DEFAULT_SCHEMA lives in .standard (which builds on this module, not the reverse).
     if name == "DEFAULT_SCHEMA":
+        import warnings
+
+        warnings.warn("ldapber.directory.schema.DEFAULT_SCHEMA is deprecated: import it from "
+                      "ldapber.directory (or ldapber.directory.standard)", DeprecationWarning, stacklevel=2)
         from .standard import DEFAULT_SCHEMA
         return DEFAULT_SCHEMA
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

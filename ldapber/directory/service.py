@@ -34,7 +34,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .._version import __version__
 from ..controls import PagedResults, decode_control
@@ -72,13 +72,13 @@ from ..model import (
     SearchResultEntry,
     Simple,
 )
-from ..model.dn import parse_rdn
+from ..model.dn import DNSyntaxError, parse_dn, parse_rdn
 from ..proto.rules import FINAL_RESPONSE as _RESPONSES
 from ..proto.server import EncodedResponse
-from .dit import Directory, DirectoryError, parse_dn
+from .dit import Directory
 from .entry import Entry
+from .errors import DirectoryError
 from .matching import compare, evaluate
-from .schema import SchemaViolation
 
 __all__ = ["DirectoryService", "hash_password", "check_password"]
 
@@ -119,6 +119,17 @@ def check_password(stored: bytes, password: bytes) -> bool:
     return hmac.compare_digest(stored, password)
 
 
+class SessionView(Protocol):
+    """What the service reads and keeps of a connection (the asyncio server's
+    :class:`~ldapber.aio.Session` is one): who is bound, whether TLS is on,
+    and a dict for per-connection state (paged-search cookies).  The bind
+    sets ``bound_dn``."""
+
+    bound_dn: str
+    tls_active: bool
+    state: dict[str, object]
+
+
 #: What the service yields: messages, and entries sent as their stored encodings.
 Reply = LDAPMessage | EncodedResponse
 #: Stored encodings handed to the server at once (one protocol check, one write per batch).
@@ -157,7 +168,7 @@ class DirectoryService:
             self._root_key = self.directory.key(parse_dn(self.root_dn))
 
     # -- dispatch ----------------------------------------------------------------------------------
-    def handle(self, request: LDAPMessage, session: Any) -> Iterator[Reply]:
+    def handle(self, request: LDAPMessage, session: SessionView) -> Iterator[Reply]:
         mid, op = request.message_id, request.protocol_op
         handler = _HANDLERS.get(type(op))
         if handler is None:  # the connection machine only lets requests through
@@ -166,8 +177,10 @@ class DirectoryService:
         try:
             self._check_controls(op, request.controls)
             yield from handler(self, mid, op, request.controls or [], session)
-        except DirectoryError as err:
+        except DirectoryError as err:  # SchemaViolation included
             yield LDAPMessage(mid, response_type(err.result_code, err.matched_dn, err.message))
+        except DNSyntaxError as err:  # a DN in the request
+            yield LDAPMessage(mid, response_type(err.result_code, "", str(err)))
 
     def _check_controls(self, op: object, controls: list[Control] | None) -> None:
         for control in controls or ():
@@ -177,7 +190,7 @@ class DirectoryService:
                                      f"critical control {control.control_type} is not supported here")
 
     # -- identity ----------------------------------------------------------------------------------
-    def _limits(self, op: SearchRequest, session: Any) -> tuple[int, float]:
+    def _limits(self, op: SearchRequest, session: SessionView) -> tuple[int, float]:
         """(size limit, time limit in seconds) of a search; 0 is none."""
         if self._is_root(session.bound_dn):
             return op.size_limit, op.time_limit
@@ -186,19 +199,19 @@ class DirectoryService:
     def _is_root(self, dn: str) -> bool:
         return bool(dn) and self._root_key is not None and self.directory.lookup(dn)[1] == self._root_key
 
-    def _is_self(self, session: Any, dn: DN) -> bool:
+    def _is_self(self, session: SessionView, dn: DN) -> bool:
         # Called for every entry a search returns: the bound DN's key comes
         # from the directory's cache rather than a parse per entry.
         return bool(session.bound_dn) and self.directory.lookup(session.bound_dn)[1] == self.directory.key(dn)
 
-    def _may_write(self, session: Any, what: str) -> None:
+    def _may_write(self, session: SessionView, what: str) -> None:
         if not session.bound_dn:
             raise DirectoryError(ResultCode.STRONGER_AUTH_REQUIRED, "modifications require authentication")
         if not self._is_root(session.bound_dn):
             raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, f"no write access to {what}")
 
     # -- bind --------------------------------------------------------------------------------------
-    def _bind(self, mid: int, op: BindRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _bind(self, mid: int, op: BindRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
         session.bound_dn = ""  # a bind, even a failed one, resets the identity (RFC 4511 4.2.1)
         if op.version != 3:
             raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"LDAP version {op.version} is not supported")
@@ -226,7 +239,7 @@ class DirectoryService:
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
 
     # -- search ------------------------------------------------------------------------------------
-    def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: Any) -> Iterator[Reply]:
+    def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: SessionView) -> Iterator[Reply]:
         paged = next((decode_control(c) for c in controls if c.control_type == PAGED_OID), None)
         if op.base_object == "" and op.scope == Scope.BASE_OBJECT:
             yield from self._entries(mid, op, [self.root_dse()], session, base_entry=True)
@@ -276,7 +289,7 @@ class DirectoryService:
         yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""))
 
     def _paged(self, mid: int, op: SearchRequest, base: DN, control: PagedResults,
-               session: Any) -> Iterator[Reply]:
+               session: SessionView) -> Iterator[Reply]:
         assert isinstance(op.scope, Scope)
         pages: dict[bytes, _Paged] = session.state.setdefault("paged", {})  # type: ignore[assignment]
         if control.cookie:
@@ -304,24 +317,24 @@ class DirectoryService:
         done = PagedResults(len(state.entries), cookie).to_control()
         yield LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", ""), controls=[done])
 
-    def _hidden(self, entry: Entry, session: Any) -> bool:
+    def _hidden(self, entry: Entry, session: SessionView) -> bool:
         """Whether this identity may not see the entry's userPassword."""
         return entry.has("userPassword") and not (self._is_root(session.bound_dn) or self._is_self(session, entry.dn))
 
-    def _visible(self, entry: Entry, session: Any) -> Entry:
+    def _visible(self, entry: Entry, session: SessionView) -> Entry:
         """The entry as this identity may see it (no userPassword for others)."""
         if self._hidden(entry, session):
             entry = entry.copy()
             entry.delete_values("userPassword")
         return entry
 
-    def _matches(self, flt: object, entry: Entry, session: Any, probes_password: bool) -> bool:
+    def _matches(self, flt: object, entry: Entry, session: SessionView, probes_password: bool) -> bool:
         # Evaluating on a copy without userPassword is only needed when the
         # filter could probe it; most filters cannot.
         target = self._visible(entry, session) if probes_password else entry
         return evaluate(flt, target) is True
 
-    def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: Any,
+    def _entries(self, mid: int, op: SearchRequest, entries: list[Entry], session: SessionView,
                  base_entry: bool = False) -> Iterator[Reply]:
         if base_entry:
             for entry in entries:
@@ -333,7 +346,7 @@ class DirectoryService:
             reply = replies(entry)
             yield EncodedResponse(mid, SearchResultEntry, [reply]) if type(reply) is bytes else reply  # type: ignore[misc]
 
-    def _replies(self, mid: int, op: SearchRequest, session: Any) -> Callable[[Entry], LDAPMessage | bytes]:
+    def _replies(self, mid: int, op: SearchRequest, session: SessionView) -> Callable[[Entry], LDAPMessage | bytes]:
         """How this search answers with an entry, decided once per request: every user attribute is
         the entry's stored encoding (bytes: unless this identity may not see its userPassword); any
         other selection is built (a message)."""
@@ -348,7 +361,7 @@ class DirectoryService:
             return entry.encoded_search_entry()
         return reply
 
-    def _built(self, mid: int, op: SearchRequest, entry: Entry, session: Any,
+    def _built(self, mid: int, op: SearchRequest, entry: Entry, session: SessionView,
                base_entry: bool = False) -> LDAPMessage:
         """The SearchResultEntry for ``op``'s selection, built for this request."""
         wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
@@ -388,7 +401,7 @@ class DirectoryService:
         return [r for r in self.handle(request, session) if isinstance(r, LDAPMessage)]  # the rootDSE: messages
 
     # -- compare -----------------------------------------------------------------------------------
-    def _compare(self, mid: int, op: CompareRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _compare(self, mid: int, op: CompareRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
         dn = parse_dn(op.entry)
         entry = self._visible(self.directory.require(dn), session)
         attribute = op.ava.attribute_desc
@@ -398,26 +411,23 @@ class DirectoryService:
         yield LDAPMessage(mid, CompareResponse(code, "", ""))
 
     # -- updates -----------------------------------------------------------------------------------
-    def _add(self, mid: int, op: AddRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _add(self, mid: int, op: AddRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
         dn = parse_dn(op.entry)
         self._may_write(session, str(dn))
         for attribute in op.attributes:
             if self.directory.schema.attribute(attribute.type).operational:
                 raise DirectoryError(ResultCode.CONSTRAINT_VIOLATION, f"{attribute.type}: no user modification")
-        try:
-            entry = Entry.from_record(dn, [(a.type, a.vals) for a in op.attributes], self.directory.schema)
-        except SchemaViolation as err:
-            raise DirectoryError(err.result_code, err.message) from None
+        entry = Entry.from_record(dn, [(a.type, a.vals) for a in op.attributes], self.directory.schema)
         self.directory.add(entry, by=session.bound_dn)
         yield LDAPMessage(mid, _ok(AddResponse))
 
-    def _delete(self, mid: int, op: DelRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _delete(self, mid: int, op: DelRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
         dn = parse_dn(op.value)
         self._may_write(session, str(dn))
         self.directory.delete(dn)
         yield LDAPMessage(mid, _ok(DelResponse))
 
-    def _modify(self, mid: int, op: ModifyRequest, controls: list[Control], session: Any) -> Iterator[LDAPMessage]:
+    def _modify(self, mid: int, op: ModifyRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
         dn = parse_dn(op.object)
         changes = []
         for change in op.changes:
@@ -436,20 +446,17 @@ class DirectoryService:
         yield LDAPMessage(mid, _ok(ModifyResponse))
 
     def _modify_dn(self, mid: int, op: ModifyDNRequest, controls: list[Control],
-                   session: Any) -> Iterator[LDAPMessage]:
+                   session: SessionView) -> Iterator[LDAPMessage]:
         dn = parse_dn(op.entry)
         self._may_write(session, str(dn))
-        try:
-            rdn = parse_rdn(op.newrdn)
-        except LDAPBERError as err:
-            raise DirectoryError(ResultCode.INVALID_DN_SYNTAX, str(err)) from None
+        rdn = parse_rdn(op.newrdn)
         superior = parse_dn(op.new_superior) if op.new_superior is not None else None
         self.directory.rename(dn, rdn, op.deleteoldrdn, superior, by=session.bound_dn)
         yield LDAPMessage(mid, _ok(ModifyDNResponse))
 
     # -- extended ----------------------------------------------------------------------------------
     def _extended(self, mid: int, op: ExtendedRequest, controls: list[Control],
-                  session: Any) -> Iterator[LDAPMessage]:
+                  session: SessionView) -> Iterator[LDAPMessage]:
         name = op.request_name
         if name == WHOAMI_OID:
             identity = f"dn:{session.bound_dn}" if session.bound_dn else ""
@@ -460,7 +467,7 @@ class DirectoryService:
             # StartTLS is answered by the transport; anything else is unknown.
             raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"unsupported extended operation {name}")
 
-    def _password_modify(self, op: ExtendedRequest, session: Any) -> ExtendedResponse:
+    def _password_modify(self, op: ExtendedRequest, session: SessionView) -> ExtendedResponse:
         try:
             req = PasswordModifyRequest.from_request(op)
         except LDAPBERError as err:
@@ -489,10 +496,11 @@ class DirectoryService:
 
 
 class _AnonymousSession:
-    bound_dn = ""
-    tls_active = False
+    """A session for a connectionless (CLDAP) request: anonymous, no TLS."""
 
     def __init__(self) -> None:
+        self.bound_dn = ""
+        self.tls_active = False
         self.state: dict[str, object] = {}
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from .._generated.rfc4511_model import ResultCode
 from ..errors import LDAPBERError
 
 __all__ = ["DNSyntaxError", "AttributeTypeAndValue", "RDN", "DN", "parse_dn", "escape_dn_value"]
@@ -29,7 +30,11 @@ _ESCAPE_ALWAYS = frozenset('"+,;<>\\')
 
 
 class DNSyntaxError(LDAPBERError, ValueError):
-    """A DN string that RFC 4514 does not allow; ``position`` is where."""
+    """A DN string that RFC 4514 does not allow; ``position`` is where.  A
+    server answers it with ``result_code`` (invalidDNSyntax)."""
+
+    result_code = ResultCode.INVALID_DN_SYNTAX
+    matched_dn = ""
 
     def __init__(self, message: str, text: str, position: int) -> None:
         super().__init__(f"{message} at position {position}: {text!r}")

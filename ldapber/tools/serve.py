@@ -22,10 +22,12 @@ from importlib import resources
 from pathlib import Path
 
 from ..aio import LDAPServer, ServerLimits
-from ..directory.dit import Directory, DirectoryError
+from ..directory.dit import Directory
+from ..directory.errors import DirectoryError
 from ..directory.index import DEFAULT_INDEXED
 from ..directory.service import DirectoryService
 from ..ldif import LDIFError, parse_ldif
+from ..model.dn import DNSyntaxError
 
 __all__ = ["add_arguments", "run", "build"]
 
@@ -129,6 +131,6 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return asyncio.run(_serve(args))
-    except (LDIFError, DirectoryError) as err:
+    except (LDIFError, DirectoryError, DNSyntaxError) as err:
         print(f"cannot load the directory: {err}", file=sys.stderr)
         return 1
