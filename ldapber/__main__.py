@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     srv = sub.add_parser("serve", help="serve an LDAP directory (the bundled sample by default)",
                          description=serve_tool.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     serve_tool.add_arguments(srv)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["serve"]:
+        serve_tool.apply_config(srv, argv[1:])
     args = ap.parse_args(argv)
     if args.command == "serve":
         return serve_tool.run(args)

@@ -447,3 +447,40 @@ def test_entries_go_out_as_stored_encodings_that_follow_every_change() -> None:
     list(service.handle(LDAPMessage(9, ldapber.ModifyDNRequest(ALICE, "uid=alice2", True)), admin))
     moved = answers([], base="uid=alice2,ou=people,dc=example,dc=com")
     assert moved[0][1].protocol_op.object_name == "uid=alice2,ou=people,dc=example,dc=com"  # type: ignore[index,union-attr]
+
+
+def test_serve_reads_its_options_from_a_config_file_and_the_command_line_wins(tmp_path: Path) -> None:
+    import sys
+
+    from ldapber.sync import connect as connect_sync
+
+    def serve(*extra: str) -> tuple[subprocess.Popen[str], int]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "ldapber", "serve", "--config", str(config), "--port",
+                                 str(port), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and "ldapber serving" in proc.stdout.readline()
+        return proc, port
+
+    config = tmp_path / "serve.ini"
+    config.write_text("[serve]\nhost = 127.0.0.1\nsize-limit = 2\nno-cldap = true\nroot-dn = cn=admin,dc=example,dc=com\n")
+    for extra, expected in (((), 2), (("--size-limit", "0"), 6)):
+        proc, port = serve(*extra)
+        try:
+            with connect_sync(f"ldap://127.0.0.1:{port}", timeout=10) as ldap:
+                got, code = [], ResultCode.SUCCESS
+                try:
+                    for entry in ldap.search(BASE, "(objectClass=inetOrgPerson)"):
+                        got.append(entry)
+                except LDAPResultError as err:
+                    code = err.result_code
+                assert len(got) == expected
+                assert code == (ResultCode.SIZE_LIMIT_EXCEEDED if expected == 2 else ResultCode.SUCCESS)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    config.write_text("[serve]\nsize-limt = 2\n")
+    bad = subprocess.run([sys.executable, "-m", "ldapber", "serve", "--config", str(config)], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode != 0 and "unknown option 'size-limt'" in bad.stderr

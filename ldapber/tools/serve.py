@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import configparser
 import errno
 import gc
 import logging
@@ -29,10 +30,13 @@ from ..directory.service import DirectoryService
 from ..ldif import LDIFError, parse_ldif
 from ..model.dn import DNSyntaxError
 
-__all__ = ["add_arguments", "run", "build"]
+__all__ = ["add_arguments", "apply_config", "run", "build"]
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--config", metavar="FILE",
+                    help="an INI file whose [serve] section sets any of these options by their long name "
+                         "(size-limit = 0); the command line wins over it")
     ap.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     ap.add_argument("--port", type=int, default=389, help="LDAP port, also CLDAP over UDP (default: 389)")
     ap.add_argument("--ldaps-port", type=int, help="also listen for LDAPS (TLS from the first byte)")
@@ -57,6 +61,39 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--max-connections", type=int, default=1000)
     ap.add_argument("--idle-timeout", type=float, default=300.0)
     ap.add_argument("--verbose", "-v", action="store_true")
+
+
+def apply_config(ap: argparse.ArgumentParser, argv: list[str] | None) -> None:
+    """Make the options a ``--config`` file sets the parser's defaults (so
+    that the command line still wins).  Raises SystemExit with the reason
+    for a file that cannot be read, an unknown key or a bad value."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    known, _ = pre.parse_known_args(argv)
+    if not known.config:
+        return
+    config = configparser.ConfigParser(interpolation=None)
+    try:
+        with open(known.config, encoding="utf-8") as f:
+            config.read_file(f)
+    except (OSError, configparser.Error) as err:
+        raise SystemExit(f"cannot read the configuration {known.config}: {err}") from None
+    if not config.has_section("serve"):
+        raise SystemExit(f"{known.config}: no [serve] section")
+    actions = {a.option_strings[0][2:]: a for a in ap._actions if a.option_strings and a.option_strings[0][:2] == "--"}
+    defaults: dict[str, object] = {}
+    for key, text in config.items("serve"):
+        action = actions.get(key)
+        if action is None or key in ("config", "help"):
+            raise SystemExit(f"{known.config}: unknown option {key!r} (known: {', '.join(sorted(actions))})")
+        try:
+            if isinstance(action, argparse._StoreTrueAction):
+                defaults[action.dest] = config.getboolean("serve", key)
+            else:
+                defaults[action.dest] = action.type(text) if callable(action.type) else text
+        except ValueError as err:
+            raise SystemExit(f"{known.config}: {key} = {text!r}: {err}") from None
+    ap.set_defaults(**defaults)
 
 
 def _sample_ldif() -> str:
