@@ -30,7 +30,7 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -38,7 +38,7 @@ from urllib.request import url2pathname
 from ._gcpause import gc_paused
 from .errors import LDAPBERError
 
-__all__ = ["LDIFError", "LDIFRecord", "LDIFChange", "parse_ldif", "load_ldif", "dump_ldif"]
+__all__ = ["LDIFError", "LDIFRecord", "LDIFChange", "parse_ldif", "iter_ldif", "load_ldif", "dump_ldif"]
 
 
 class LDIFError(LDAPBERError, ValueError):
@@ -139,17 +139,21 @@ class _Parser:
 
     # -- lines ---------------------------------------------------------------
 
-    def blocks(self, data: bytes) -> list[list[_Line]]:
-        """Unfold the lines, drop comments, and group the rest into records."""
-        blocks: list[list[_Line]] = []
+    def blocks(self, data: bytes) -> Iterator[list[_Line]]:
+        """Unfold the lines, drop comments, and group the rest into records,
+        one record at a time (the lines of a large file are never all held)."""
         block: list[_Line] = []
         parts: list[bytes] = []  # the pieces of the current logical line
         start = 0
         state = 0  # 0: no line to continue (start, after a blank line), 1: a line, 2: a comment
-        physical = data.split(b"\n")  # not splitlines(): VT, FF and friends are SAFE-CHARs
-        if physical[-1] == b"":
-            physical.pop()  # the last SEP ends the last line, it does not start another
-        for number, line in enumerate(physical, 1):
+        pos, size, number = 0, len(data), 0
+        while pos < size:  # lines end at LF only (not splitlines(): VT, FF and friends are SAFE-CHARs)
+            end = data.find(b"\n", pos)
+            if end < 0:
+                end = size
+            line = data[pos:end]
+            pos = end + 1
+            number += 1
             if line.endswith(b"\r"):
                 line = line[:-1]
             if line.startswith(b" "):
@@ -163,7 +167,7 @@ class _Parser:
                 block.append((start, b"".join(parts)))
             if not line:
                 if block:
-                    blocks.append(block)
+                    yield block
                     block = []
                 state = 0
             elif line.startswith(b"#"):
@@ -173,8 +177,7 @@ class _Parser:
         if state == 1:
             block.append((start, b"".join(parts)))
         if block:
-            blocks.append(block)
-        return blocks
+            yield block
 
     def split(self, number: int, line: bytes) -> tuple[bytes, int, bytes]:
         """``name: value`` -> (name, how the value is given, the value text after FILL)."""
@@ -389,25 +392,25 @@ class _Parser:
             missing = "newrdn" if not lines else "deleteoldrdn"
             raise self.error(f"changetype: {change.changetype} needs a {missing}: line", number)
 
-    def parse(self, data: bytes) -> list[LDIFRecord | LDIFChange]:
+    def parse(self, data: bytes) -> Iterator[LDIFRecord | LDIFChange]:
         if data.startswith(b"\xef\xbb\xbf"):
             raise self.error("the file starts with a byte-order mark, which LDIF does not allow", 1)
-        blocks = self.blocks(data)
-        if blocks and self.keyword(blocks[0][0][1]) == b"version":
-            number, line = blocks[0].pop(0)
-            _, kind, raw = self.split(number, line)
-            if kind != _PLAIN or raw != b"1":
-                raise self.error(f"unsupported LDIF version {_show(raw)}: only version 1 exists", number)
-            if not blocks[0]:
-                del blocks[0]
-        records: list[LDIFRecord | LDIFChange] = []
-        for block in blocks:
+        kind_seen: type | None = None
+        for i, block in enumerate(self.blocks(data)):
+            if i == 0 and self.keyword(block[0][1]) == b"version":
+                number, line = block.pop(0)
+                _, kind, raw = self.split(number, line)
+                if kind != _PLAIN or raw != b"1":
+                    raise self.error(f"unsupported LDIF version {_show(raw)}: only version 1 exists", number)
+                if not block:
+                    continue
             record = self.record(block)
-            if records and type(record) is not type(records[0]):
+            if kind_seen is None:
+                kind_seen = type(record)
+            elif type(record) is not kind_seen:
                 raise self.error("content and change records in one file: RFC 2849 allows one kind only",
                                  block[0][0])
-            records.append(record)
-        return records
+            yield record
 
 
 def parse_ldif(text: str | bytes, *, path: str | None = None) -> list[LDIFRecord | LDIFChange]:
@@ -418,9 +421,16 @@ def parse_ldif(text: str | bytes, *, path: str | None = None) -> list[LDIFRecord
     errors.  Raises :class:`LDIFError` with the line at fault.  ``attr:<``
     URLs must be ``file:///absolute/path``: the file is read as the value.
     """
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
     with gc_paused():  # records by the thousand, all kept: no collection pass finds anything in them
-        return _Parser(path).parse(data)
+        return list(iter_ldif(text, path=path))
+
+
+def iter_ldif(text: str | bytes, *, path: str | None = None) -> Iterator[LDIFRecord | LDIFChange]:
+    """:func:`parse_ldif` one record at a time: a large file is read without
+    its lines or records all held at once (the records before an error have
+    been yielded when it is raised)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    return _Parser(path).parse(data)
 
 
 def load_ldif(path: str | os.PathLike[str]) -> list[LDIFRecord | LDIFChange]:

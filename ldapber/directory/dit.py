@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._gcpause import gc_paused
-from ..ldif import LDIFChange, LDIFRecord, dump_ldif, load_ldif
+from ..ldif import LDIFChange, LDIFRecord, dump_ldif, iter_ldif
 from ..model import DN, RDN, ResultCode, Scope
 from .entry import Entry
 from .errors import DirectoryError, SchemaViolation
@@ -77,18 +77,27 @@ class Directory:
 
         The cyclic garbage collector is paused for the load (and restored as
         it was): a load makes millions of objects that live on, and each
-        collection pass would walk all of them for nothing to find."""
+        collection pass would walk all of them for nothing to find.
+        Each record becomes a checked entry as it comes (so that a record,
+        streamed from :func:`~ldapber.ldif.iter_ldif`, is garbage before the
+        next is read); the entries join the tree afterwards, parents first.
+        """
         with gc_paused():
-            entries = []
+            ready = []
             for record in records:
                 if not isinstance(record, LDIFRecord):
                     raise DirectoryError(ResultCode.OTHER, f"{record.dn}: change records cannot be loaded")
-                entries.append((DN.parse(record.dn), record))
-            for dn, record in sorted(entries, key=lambda item: len(item[0])):
-                self.add(Entry.from_record(dn, record.attributes, self.schema), by="", maintain=False, save=False)
+                entry = Entry.from_record(DN.parse(record.dn), record.attributes, self.schema)
+                self._prepare(entry, by="", maintain=False)
+                ready.append(entry)
+            ready.sort(key=lambda entry: len(entry.dn))
+            for entry in ready:
+                self._attach(entry, maintain=False, save=False)
 
     def load_file(self, path: str | os.PathLike[str]) -> None:
-        self.load(load_ldif(path))
+        with open(path, "rb") as f:
+            data = f.read()
+        self.load(iter_ldif(data, path=os.fsdecode(path)))
 
     def save(self) -> None:
         """Write the tree to ``data_file`` atomically (no-op without one)."""
@@ -258,6 +267,12 @@ class Directory:
 
     def add(self, entry: Entry, *, by: str, maintain: bool = True, save: bool = True) -> None:
         """Add a new entry (RFC 4511 4.7)."""
+        self._place(entry, maintain)  # where it goes is checked first: its answer comes before the schema's
+        self._prepare(entry, by, maintain)
+        self._attach(entry, maintain, save)
+
+    def _place(self, entry: Entry, maintain: bool) -> Any:
+        """The new entry's key; raises if it exists or may not be created there."""
         k = self.key(entry.dn)
         if k in self._entries:
             raise DirectoryError(ResultCode.ENTRY_ALREADY_EXISTS, f"{entry.dn} already exists")
@@ -268,9 +283,16 @@ class Directory:
             if maintain or self.matched(entry.dn):
                 raise DirectoryError(ResultCode.NO_SUCH_OBJECT, f"the parent {parent} does not exist",
                                      self.matched(entry.dn))
-        if maintain or not entry.has("entryUUID"):  # loaded data from elsewhere: stamped once, as slapadd does
+        return k
+
+    def _prepare(self, entry: Entry, by: str, maintain: bool) -> None:
+        """Stamp (over the protocol, or loaded data from elsewhere: once, as slapadd does) and check."""
+        if maintain or not entry.has("entryUUID"):
             self._stamp(entry, by, created=True)
         self._check(entry)
+
+    def _attach(self, entry: Entry, maintain: bool, save: bool) -> None:
+        k = self._place(entry, maintain)
         self._insert(k, entry)
         self._commit(save, lambda: self._remove(k, entry))
 

@@ -27,7 +27,7 @@ from ..directory.dit import Directory
 from ..directory.errors import DirectoryError
 from ..directory.index import DEFAULT_INDEXED
 from ..directory.service import DirectoryService
-from ..ldif import LDIFError, parse_ldif
+from ..ldif import LDIFError, iter_ldif
 from ..model.dn import DNSyntaxError
 
 __all__ = ["add_arguments", "apply_config", "run", "build"]
@@ -106,8 +106,8 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
     if args.data_file and Path(args.data_file).exists():
         directory.load_file(args.data_file)
     else:
-        directory.load(parse_ldif(Path(args.ldif).read_bytes(), path=args.ldif) if args.ldif
-                       else parse_ldif(_sample_ldif(), path="sample directory"))
+        directory.load(iter_ldif(Path(args.ldif).read_bytes(), path=args.ldif) if args.ldif
+                       else iter_ldif(_sample_ldif(), path="sample directory"))
         directory.save()
     context = None
     if args.tls_cert or args.tls_key:
