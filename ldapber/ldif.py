@@ -113,6 +113,7 @@ _ATTR_DESC_STR = re.compile(_ATTR_DESC.pattern.decode("ascii"))
 _CONTROL = re.compile(rb"([0-9]+(?:\.[0-9]+)*)(?: +(true|false))?(:.*)?", re.IGNORECASE | re.DOTALL)
 # Bytes no SAFE-STRING holds (LF cannot occur inside a line).
 _UNSAFE = re.compile(rb"[\x00\n\r\x80-\xff]")
+_UNSAFE_START = (b":", b"<")  # what a plain value may not start with
 _CHANGETYPES = frozenset({"add", "delete", "modify", "modrdn", "moddn"})
 _MOD_OPS = frozenset({b"add", b"delete", b"replace"})
 
@@ -280,7 +281,10 @@ class _Parser:
             key = attr.lower()
             if key == "dn":
                 raise self.error("dn: line inside a record (records are separated by a blank line)", number)
-            value = self.value(number, kind, raw, f"value of {attr}")
+            if kind == _PLAIN and raw[:1] not in _UNSAFE_START and _UNSAFE.search(raw) is None:
+                value = raw  # the common plain SAFE-STRING, checked without building an error's text
+            else:
+                value = self.value(number, kind, raw, f"value of {attr}")
             values = index.get(key)
             if values is None:
                 values = index[key] = []

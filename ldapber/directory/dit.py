@@ -48,6 +48,18 @@ MAINTAINED = ("createTimestamp", "modifyTimestamp", "creatorsName", "modifiersNa
 _clock: list[Any] = [None, b""]  # (second, its GeneralizedTime): a load stamps thousands of entries in one second
 
 
+_random = bytearray()  # randomness for entryUUIDs, read from the system 4,096 UUIDs at a time
+
+
+def _new_uuid() -> bytes:
+    """A version-4 UUID (RFC 4122) in its string form, as entryUUID (RFC 4530) holds it."""
+    if not _random:
+        _random.extend(os.urandom(16 * 4096))
+    raw = bytes(_random[-16:])
+    del _random[-16:]
+    return str(uuid.UUID(bytes=raw, version=4)).encode("ascii")
+
+
 def _now() -> bytes:
     second = int(time.time())
     if _clock[0] != second:
@@ -247,7 +259,7 @@ class Directory:
     def _stamp(self, entry: Entry, by: str, created: bool) -> None:
         now, who = _now(), by.encode("utf-8")
         stamps = [("createTimestamp", [now]), ("creatorsName", [who]),
-                  ("entryUUID", [str(uuid.uuid4()).encode("ascii")])] if created else []
+                  ("entryUUID", [_new_uuid()])] if created else []
         stamps += [("modifyTimestamp", [now]), ("modifiersName", [who])]
         structural = self.schema.structural_class(entry)
         if structural is not None:

@@ -39,9 +39,10 @@ class _Shape:
     thousands of entries of one object class hold one layout between them
     and only their values (tuples, aligned with the layout) of their own."""
 
-    __slots__ = ("keys", "spellings", "positions")
+    __slots__ = ("pairs", "keys", "spellings", "positions")
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self.pairs = pairs
         self.keys = tuple(key for key, _ in pairs)
         self.spellings = tuple(spelling for _, spelling in pairs)
         self.positions = {key: i for i, key in enumerate(self.keys)}
@@ -172,9 +173,16 @@ class Entry:
 
     def update(self, changes: Iterable[tuple[str, Iterable[bytes]]]) -> None:
         """:meth:`set` for several attributes at once (one rebuild); nothing changes if one raises."""
+        listed = [(name, list(values)) for name, values in changes]
+        if self._only_new_single_values(listed):  # a new entry's stamps: appended, nothing rebuilt
+            canonical = self.schema.canonical
+            self._encoded = None
+            self._shape = _shape(self._shape.pairs + tuple((canonical(name), name) for name, _ in listed))
+            self._values = self._values + tuple(values[0] for _, values in listed)
+            return
         layout = self._layout()
-        for name, values in changes:
-            key, values = self.schema.canonical(name), list(values)
+        for name, values in listed:
+            key = self.schema.canonical(name)
             if not values:
                 layout.pop(key, None)
                 continue
@@ -182,6 +190,12 @@ class Entry:
                 self._check_distinct(name, [], values)
             layout[key] = (name, values)
         self._store(layout)
+
+    def _only_new_single_values(self, changes: list[tuple[str, list[bytes]]]) -> bool:
+        canonical, positions = self.schema.canonical, self._shape.positions
+        keys = [canonical(name) for name, _ in changes]
+        return (len(set(keys)) == len(keys) and not any(key in positions for key in keys)
+                and all(len(values) == 1 and isinstance(values[0], bytes) for _, values in changes))
 
     def add_values(self, name: str, values: Iterable[bytes]) -> None:
         """Add values to ``name``, creating the attribute if needed (Modify add).

@@ -17,7 +17,7 @@ candidates more, never fewer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from typing import Any
 
 from ..model import And, EqualityMatch, Or, Present
@@ -43,6 +43,7 @@ class AttributeIndex:
         # type -> value key -> the entry key holding it, or a set of them when several do
         self._equality: dict[str, dict[Any, Key | set[Key]]] = {t: {} for t in self.types}
         self._presence: dict[str, set[Key]] = {t: set() for t in self.types}
+        self._class_keys: dict[tuple[bytes, ...], frozenset[Any]] = {}  # objectClass values -> their keys
         self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
 
     # -- maintenance ---------------------------------------------------------------------------
@@ -50,19 +51,25 @@ class AttributeIndex:
         name = self.schema.attribute(type_key).equality
         return get_rule(name) if name else None
 
-    def _value_keys(self, type_key: str, values: Sequence[bytes]) -> set[Any]:
+    def _value_keys(self, type_key: str, values: Sequence[bytes]) -> Set[Any]:
         """The keys the filter evaluation compares for these values (see
         :func:`.matching.rule_keys`, :func:`.matching.class_keys`)."""
         try:
-            if type_key == "objectclass":
-                return set(class_keys(values, self.schema))
+            if type_key == "objectclass":  # the same few sets of classes on every entry: their keys are cached
+                token = tuple(values)
+                found = self._class_keys.get(token)
+                if found is None:
+                    found = frozenset(class_keys(values, self.schema))
+                    if len(self._class_keys) < 1024:
+                        self._class_keys[token] = found
+                return found
             rule = self._equality_rule(type_key)
             return set(rule_keys(rule, values, self.schema)) if rule is not None else set()
         except TypeError:  # an unhashable key: this type cannot be indexed, scan it
             self._usable.discard(type_key)
             return set()
 
-    def _postings(self, entry: Any) -> Iterable[tuple[str, set[Any]]]:
+    def _postings(self, entry: Any) -> Iterable[tuple[str, Set[Any]]]:
         for stored, _, values in entry.items():
             base = split_description(stored)[0]
             if base in self.types:

@@ -355,8 +355,9 @@ class Schema:
         is not enforced: the server itself stores those attributes.
         """
         present: dict[str, str] = {}  # type key -> a spelling, for messages
+        types = self._types
         for key, spelling, values in entry.items():
-            at = self.attribute(key)
+            at = types.get(key) or self.attribute(key)  # a stored key is the type's own, options aside
             if not at.known:
                 raise SchemaViolation(ResultCode.UNDEFINED_ATTRIBUTE_TYPE, f"{spelling}: undefined attribute type")
             for i, value in enumerate(values):
