@@ -138,6 +138,9 @@ def test_openldap_tools_against_ldapber(ldapber_server: tuple[str, str]) -> None
                   "-a", "password", "-s", "n3w")
     assert passwd.returncode == 0, passwd.stderr
     assert tool("ldapwhoami", "-x", "-H", url, "-D", "uid=bob,ou=people," + BASE, "-w", "n3w").returncode == 0
+    self_service = tool("ldappasswd", "-x", "-H", url, "-D", "uid=bob,ou=people," + BASE, "-w", "n3w", "-s", "n4w")
+    assert self_service.returncode == 0, self_service.stderr  # no old password: allowed as slapd does
+    assert tool("ldapwhoami", "-x", "-H", url, "-D", "uid=bob,ou=people," + BASE, "-w", "n4w").returncode == 0
     paged = tool("ldapsearch", "-x", "-LLL", "-H", url, "-b", BASE, "-E", "pr=3/noprompt", "(objectClass=*)", "1.1")
     assert paged.returncode == 0 and len(re.findall(r"^dn: ", paged.stdout, re.M)) == 10
     critical = tool("ldapsearch", "-x", "-H", url, "-b", BASE, "-E", "!1.2.3.4")

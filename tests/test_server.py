@@ -267,6 +267,8 @@ def test_password_modify() -> None:
         assert await code_of(ldap.password_modify(ALICE, "password", "x")) == ResultCode.INSUFFICIENT_ACCESS_RIGHTS
         assert await ldap.password_modify(None, "password", "new") is None
         await ldap.bind(BOB, "new")
+        assert await ldap.password_modify(None, None, "newer") is None  # as itself: no old password needed
+        await ldap.bind(BOB, "newer")
         await ldap.bind(ADMIN, ADMIN_PW)
         generated = await ldap.password_modify(ALICE)
         assert generated
@@ -484,3 +486,30 @@ def test_serve_reads_its_options_from_a_config_file_and_the_command_line_wins(tm
     bad = subprocess.run([sys.executable, "-m", "ldapber", "serve", "--config", str(config)], capture_output=True,
                          text=True, timeout=60)
     assert bad.returncode != 0 and "unknown option 'size-limt'" in bad.stderr
+
+
+def test_serve_defaults_are_safe(tmp_path: Path) -> None:
+    """Loopback unless --host says otherwise; the root password from a file or the environment; a
+    warning when simple binds would cross the network in clear text."""
+    import argparse
+
+    from ldapber.tools import serve as serve_tool
+
+    ap = argparse.ArgumentParser()
+    serve_tool.add_arguments(ap)
+    assert ap.parse_args([]).host == "127.0.0.1"
+    secret = tmp_path / "pw"
+    secret.write_text("from-file\n")
+    assert serve_tool.root_password(ap.parse_args(["--root-password-file", str(secret)])) == b"from-file"
+    import os
+    os.environ["LDAPBER_ROOT_PASSWORD"] = "from-env"
+    try:
+        assert serve_tool.root_password(ap.parse_args(["--root-password", "cli"])) == b"from-env"
+    finally:
+        del os.environ["LDAPBER_ROOT_PASSWORD"]
+    assert serve_tool.root_password(ap.parse_args(["--root-password", "cli"])) == b"cli"
+    assert serve_tool.cleartext_warning(ap.parse_args([])) is None
+    assert serve_tool.cleartext_warning(ap.parse_args(["--host", "::1"])) is None
+    warning = serve_tool.cleartext_warning(ap.parse_args(["--host", "0.0.0.0"]))
+    assert warning and "--require-tls" in warning
+    assert serve_tool.cleartext_warning(ap.parse_args(["--host", "0.0.0.0", "--require-tls"])) is None

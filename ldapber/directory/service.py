@@ -482,10 +482,11 @@ class DirectoryService:
         if not (is_root or is_self):
             raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, f"no right to change {target}'s password")
         entry = self.directory.require(target)
-        if is_self and not is_root:
-            if req.old_password is None or not any(check_password(v, req.old_password)
-                                                   for v in entry.get("userPassword")):
-                raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "the old password is missing or wrong")
+        # A user changing its own password, bound as itself, needs no old password (RFC 3062 2.1
+        # leaves it optional; slapd asks none); one that is given must be right.
+        if is_self and not is_root and req.old_password is not None and not any(
+                check_password(v, req.old_password) for v in entry.get("userPassword")):
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "the old password is wrong")
         generated = None
         new = req.new_password
         if new is None:

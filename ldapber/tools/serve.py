@@ -2,10 +2,12 @@
 (or your LDIF), on TCP with StartTLS, LDAPS and CLDAP.
 
 With no arguments it serves ``dc=example,dc=com`` (six users whose password
-is ``password``) on port 389, anonymous reads only.  Give ``--root-dn`` and
-``--root-password`` for an administrator who may write, ``--data-file`` to
-keep changes across restarts, ``--tls-cert``/``--tls-key`` for StartTLS and
-``--ldaps-port``.
+is ``password``) on 127.0.0.1, port 389, anonymous reads only (``--host
+0.0.0.0`` to listen on every address: it warns when simple binds would cross
+the network without TLS).  Give ``--root-dn`` and ``--root-password-file``
+(or ``LDAPBER_ROOT_PASSWORD``, or ``--root-password``) for an administrator
+who may write, ``--data-file`` to keep changes across restarts,
+``--tls-cert``/``--tls-key`` for StartTLS and ``--ldaps-port``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import asyncio
 import configparser
 import errno
 import gc
+import ipaddress
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -37,7 +41,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--config", metavar="FILE",
                     help="an INI file whose [serve] section sets any of these options by their long name "
                          "(size-limit = 0); the command line wins over it")
-    ap.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for all)")
     ap.add_argument("--port", type=int, default=389, help="LDAP port, also CLDAP over UDP (default: 389)")
     ap.add_argument("--ldaps-port", type=int, help="also listen for LDAPS (TLS from the first byte)")
     ap.add_argument("--ldapi", metavar="PATH", help="also listen on this Unix socket (ldapi://)")
@@ -47,7 +52,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--data-file", help="LDIF file that holds the data and receives every change "
                     "(created from --ldif or the sample when missing)")
     ap.add_argument("--root-dn", default="", help="administrator DN, allowed everything")
-    ap.add_argument("--root-password", default="", help="the administrator's password")
+    ap.add_argument("--root-password", default="",
+                    help="the administrator's password (visible to others in ps: prefer --root-password-file "
+                         "or the LDAPBER_ROOT_PASSWORD environment variable)")
+    ap.add_argument("--root-password-file", metavar="FILE", help="read the administrator's password from FILE "
+                    "(its first line)")
     ap.add_argument("--require-tls", action="store_true",
                     help="refuse simple binds before TLS (confidentialityRequired)")
     ap.add_argument("--index", default=",".join(DEFAULT_INDEXED), metavar="TYPES",
@@ -96,6 +105,29 @@ def apply_config(ap: argparse.ArgumentParser, argv: list[str] | None) -> None:
     ap.set_defaults(**defaults)
 
 
+def root_password(args: argparse.Namespace) -> bytes:
+    """The administrator's password: --root-password-file, else LDAPBER_ROOT_PASSWORD, else --root-password."""
+    if args.root_password_file:
+        try:
+            with open(args.root_password_file, encoding="utf-8") as f:
+                return f.readline().rstrip("\r\n").encode("utf-8")
+        except OSError as err:
+            raise SystemExit(f"cannot read --root-password-file: {err}") from None
+    return (os.environ.get("LDAPBER_ROOT_PASSWORD") or args.root_password).encode("utf-8")
+
+
+def cleartext_warning(args: argparse.Namespace) -> str | None:
+    """The warning for simple binds accepted without TLS where others can listen, or None."""
+    try:
+        local = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        local = args.host == "localhost"
+    if local or args.require_tls:
+        return None
+    return (f"warning: simple binds are accepted without TLS on {args.host}: passwords cross the network in "
+            "clear text; --require-tls (with --tls-cert and --tls-key) refuses them until StartTLS or LDAPS")
+
+
 def _sample_ldif() -> str:
     return resources.files("ldapber").joinpath("samples/directory.ldif").read_text(encoding="utf-8")
 
@@ -115,7 +147,7 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
             raise SystemExit("--tls-cert and --tls-key go together")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-    service = DirectoryService(directory, root_dn=args.root_dn, root_password=args.root_password.encode("utf-8"),
+    service = DirectoryService(directory, root_dn=args.root_dn, root_password=root_password(args),
                                starttls_available=context is not None, require_tls=args.require_tls,
                                max_size_limit=args.size_limit, max_time_limit=args.time_limit)
     return service, context
@@ -150,6 +182,9 @@ async def _serve(args: argparse.Namespace) -> int:
             hint = " (another server is using it: try another --port, such as 3389)"
         print(f"cannot listen on {args.host}:{args.port}: {err.strerror}{hint}", file=sys.stderr)
         return 1
+    warning = cleartext_warning(args)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     contexts = ", ".join(str(dn) for dn in service.directory.naming_contexts())
     print(f"ldapber serving {contexts} ({len(service.directory)} entries) on {args.host}:{port}"
           + (f", LDAPS on {args.ldaps_port}" if args.ldaps_port else "")
