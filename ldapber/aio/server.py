@@ -40,6 +40,7 @@ from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
     Abandoned,
     EncodedResponse,
+    Pause,
     ProtocolViolation,
     Request,
     ServerConnection,
@@ -62,8 +63,9 @@ RESPONSE_BATCH = 64
 MAX_IN_FLIGHT = 32
 
 
-#: What a handler yields: messages, or entries already encoded (:class:`~ldapber.proto.EncodedResponse`).
-Reply = LDAPMessage | EncodedResponse
+#: What a handler yields: messages, entries already encoded (:class:`~ldapber.proto.EncodedResponse`),
+#: and :class:`~ldapber.proto.Pause` to wait without holding up other connections.
+Reply = LDAPMessage | EncodedResponse | Pause
 
 @dataclass
 class Session:
@@ -276,10 +278,17 @@ class _Connection:
             responses = self.server.handler.handle(msg, self.session)
             if hasattr(responses, "__aiter__"):
                 async for response in responses:  # type: ignore[union-attr]
-                    await self.send(response)
+                    if isinstance(response, Pause):
+                        await asyncio.sleep(response.seconds)
+                    else:
+                        await self.send(response)
             else:
                 queued = 0
                 for response in responses:  # type: ignore[union-attr]
+                    if isinstance(response, Pause):  # the handler waits; other connections go on
+                        await self.flush()
+                        await asyncio.sleep(response.seconds)
+                        continue
                     self.queue(response)
                     if type(response) is EncodedResponse:
                         # an empty batch is the handler's scheduling point during a long scan
@@ -303,7 +312,7 @@ class _Connection:
         finally:
             self.tasks.pop(mid, None)
 
-    def queue(self, message: Reply) -> None:
+    def queue(self, message: LDAPMessage | EncodedResponse) -> None:
         """Queue a response in the machine, to go out with the next flush."""
         if self.proto.state is ServerState.CLOSED:
             raise asyncio.CancelledError
@@ -313,7 +322,7 @@ class _Connection:
             log.exception("handler sent an invalid response")
             raise
 
-    async def send(self, message: Reply) -> None:
+    async def send(self, message: LDAPMessage | EncodedResponse) -> None:
         self.queue(message)
         await self.flush()
 

@@ -74,11 +74,12 @@ from ..model import (
 )
 from ..model.dn import DNSyntaxError, parse_dn, parse_rdn
 from ..proto.rules import FINAL_RESPONSE as _RESPONSES
-from ..proto.server import EncodedResponse
+from ..proto.server import EncodedResponse, Pause
 from .dit import Directory
 from .entry import Entry
 from .errors import DirectoryError
 from .matching import compare, evaluate
+from .throttle import BindThrottle
 
 __all__ = ["DirectoryService", "hash_password", "check_password"]
 
@@ -121,17 +122,18 @@ def check_password(stored: bytes, password: bytes) -> bool:
 
 class SessionView(Protocol):
     """What the service reads and keeps of a connection (the asyncio server's
-    :class:`~ldapber.aio.Session` is one): who is bound, whether TLS is on,
-    and a dict for per-connection state (paged-search cookies).  The bind
-    sets ``bound_dn``."""
+    :class:`~ldapber.aio.Session` is one): the peer (``host:port``), who is
+    bound, whether TLS is on, and a dict for per-connection state
+    (paged-search cookies).  The bind sets ``bound_dn``."""
 
+    peer: str
     bound_dn: str
     tls_active: bool
     state: dict[str, object]
 
 
-#: What the service yields: messages, and entries sent as their stored encodings.
-Reply = LDAPMessage | EncodedResponse
+#: What the service yields: messages, entries sent as their stored encodings, and pauses.
+Reply = LDAPMessage | EncodedResponse | Pause
 #: Stored encodings handed to the server at once (one protocol check, one write per batch).
 ENCODED_BATCH = 64
 #: Entries a search looks at between two points where the server may run other connections:
@@ -161,6 +163,8 @@ class DirectoryService:
     max_size_limit: int = 10_000
     max_time_limit: float = 0
     vendor_name: str = "ldapber"
+    #: Failed simple binds slow the next ones, per DN and per address (see :mod:`.throttle`).
+    bind_throttle: BindThrottle = field(default_factory=BindThrottle)
     _root_key: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -211,7 +215,7 @@ class DirectoryService:
             raise DirectoryError(ResultCode.INSUFFICIENT_ACCESS_RIGHTS, f"no write access to {what}")
 
     # -- bind --------------------------------------------------------------------------------------
-    def _bind(self, mid: int, op: BindRequest, controls: list[Control], session: SessionView) -> Iterator[LDAPMessage]:
+    def _bind(self, mid: int, op: BindRequest, controls: list[Control], session: SessionView) -> Iterator[Reply]:
         session.bound_dn = ""  # a bind, even a failed one, resets the identity (RFC 4511 4.2.1)
         if op.version != 3:
             raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"LDAP version {op.version} is not supported")
@@ -228,13 +232,23 @@ class DirectoryService:
             raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unauthenticated bind (DN with no password) "
                                  "is not allowed (RFC 4513 5.1.2)")
         dn = parse_dn(name) if name else None
+        keys = [("dn", self.directory.key(dn) if dn is not None else ()), ("address", _address(session.peer))]
+        wait = self.bind_throttle.admit(keys)
+        if wait is None:  # refused unchecked, after the longest delay (a guessing loop does not spin)
+            yield Pause(self.bind_throttle.max_delay)  # type: ignore[misc]
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "too many failed binds for this DN or from this "
+                                 f"address: try again in {self.bind_throttle.max_delay:g} s")
+        if wait:
+            yield Pause(wait)  # type: ignore[misc]  # this connection waits; the others go on
         if dn is not None and self._is_root(name):
             stored = [self.root_password] if self.root_password else []
         else:
             entry = self.directory.get(dn) if dn is not None else None
             stored = entry.get("userPassword") if entry is not None else []
         if not any(check_password(v, password) for v in stored):
+            self.bind_throttle.failed(keys)
             raise DirectoryError(ResultCode.INVALID_CREDENTIALS, "invalid credentials")
+        self.bind_throttle.succeeded(keys)
         session.bound_dn = str(dn)
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
 
@@ -496,10 +510,17 @@ class DirectoryService:
         return PasswordModifyResponse(generated).to_response()
 
 
+def _address(peer: str) -> str:
+    """The host part of a ``host:port`` peer (the whole of anything else, a Unix socket's path)."""
+    host, colon, port = peer.rpartition(":")
+    return host if colon and port.isdigit() else peer
+
+
 class _AnonymousSession:
     """A session for a connectionless (CLDAP) request: anonymous, no TLS."""
 
     def __init__(self) -> None:
+        self.peer = ""
         self.bound_dn = ""
         self.tls_active = False
         self.state: dict[str, object] = {}

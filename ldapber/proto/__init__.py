@@ -13,11 +13,20 @@ from .client import ClientConnection, ClientState, Notice, Response
 from .framer import DEFAULT_MAX_PDU_SIZE, Framer, PDUTooLargeError
 from .machine import ConnectionState
 from .rules import LocalProtocolError, RemoteProtocolError
-from .server import Abandoned, EncodedResponse, ProtocolViolation, Request, ServerConnection, ServerState, Unbound
+from .server import (
+    Abandoned,
+    EncodedResponse,
+    Pause,
+    ProtocolViolation,
+    Request,
+    ServerConnection,
+    ServerState,
+    Unbound,
+)
 
 __all__ = [
     "DEFAULT_MAX_PDU_SIZE", "Framer", "PDUTooLargeError", "LocalProtocolError", "RemoteProtocolError",
     "ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation",
-    "EncodedResponse",
+    "EncodedResponse", "Pause",
     "ClientConnection", "ClientState", "Response", "Notice", "ConnectionState",
 ]

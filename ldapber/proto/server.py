@@ -58,7 +58,7 @@ from .rules import (
 )
 
 __all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound", "ProtocolViolation",
-           "EncodedResponse"]
+           "EncodedResponse", "Pause"]
 
 
 ServerState = ConnectionState  # the states are the same on both sides
@@ -109,6 +109,14 @@ class EncodedResponse(NamedTuple):
     message_id: int
     op_type: type
     ops: list[bytes]
+
+
+class Pause(NamedTuple):
+    """Not a response: the handler asks its server to wait ``seconds``
+    before taking its next reply (without holding up other connections),
+    as a bind throttle does.  The machine never sees it."""
+
+    seconds: float
 
 
 def envelope(message_id: int, op: bytes) -> bytes:

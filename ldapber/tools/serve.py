@@ -31,6 +31,7 @@ from ..directory.dit import Directory
 from ..directory.errors import DirectoryError
 from ..directory.index import DEFAULT_INDEXED
 from ..directory.service import DirectoryService
+from ..directory.throttle import BindThrottle
 from ..ldif import LDIFError, iter_ldif
 from ..model.dn import DNSyntaxError
 
@@ -66,6 +67,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     help="most entries a search returns to anyone but --root-dn (0: no limit; default 10000)")
     ap.add_argument("--time-limit", type=float, default=0, metavar="SECONDS",
                     help="longest a search runs for anyone but --root-dn (0: no limit, the default)")
+    ap.add_argument("--bind-delay-max", type=float, default=2.0, metavar="SECONDS",
+                    help="failed simple binds slow the next ones for the same DN and from the same address, "
+                         "doubling from 0.05 s up to this (default 2; 0: no throttling)")
     ap.add_argument("--no-cldap", action="store_true", help="do not answer rootDSE queries over UDP")
     ap.add_argument("--max-connections", type=int, default=1000)
     ap.add_argument("--idle-timeout", type=float, default=300.0)
@@ -149,7 +153,8 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
         context.load_cert_chain(args.tls_cert, args.tls_key)
     service = DirectoryService(directory, root_dn=args.root_dn, root_password=root_password(args),
                                starttls_available=context is not None, require_tls=args.require_tls,
-                               max_size_limit=args.size_limit, max_time_limit=args.time_limit)
+                               max_size_limit=args.size_limit, max_time_limit=args.time_limit,
+                               bind_throttle=BindThrottle(max_delay=args.bind_delay_max))
     return service, context
 
 
