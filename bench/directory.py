@@ -226,7 +226,7 @@ def start_ldapber(ldif: Path, port: int) -> tuple[subprocess.Popen[bytes], float
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "ldapber", "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--no-cldap", "--ldif", str(ldif), "--size-limit", "0", "--root-dn", ADMIN,
-                             "--root-password", ADMIN_PW, "--index", ",".join(INDEXED), "--max-connections",
+                             "--root-password", ADMIN_PW, "--index", ",".join(INDEXED), "--max-per-address", "0", "--max-connections",
                              "10000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     try:
         wait_for(port, proc, seconds=600)

@@ -180,7 +180,7 @@ def test_idle_and_half_sent_connections_time_out() -> None:
 
 def test_connections_beyond_the_limit_are_told_busy() -> None:
     async def main() -> None:
-        server, port = await start(SlowDirectory(), max_connections=2)
+        server, port = await start(SlowDirectory(), max_connections=2, reserve=0)  # no operator reserve
         try:
             first = await connect(f"ldap://127.0.0.1:{port}")
             second = await connect(f"ldap://127.0.0.1:{port}")

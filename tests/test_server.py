@@ -513,3 +513,48 @@ def test_serve_defaults_are_safe(tmp_path: Path) -> None:
     warning = serve_tool.cleartext_warning(ap.parse_args(["--host", "0.0.0.0"]))
     assert warning and "--require-tls" in warning
     assert serve_tool.cleartext_warning(ap.parse_args(["--host", "0.0.0.0", "--require-tls"])) is None
+
+
+def test_a_full_server_keeps_a_reserve_for_the_operator_and_caps_each_address(tmp_path: Path) -> None:
+    from ldapber.aio import ServerLimits
+
+    async def main() -> None:
+        limits = ServerLimits(max_connections=2, reserve=2, max_per_address=5)
+        async with serving(make_service(), limits=limits) as (server, port):
+            url = f"ldap://127.0.0.1:{port}"
+            users = [await connect(url) for _ in range(2)]  # the server is full
+            for user in users:
+                assert len(await user.search_all(BASE, "(uid=bob)")) == 1
+            stranger = await connect(url)  # admitted into the reserve: must bind as the root DN
+            with pytest.raises((LDAPResultError, ConnectionError)):
+                await stranger.bind(ALICE, "password")
+                await stranger.search_all(BASE, "(uid=bob)")
+            assert any(n.protocol_op.result_code == ResultCode.BUSY for n in stranger.notices)  # type: ignore[union-attr]
+            await stranger.close()
+            for _ in range(100):  # the server closes its side of the refused connection
+                if server.connection_count == 2:
+                    break
+                await asyncio.sleep(0.01)
+            operator = await connect(url)
+            await operator.bind(ADMIN, ADMIN_PW)
+            assert len(await operator.search_all(BASE, "(objectClass=inetOrgPerson)")) == 6  # in, and working
+            path = str(tmp_path / "ldapi")
+            await server.listen_unix(path)
+            local = await connect("ldapi://" + path.replace("/", "%2F"))  # ldapi:// is let in when full
+            assert len(await local.search_all(BASE, "(uid=bob)")) == 1
+            await local.unbind()
+            await operator.unbind()
+            for user in users:
+                await user.unbind()
+        limits = ServerLimits(max_connections=100, max_per_address=3)
+        async with serving(make_service(), limits=limits) as (server, port):
+            url = f"ldap://127.0.0.1:{port}"
+            mine = [await connect(url) for _ in range(3)]
+            extra = await connect(url)
+            with pytest.raises(ConnectionError):
+                await extra.search_all(BASE, "(uid=bob)")
+            assert "from this address" in extra.notices[0].protocol_op.diagnostic_message  # type: ignore[union-attr]
+            await extra.close()
+            for ldap in mine:
+                await ldap.unbind()
+    asyncio.run(asyncio.wait_for(main(), 60))

@@ -4,8 +4,11 @@ All protocol decisions live in :class:`ldapber.proto.ServerConnection`;
 all directory decisions in a :class:`Handler`.  This module moves bytes
 between them and the network, and bounds what one client can cost:
 
-- at most ``max_connections`` at once (more are told ``busy`` by a Notice
-  of Disconnection and closed);
+- at most ``max_connections`` at once, and ``max_per_address`` from one
+  address (more are told ``busy`` by a Notice of Disconnection and closed),
+  with a ``reserve`` beyond the limit that keeps the operator in: a full
+  server still admits ldapi:// connections, and TCP ones whose first request
+  binds as an identity the handler calls privileged (the root DN);
 - a PDU size limit, checked from its header (the framer);
 - ``idle_timeout`` for a connection with nothing outstanding, including one
   that sent half a PDU and stopped;
@@ -35,7 +38,7 @@ from typing import Protocol
 from ..codec import decode, encode
 from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
-from ..model import ExtendedResponse, LDAPMessage, ResultCode
+from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode
 from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
     Abandoned,
@@ -86,7 +89,9 @@ class Handler(Protocol):
     """The directory behind the server.  ``handle`` yields the responses to
     one request in order (entries, then the final result; entries may come
     pre-encoded as :class:`~ldapber.proto.EncodedResponse`) and may be a plain
-    or an async generator; it runs in its own task."""
+    or an async generator; it runs in its own task.  A handler may also have
+    ``is_privileged(session) -> bool``: who may use the connection reserve of
+    a full server (see :class:`ServerLimits`)."""
 
     def handle(self, request: LDAPMessage, session: Session) -> Iterable[Reply] | AsyncIterator[Reply]:
         ...
@@ -95,6 +100,10 @@ class Handler(Protocol):
 @dataclass(frozen=True)
 class ServerLimits:
     max_connections: int = 1000
+    #: Connections from one address at once (0: no cap); ldapi:// is not capped.
+    max_per_address: int = 0
+    #: Connections beyond max_connections kept for the operator (see the module docstring).
+    reserve: int = 8
     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE
     idle_timeout: float = 300.0
     write_timeout: float = 30.0
@@ -114,6 +123,7 @@ class LDAPServer:
         self._servers: list[asyncio.base_events.Server] = []
         self._udp: list[asyncio.DatagramTransport] = []
         self._connections: set[asyncio.Task[None]] = set()
+        self._per_address: dict[str, int] = {}  # TCP connections open, by client address
 
     # -- listening -------------------------------------------------------------
     async def listen_tcp(self, host: str | None, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
@@ -127,7 +137,7 @@ class LDAPServer:
     async def listen_unix(self, path: str) -> str:
         """Listen on a Unix socket (ldapi://); returns its path.  Sessions on
         it carry the client's credentials (:attr:`Session.peer_credentials`)."""
-        server = await asyncio.start_unix_server(lambda r, w: self._accept(r, w, tls=False), path)
+        server = await asyncio.start_unix_server(lambda r, w: self._accept(r, w, tls=False, local=True), path)
         self._servers.append(server)
         return path
 
@@ -157,22 +167,40 @@ class LDAPServer:
         return len(self._connections)
 
     # -- one connection --------------------------------------------------------
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, tls: bool) -> None:
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, tls: bool,
+                      local: bool = False) -> None:
         task = asyncio.current_task()
         assert task is not None
-        if len(self._connections) >= self.limits.max_connections:
-            with contextlib.suppress(OSError):
-                writer.write(_encode_notice(ResultCode.BUSY, "too many connections"))
+        limits, count = self.limits, len(self._connections)
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else ""
+        refusal = None
+        if count >= limits.max_connections + limits.reserve:
+            refusal = "too many connections"
+        elif not local and limits.max_per_address and self._per_address.get(address, 0) >= limits.max_per_address:
+            refusal = "too many connections from this address"
+        if refusal is not None:
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                writer.write(_encode_notice(ResultCode.BUSY, refusal))
                 await asyncio.wait_for(writer.drain(), 1.0)
             writer.close()
             return
+        reserved = count >= limits.max_connections and not local  # must bind as the operator, or go
         self._connections.add(task)
+        if not local:
+            self._per_address[address] = self._per_address.get(address, 0) + 1
         try:
-            await _Connection(self, reader, writer, tls).run()
+            await _Connection(self, reader, writer, tls, reserved=reserved).run()
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             log.debug("connection ended: %r", exc)
         finally:
             self._connections.discard(task)
+            if not local:
+                left = self._per_address.get(address, 1) - 1
+                if left > 0:
+                    self._per_address[address] = left
+                else:
+                    self._per_address.pop(address, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
@@ -207,7 +235,9 @@ def _encode_notice(code: ResultCode, text: str) -> bytes:
 
 class _Connection:
     def __init__(self, server: LDAPServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 tls: bool) -> None:
+                 tls: bool, *, reserved: bool = False) -> None:
+        #: Admitted into the operator's reserve: the first request must bind as a privileged identity.
+        self.reserved = reserved
         self.server, self.reader, self.writer = server, reader, writer
         self.limits = server.limits
         self.proto = ServerConnection(max_pdu_size=self.limits.max_pdu_size, tls_active=tls)
@@ -260,6 +290,10 @@ class _Connection:
     async def dispatch(self, event: object) -> None:
         if isinstance(event, Request):
             msg = event.message
+            if self.reserved and not isinstance(msg.protocol_op, BindRequest):
+                await self.say_goodbye(ResultCode.BUSY, "the server is full: only its administrator may connect now")
+                self.proto.close()
+                return
             if is_starttls(msg):
                 await self.start_tls(msg)
                 return
@@ -300,6 +334,14 @@ class _Connection:
                         await self.flush()  # one write per batch of responses, not per response
                         await asyncio.sleep(0)  # let other connections run during long searches
             await self.flush()
+            if self.reserved:
+                privileged = getattr(self.server.handler, "is_privileged", None)
+                if privileged is not None and privileged(self.session):
+                    self.reserved = False  # the operator: a connection like any other from now on
+                else:
+                    await self.say_goodbye(ResultCode.BUSY, "the server is full: only its administrator may "
+                                                            "connect now")
+                    self.proto.close()
         except asyncio.CancelledError:
             raise
         except (OSError, asyncio.TimeoutError):

@@ -194,6 +194,10 @@ class DirectoryService:
                                      f"critical control {control.control_type} is not supported here")
 
     # -- identity ----------------------------------------------------------------------------------
+    def is_privileged(self, session: SessionView) -> bool:
+        """Bound as the root DN: may use a full server's connection reserve."""
+        return self._is_root(session.bound_dn)
+
     def _limits(self, op: SearchRequest, session: SessionView) -> tuple[int, float]:
         """(size limit, time limit in seconds) of a search; 0 is none."""
         if self._is_root(session.bound_dn):

@@ -71,7 +71,13 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     help="failed simple binds slow the next ones for the same DN and from the same address, "
                          "doubling from 0.05 s up to this (default 2; 0: no throttling)")
     ap.add_argument("--no-cldap", action="store_true", help="do not answer rootDSE queries over UDP")
-    ap.add_argument("--max-connections", type=int, default=1000)
+    ap.add_argument("--max-connections", type=int, default=1000,
+                    help="connections at once (default 1000); beyond it, --reserve more are kept for the root DN "
+                         "(their first request must bind as it) and ldapi://")
+    ap.add_argument("--reserve", type=int, default=8, metavar="N", help="connections kept for the operator "
+                    "when the server is full (default 8)")
+    ap.add_argument("--max-per-address", type=int, default=256, metavar="N",
+                    help="TCP connections at once from one client address (default 256; 0: no cap)")
     ap.add_argument("--idle-timeout", type=float, default=300.0)
     ap.add_argument("--verbose", "-v", action="store_true")
 
@@ -169,7 +175,8 @@ async def _serve(args: argparse.Namespace) -> int:
         print("--ldaps-port needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
     server = LDAPServer(service, starttls_context=context, cldap_handler=None if args.no_cldap else service.cldap,
-                        limits=ServerLimits(max_connections=args.max_connections, idle_timeout=args.idle_timeout))
+                        limits=ServerLimits(max_connections=args.max_connections, idle_timeout=args.idle_timeout,
+                                            reserve=args.reserve, max_per_address=args.max_per_address))
     try:
         port = await server.listen_tcp(args.host, args.port)
         if not args.no_cldap:
