@@ -44,6 +44,8 @@ class Rule(str, enum.Enum):
     LENGTH_TOO_LARGE = "length-too-large"  # a length no buffer could hold
     LENGTH_RESERVED = "length-reserved"  # the initial length octet 0xFF (X.690 8.1.3.5)
     TAG_TOO_LONG = "tag-too-long"  # a multi-octet tag number beyond 2**28
+    TAG_ENCODING = "tag-encoding"  # a tag number below 31 in the high form, a leading 0x80, universal tag 0
+    COMPONENT_ORDER = "component-order"  # a root component of a SEQUENCE after an unknown (extension) element
     PRIMITIVE_LENGTH = "primitive-length"  # BOOLEAN not 1 octet, INTEGER empty, NULL not empty
     INTEGER_SIZE = "integer-size"  # INTEGER wider than 64 bits
     TRAILING_DATA = "trailing-data"  # bytes after the PDU, or not forming an element

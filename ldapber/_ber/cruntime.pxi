@@ -183,6 +183,7 @@ cdef Py_ssize_t hdr_full(const unsigned char* b, Py_ssize_t p, Py_ssize_t e, int
 cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) except -1:
     cdef Py_ssize_t lp, s, n
     cdef unsigned char octet
+    cdef unsigned long number = 0
     if p >= e:
         raise missing_error(p)
     lp = p + 1
@@ -193,9 +194,17 @@ cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) exce
             if lp - p > 4:
                 raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", p)
             octet = b[lp]
+            if lp == p + 1 and octet == 0x80:
+                raise fail(Rule.TAG_ENCODING, "a tag number's first octet is 0x80 (X.690 8.1.2.4.2 c)", p)
+            number = number << 7 | (octet & 0x7F)
             lp += 1
             if not octet & 0x80:
                 break
+        if number < 31:
+            raise fail(Rule.TAG_ENCODING, f"tag number {number} in the high-tag-number form (X.690 8.1.2.4: "
+                                          "numbers below 31 take one octet)", p)
+    elif not b[p] & 0xDF:
+        raise fail(Rule.TAG_ENCODING, "universal tag 0 is reserved for end-of-contents (X.690 8.1.5)", p)
     if lp >= e:
         raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
     n = b[lp]
@@ -423,13 +432,19 @@ cdef inline object enum_value(tuple table, long long v):
     return v
 
 
-cdef tuple extensions(const unsigned char* b, Py_ssize_t s, Py_ssize_t e):
+cdef tuple extensions(const unsigned char* b, Py_ssize_t s, Py_ssize_t e, frozenset roots):
+    # See the Python runtime's extensions(): a root component after an unknown element is out of order.
     cdef Py_ssize_t u
     out = []
     while s < e:
+        if out and (b[s] | 0x20) in roots:
+            raise fail(Rule.COMPONENT_ORDER, f"a component (tag 0x{b[s]:02x}) after an unknown element: "
+                                             "extensions come after every component of the SEQUENCE", s)
         try:
             u = tlv_end(b, s, e)
         except DecodeError as err:
+            if err.rule is Rule.TAG_ENCODING:
+                raise
             raise fail(Rule.TRAILING_DATA, "bytes that form no element: " + err.message, s) from None
         out.append(PyBytes_FromStringAndSize(<const char*>b + s, u - s))
         s = u

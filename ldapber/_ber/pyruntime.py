@@ -160,6 +160,9 @@ def element_bounds(b: bytes, p: int, e: int) -> tuple[int, int]:
             lp += 1
             if not octet & 0x80:
                 break
+        _check_tag(b, p, lp)
+    elif not b[p] & 0xDF:
+        raise fail(Rule.TAG_ENCODING, "universal tag 0 is reserved for end-of-contents (X.690 8.1.5)", p)
     if lp >= e:
         raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
     n = b[lp]
@@ -171,6 +174,18 @@ def element_bounds(b: bytes, p: int, e: int) -> tuple[int, int]:
     if u > e:
         raise fail(Rule.LENGTH_OVERFLOW, "element runs past its enclosing element", p)
     return s, u
+
+
+def _check_tag(b: bytes, p: int, end: int) -> None:
+    """The high-tag-number form of the identifier octets ``b[p:end]``: no leading 0x80, a number of 31 or more."""
+    if b[p + 1] == 0x80:
+        raise fail(Rule.TAG_ENCODING, "a tag number's first octet is 0x80 (X.690 8.1.2.4.2 c)", p)
+    number = 0
+    for octet in b[p + 1:end]:
+        number = number << 7 | octet & 0x7F
+    if number < 31:
+        raise fail(Rule.TAG_ENCODING, f"tag number {number} in the high-tag-number form (X.690 8.1.2.4: "
+                                      "numbers below 31 take one octet)", p)
 
 
 def tlv_end(b: bytes, p: int, e: int) -> int:
@@ -194,6 +209,10 @@ def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
         if lp > 4:
             raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", 0)
         lp += 1
+        if lp <= n:
+            _check_tag(b, 0, lp)
+    elif tag < 0 and not first & 0xDF:
+        raise fail(Rule.TAG_ENCODING, "universal tag 0 is reserved for end-of-contents (X.690 8.1.5)", 0)
     if lp >= n:
         raise IncompleteError("the header is incomplete", offset=0, needed=None)
     ln = b[lp]
@@ -338,13 +357,21 @@ def order_error(what: str, p: int) -> DecodeError:
     return fail(Rule.SUBSTRING_ORDER, what, p)
 
 
-def extensions(b: bytes, s: int, e: int) -> tuple[bytes, ...]:
-    """Unknown trailing elements of a SEQUENCE, kept as raw TLVs."""
-    out = []
+def extensions(b: bytes, s: int, e: int, roots: frozenset[int]) -> tuple[bytes, ...]:
+    """Unknown trailing elements of a SEQUENCE, kept as raw TLVs.  ``roots``
+    are the identifier octets (constructed bit set) of the SEQUENCE's own
+    components: one of them after an unknown element is out of order (the
+    first element after the components may carry any tag)."""
+    out: list[bytes] = []
     while s < e:
+        if out and b[s] | 0x20 in roots:
+            raise fail(Rule.COMPONENT_ORDER, f"a component (tag 0x{b[s]:02x}) after an unknown element: "
+                                             "extensions come after every component of the SEQUENCE", s)
         try:
             u = tlv_end(b, s, e)
         except DecodeError as err:
+            if err.rule is Rule.TAG_ENCODING:
+                raise
             raise fail(Rule.TRAILING_DATA, "bytes that form no element: " + err.message, s) from None
         out.append(b[s:u])
         s = u

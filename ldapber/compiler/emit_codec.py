@@ -521,7 +521,8 @@ class _Emitter:
             w(f"{s} = {sc.u}")
         self.slots.add((u.layout, "extensions"))
         w(f"{sc.var('seg')} = {d.no_seg}")
-        w(d.setf(u.layout, "extensions", f"extensions(b, {s}, {e}) if {s} < {e} else EMPTY", o))
+        w(d.setf(u.layout, "extensions", f"extensions(b, {s}, {e}, ROOTS_{fn(u.key)}) if {s} < {e} else EMPTY",
+                 o))
 
     def decode_seqof(self, u: ir.SeqOfUnit, sc: Scope) -> None:
         """Code that decodes the contents ``b[s:e]`` of a SEQUENCE OF / SET OF
@@ -904,10 +905,14 @@ class _Emitter:
             w(f"{'cdef tuple ' if self.d.name == 'cy' else ''}T_{enum.name} = enum_table({enum.name})")
         cdef = "cdef frozenset " if self.d.name == "cy" else ""
         ctuple = "cdef tuple " if self.d.name == "cy" else ""
+        units = {u.key: u for u in self.m.units}
         for u in self.m.units:
             if isinstance(u, ir.ChoiceUnit):
                 w(f"{ctuple}S_{fn(u.key)} = ({', '.join(a.cls for a in u.alts)}, UnknownAlternative)")
                 w(f"{cdef}N_{fn(u.key)} = frozenset(({', '.join(hx(a.tag | 0x20) for a in u.alts)},))")
+            elif isinstance(u, ir.SequenceUnit):  # the components' tags, which no extension may carry
+                roots = sorted({t | 0x20 for f in u.fields for t in _field_tags(f.node, units)})
+                w(f"{cdef}ROOTS_{fn(u.key)} = frozenset(({''.join(hx(t) + ', ' for t in roots)}))")
         if self.d.name == "cy":
             for c in sorted({c.name for c in self.m.classes}):
                 w(f"cdef type K_{c} = {c}")
@@ -954,3 +959,11 @@ def emit_python(m: ir.CompiledModule, header: str, model_module: str) -> str:
 
 def emit_cython(m: ir.CompiledModule, header: str, model_module: str) -> str:
     return _Emitter(m, CyDialect()).module(header, model_module, "../_ber/cruntime.pxi")
+
+
+def _field_tags(node: ir.RNode, units: dict[str, ir.Unit]) -> list[int]:
+    """The identifier octets a component may start with: its tag, or an untagged CHOICE's alternatives'."""
+    if node.tag is not None:
+        return [node.tag]
+    unit = units[node.unit] if isinstance(node, ir.Ref) else None
+    return [a.tag for a in unit.alts] if isinstance(unit, ir.ChoiceUnit) else []
