@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.server import free_port, stop  # noqa: E402  # the benchmarks' process helpers, shared
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "ldapber" / "samples" / "directory.ldif"
@@ -27,12 +31,6 @@ needs_slapd = pytest.mark.skipif(SLAPD is None or shutil.which("ldapadd") is Non
                                  reason="slapd and ldap-utils are not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
     for _ in range(200):  # up to 10 s
         if proc.poll() is not None:
@@ -42,15 +40,6 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not start listening on {port}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
 
 
 @dataclass(frozen=True)

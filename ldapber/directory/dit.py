@@ -279,9 +279,9 @@ class Directory:
 
     def add(self, entry: Entry, *, by: str, maintain: bool = True, save: bool = True) -> None:
         """Add a new entry (RFC 4511 4.7)."""
-        self._place(entry, maintain)  # where it goes is checked first: its answer comes before the schema's
+        k = self._place(entry, maintain)  # where it goes is checked first: its answer comes before the schema's
         self._prepare(entry, by, maintain)
-        self._attach(entry, maintain, save)
+        self._attach(entry, maintain, save, k)
 
     def _place(self, entry: Entry, maintain: bool) -> Any:
         """The new entry's key; raises if it exists or may not be created there."""
@@ -303,8 +303,10 @@ class Directory:
             self._stamp(entry, by, created=True)
         self._check(entry)
 
-    def _attach(self, entry: Entry, maintain: bool, save: bool) -> None:
-        k = self._place(entry, maintain)
+    def _attach(self, entry: Entry, maintain: bool, save: bool, k: Any = None) -> None:
+        """Insert a prepared entry (``k``: its key, when :meth:`_place` already checked it)."""
+        if k is None:
+            k = self._place(entry, maintain)
         self._insert(k, entry)
         self._commit(save, lambda: self._remove(k, entry))
 

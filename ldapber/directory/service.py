@@ -357,7 +357,7 @@ class DirectoryService:
         if base_entry:
             for entry in entries:
                 if evaluate(op.filter, entry) is True:
-                    yield self._built(mid, op, entry, session, base_entry=True)
+                    yield self._built(mid, op, entry, session, base_entry=True, wants_computed=False)
             return
         replies = self._replies(mid, op, session)
         for entry in entries:
@@ -368,21 +368,21 @@ class DirectoryService:
         """How this search answers with an entry, decided once per request: every user attribute is
         the entry's stored encoding (bytes: unless this identity may not see its userPassword); any
         other selection is built (a message)."""
-        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
+        wants_computed = _wants_computed(op)
         if op.types_only or wants_computed or not all(a == "*" for a in op.attributes):
-            return lambda entry: self._built(mid, op, entry, session)
+            return lambda entry: self._built(mid, op, entry, session, wants_computed=wants_computed)
         hidden, built = self._hidden, self._built
 
         def reply(entry: Entry) -> LDAPMessage | bytes:
             if hidden(entry, session):
-                return built(mid, op, entry, session)
+                return built(mid, op, entry, session, wants_computed=False)
             return entry.encoded_search_entry()
         return reply
 
-    def _built(self, mid: int, op: SearchRequest, entry: Entry, session: SessionView,
-               base_entry: bool = False) -> LDAPMessage:
-        """The SearchResultEntry for ``op``'s selection, built for this request."""
-        wants_computed = "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
+    def _built(self, mid: int, op: SearchRequest, entry: Entry, session: SessionView, base_entry: bool = False,
+               *, wants_computed: bool) -> LDAPMessage:
+        """The SearchResultEntry for ``op``'s selection, built for this request (``wants_computed``:
+        :func:`_wants_computed` of ``op``, decided once per request)."""
         hide = not base_entry and self._hidden(entry, session)
         shown = entry
         if wants_computed and not base_entry:
@@ -512,6 +512,11 @@ class DirectoryService:
             new = generated
         self.directory.modify(target, [("replace", "userPassword", [hash_password(new)])], by=session.bound_dn)
         return PasswordModifyResponse(generated).to_response()
+
+
+def _wants_computed(op: SearchRequest) -> bool:
+    """Whether a search asks for the attributes computed per request (entryDN, hasSubordinates, ...)."""
+    return "+" in op.attributes or any(a.lower() in _COMPUTED_LOWER for a in op.attributes)
 
 
 def _address(peer: str) -> str:
