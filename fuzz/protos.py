@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ldapber import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_PDU_SIZE,
     AbandonRequest,
     AddRequest,
     AddResponse,
@@ -72,11 +74,12 @@ class Case:
     name: str
     data: bytes
     expect: str  # "reject", "accept" or "clean"
+    rule: str | None = None  # for "reject": the Rule the DecodeError must name
 
 
 def base_messages() -> list[LDAPMessage]:
     """One valid message per operation, string fields set to MARK where
-    the string is LDAPString-based (so UTF-8 corruption can be aimed)."""
+    the string is LDAPString-based (LDAPOIDs are numericoids) (so UTF-8 corruption can be aimed)."""
     flt = And([EqualityMatch(MARK, b"v"), Or([Present(MARK), Not(SubstringFilter(MARK, [Initial(b"a"), Any(b"b"),
                                                                                       Final(b"c")]))]),
                MatchingRuleAssertion(matching_rule=MARK, type="cn", match_value=b"x", dn_attributes=True)])
@@ -87,7 +90,7 @@ def base_messages() -> list[LDAPMessage]:
         LDAPMessage(1, BindResponse(*res, server_sasl_creds=b"s")),
         LDAPMessage(2, UnbindRequest()),
         LDAPMessage(3, SearchRequest(MARK, Scope.WHOLE_SUBTREE, DerefAliases.NEVER_DEREF_ALIASES, 10, 20, True, flt,
-                                     [MARK, "cn"]), controls=[Control(MARK, criticality=True, control_value=b"v")]),
+                                     [MARK, "cn"]), controls=[Control("1.2.840.113556.1.4.319", criticality=True, control_value=b"v")]),
         LDAPMessage(3, SearchResultEntry(MARK, [PartialAttribute(MARK, [b"a", b"b"])])),
         LDAPMessage(3, SearchResultReference([MARK])),
         LDAPMessage(3, SearchResultDone(ResultCode.REFERRAL, MARK, MARK, referral=[MARK])),
@@ -102,9 +105,9 @@ def base_messages() -> list[LDAPMessage]:
         LDAPMessage(8, CompareRequest(MARK, AttributeValueAssertion(MARK, b"v"))),
         LDAPMessage(8, CompareResponse(ResultCode.COMPARE_TRUE, MARK, MARK)),
         LDAPMessage(9, AbandonRequest(8)),
-        LDAPMessage(10, ExtendedRequest(MARK, request_value=b"v")),
-        LDAPMessage(10, ExtendedResponse(*res, response_name=MARK, response_value=b"v")),
-        LDAPMessage(11, IntermediateResponse(response_name=MARK, response_value=b"v")),
+        LDAPMessage(10, ExtendedRequest("1.3.6.1.4.1.4203.1.11.3", request_value=b"v")),
+        LDAPMessage(10, ExtendedResponse(*res, response_name="1.3.6.1.4.1.4203.1.11.3", response_value=b"v")),
+        LDAPMessage(11, IntermediateResponse(response_name="1.3.6.1.4.1.4203.1.9.1.4", response_value=b"v")),
     ]
 
 
@@ -173,7 +176,7 @@ GROUPS = (
     "length-overflow", "length-underflow", "long-length-form", "indefinite-length", "constructed-string",
     "boolean-encoding", "integer-encoding", "integer-boundaries", "wrong-tag", "multi-byte-tag", "truncation",
     "trailing-garbage", "invalid-utf8", "format-string", "long-string", "many-elements", "deep-nesting",
-    "valid-unusual",
+    "valid-unusual", "tag-encoding", "component-order", "huge-length",
 )
 
 
@@ -264,19 +267,24 @@ def generate(seed: int = 0, deep_max: int = 10**6) -> Iterator[Case]:
     # extremely long strings and huge element counts.
     yield Case("long-string", "dn-1MiB", enc(LDAPMessage(1, DelRequest("x" * (1 << 20)))), "accept")
     yield Case("long-string", "value-16MiB", enc(LDAPMessage(1, SearchResultEntry(
-        "", [PartialAttribute("a", [b"\x00" * (16 << 20)])]))), "accept")
+        "", [PartialAttribute("a", [b"\x00" * (16 << 20)])]))), "reject", "length-too-large")
+    yield Case("long-string", "pdu-at-max_pdu_size", _pdu_of_size(DEFAULT_MAX_PDU_SIZE), "accept")
     yield Case("many-elements", "100k-values", enc(LDAPMessage(1, SearchResultEntry(
         "", [PartialAttribute("a", [b""] * 100_000)]))), "accept")
     yield Case("many-elements", "20k-attributes", enc(LDAPMessage(1, SearchResultEntry(
         "", [PartialAttribute("a", []) for _ in range(20_000)]))), "accept")
     yield Case("many-elements", "10k-controls", enc(LDAPMessage(1, UnbindRequest(), controls=[
         Control("1.2.3") for _ in range(10_000)])), "accept")
-    # deep nesting of filters: within the default max_depth (100) or beyond.
-    levels = 10
-    while levels <= deep_max:
-        yield Case("deep-nesting", f"not^{levels}", _nested_not(levels), "accept" if levels + 3 <= 100 else "reject")
-        yield Case("deep-nesting", f"and^{levels}", _nested_and(levels), "accept" if levels + 3 <= 100 else "reject")
-        levels *= 10
+    # deep nesting of filters (level 3 and down, present is primitive): within
+    # the default max_depth or beyond, around the limit and far past it.
+    fits = DEFAULT_MAX_DEPTH - 2
+    for levels in sorted({10, 100, 256, fits, fits + 1, *(10**k for k in range(3, 7) if 10**k <= deep_max)}):
+        verdict = ("accept", None) if levels <= fits else ("reject", "max-depth")
+        yield Case("deep-nesting", f"not^{levels}", _nested_not(levels), *verdict)
+        yield Case("deep-nesting", f"and^{levels}", _nested_and(levels), *verdict)
+    yield from _tag_encoding_cases(pdus[0])
+    yield from _component_order_cases()
+    yield from _huge_length_cases()
     # valid but unusual: must be accepted.
     bind = pdus[0]
     yield Case("valid-unusual", "extension-in-bind", _rewrap(bind, 5, bind[7:] + b"\x04\x00"), "accept")
@@ -294,6 +302,73 @@ def generate(seed: int = 0, deep_max: int = 10**6) -> Iterator[Case]:
     yield Case("valid-unusual", "unknown-result-code", _tlv(0x30, b"\x02\x01\x01" + _tlv(0x65, b"\x0a\x01\x5c\x04\x00\x04\x00")),
                "accept")
     yield Case("valid-unusual", "4-octet-lengths", b"\x30\x84" + (len(bind) - 2).to_bytes(4, "big") + bind[2:], "accept")
+
+
+def _tag_encoding_cases(bind: bytes) -> Iterator[Case]:
+    """Identifier octets that X.690 forbids, where ldapber keeps what it
+    does not know (EXTENSIBILITY IMPLIED): a kept element after a
+    BindRequest's last component, an unknown protocolOp, an unknown filter."""
+    bad = {
+        "universal-3-high-form": b"\x1f\x03", "application-3-high-form": b"\x7f\x03",
+        "context-5-high-form": b"\x9f\x05", "context-30-high-form": b"\x9f\x1e",
+        "leading-0x80": b"\x5f\x80\x20", "universal-0": b"\x00", "universal-0-constructed": b"\x20",
+    }
+    for name, tag in bad.items():
+        element = tag + b"\x00"
+        yield Case("tag-encoding", f"kept-element:{name}", _rewrap(bind, 5, bind[7:] + element), "reject", "tag-encoding")
+        yield Case("tag-encoding", f"unknown-protocolOp:{name}", _tlv(0x30, b"\x02\x01\x01" + element), "reject",
+                   "tag-encoding")
+        yield Case("tag-encoding", f"unknown-filter:{name}", _search(element), "reject", "tag-encoding")
+    # present ([7]) written in the high-tag-number form: another reader takes it as present.
+    yield Case("tag-encoding", "present-high-form", _search(b"\x9f\x07\x02cn"), "reject", "tag-encoding")
+    # the lowest numbers that do need the high form are fine.
+    yield Case("tag-encoding", "context-31-high-form", _rewrap(bind, 5, bind[7:] + b"\x9f\x1f\x00"), "accept")
+    yield Case("tag-encoding", "application-128", _tlv(0x30, b"\x02\x01\x01\x7f\x81\x00\x00"), "accept")
+
+
+def _component_order_cases() -> Iterator[Case]:
+    """A known component after an unknown element (EXTENSIBILITY IMPLIED
+    adds elements at the end only): refused, where read as an extension it
+    would drop a critical control, a rename's newSuperior or SASL credentials."""
+    unknown = b"\x9f\x64\x00"  # [100], unknown everywhere
+    control = _tlv(0x30, _tlv(0x04, b"1.2.3") + unknown + b"\x01\x01\xff")
+    yield Case("component-order", "control-criticality", _tlv(0x30, b"\x02\x01\x01\x42\x00" + _tlv(0xA0, control)),
+               "reject", "component-order")
+    critical = _tlv(0x30, _tlv(0x04, b"1.2.3") + b"\x01\x01\xff")
+    yield Case("component-order", "message-controls", _tlv(0x30, b"\x02\x01\x01\x42\x00" + unknown + _tlv(0xA0, critical)),
+               "reject", "component-order")
+    moddn = _tlv(0x6C, _tlv(0x04, b"cn=a") + _tlv(0x04, b"cn=b") + b"\x01\x01\x00" + unknown + _tlv(0x80, b"o=z"))
+    yield Case("component-order", "moddn-newSuperior", _tlv(0x30, b"\x02\x01\x01" + moddn), "reject", "component-order")
+    bind_resp = _tlv(0x61, b"\x0a\x01\x0e\x04\x00\x04\x00" + unknown + _tlv(0x87, b"creds"))
+    yield Case("component-order", "bind-serverSaslCreds", _tlv(0x30, b"\x02\x01\x01" + bind_resp), "reject",
+               "component-order")
+    # unknown elements after every known one are kept, two of them too.
+    yield Case("component-order", "unknown-last", _tlv(0x30, b"\x02\x01\x01\x42\x00" + _tlv(0xA0, critical) + unknown),
+               "accept")
+    yield Case("component-order", "two-unknown-last", _tlv(0x30, b"\x02\x01\x01\x42\x00" + unknown + unknown), "accept")
+
+
+def _huge_length_cases() -> Iterator[Case]:
+    """A PDU's header announcing more than DEFAULT_MAX_PDU_SIZE: refused
+    from the header alone (with or without part of the body), never
+    answered with "wait for more"."""
+    for name, head in (("2^31", b"\x30\x84\x80\x00\x00\x00"), ("2^32-1", b"\x30\x84\xff\xff\xff\xff"),
+                       ("16MiB", b"\x30\x84\x01\x00\x00\x00"), ("limit+1", b"\x30\x83\xff\xff\xfb"),
+                       ("2^56-1", b"\x30\x87" + b"\xff" * 7)):
+        yield Case("huge-length", f"header-only:{name}", head, "reject", "length-too-large")
+        yield Case("huge-length", f"with-body:{name}", head + b"\x02\x01\x01\x42\x00", "reject", "length-too-large")
+    yield Case("huge-length", "cut-at-limit", _pdu_of_size(DEFAULT_MAX_PDU_SIZE)[:1000], "reject", "truncated")
+
+
+def _pdu_of_size(size: int) -> bytes:
+    """A valid DelRequest of exactly ``size`` bytes."""
+    enc = codec_for("python").encode
+    dn = size
+    for _ in range(3):  # the length octets' own count settles within two steps
+        data = enc(LDAPMessage(1, DelRequest("x" * dn)))
+        dn += size - len(data)
+    assert len(data) == size, (len(data), size)
+    return data
 
 
 def _search(filter_bytes: bytes) -> bytes:
@@ -339,8 +414,10 @@ def run(cases: list[Case], backends: tuple[str, ...] = ("cython", "python"), slo
             try:
                 decode(case.data)
                 outcome = "accept"
-            except DecodeError:
+            except DecodeError as err:
                 outcome = "reject"
+                if case.rule is not None and (err.rule is None or err.rule.value != case.rule):
+                    outcome = f"reject ({err.rule and err.rule.value}, not {case.rule})"
             except Exception as exc:  # anything else is a defect
                 row["crashed"].append((backend, case.name, repr(exc)))
                 continue

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from . import _backend
-from ._ber.pyruntime import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE, MAX_DEPTH_LIMIT, check_options
+from ._ber.pyruntime import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE, MAX_DEPTH_LIMIT, check_options, check_pdu_size
 from ._ber.pyruntime import HEADER_MAX as _HEADER_MAX
 from ._ber.pyruntime import pdu_length as _pdu_length
 from ._generated.rfc4511_model import LDAPMessage
@@ -83,32 +83,45 @@ class Codec:
 
     _options = staticmethod(check_options)
 
-    def _run(self, fn: Any, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int, prefix: bool) -> Any:
+    def _run(self, fn: Any, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int, prefix: bool,
+             max_pdu_size: int) -> Any:
         mask, depth = self._options(strict, relax, max_depth)
+        limit = check_pdu_size(max_pdu_size)
         buf = self._prepare(data, prefix)
         try:
-            return fn(buf, mask, depth, prefix)
+            return fn(buf, mask, depth, prefix, limit)
         except RecursionError:  # the caller was already deep in its own stack
             raise DecodeError("nesting too deep for the interpreter stack", offset=0, rule=Rule.MAX_DEPTH) from None
 
     # -- LDAPMessage ------------------------------------------------------------
+    # Every decode takes the same options: ``strict`` and ``relax`` choose the
+    # rules enforced; ``max_depth`` bounds nesting (constructed elements, from
+    # the outermost down: DEFAULT_MAX_DEPTH admits a filter 256 levels deep,
+    # MAX_DEPTH_LIMIT is the most one may ask for); ``max_pdu_size`` bounds
+    # the size a PDU's (or value's) header announces, refused from the header
+    # alone as :class:`PDUTooLargeError` (rule length-too-large), whether or
+    # not the rest has arrived.
     def decode(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
-               max_depth: int = DEFAULT_MAX_DEPTH) -> LDAPMessage:
+               max_depth: int = DEFAULT_MAX_DEPTH, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> LDAPMessage:
         """Decode exactly one LDAPMessage; bytes after it are an error."""
-        return self._decode_options(data, strict, relax, max_depth)
+        return self._decode_options(data, strict, relax, max_depth, max_pdu_size)
 
-    def _decode_options(self, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int) -> LDAPMessage:
-        return self._run(self._decode_message, data, strict, relax, max_depth, False)[0]  # type: ignore[no-any-return]
+    def _decode_options(self, data: Buffer, strict: bool, relax: Iterable[Rule | str], max_depth: int,
+                        max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> LDAPMessage:
+        return self._run(self._decode_message, data, strict, relax, max_depth, False,  # type: ignore[no-any-return]
+                         max_pdu_size)[0]
 
     def decode_prefix(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
-                      max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[LDAPMessage, int]:
+                      max_depth: int = DEFAULT_MAX_DEPTH,
+                      max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> tuple[LDAPMessage, int]:
         """Decode the LDAPMessage at the start of ``data``; returns it and the
         number of bytes it used.  :class:`IncompleteError` if ``data`` holds
-        only part of it."""
-        return self._run(self._decode_message, data, strict, relax, max_depth, True)  # type: ignore[no-any-return]
+        only part of it (and its header announces no more than ``max_pdu_size``)."""
+        return self._run(self._decode_message, data, strict, relax, max_depth, True,  # type: ignore[no-any-return]
+                         max_pdu_size)
 
     def decode_all(self, data: Buffer, *, strict: bool = True, relax: Iterable[Rule | str] = (),
-                   max_depth: int = DEFAULT_MAX_DEPTH) -> list[LDAPMessage]:
+                   max_depth: int = DEFAULT_MAX_DEPTH, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> list[LDAPMessage]:
         """Decode a buffer of back-to-back LDAPMessages (a stream of search
         results, say) into a list, in one call whose cost is linear in the
         buffer.  The cyclic garbage collector is paused meanwhile: decoded
@@ -116,11 +129,12 @@ class Codec:
         fresh objects would only cost time.  Error offsets count from the
         start of ``data``; a PDU cut short at the end is :class:`IncompleteError`."""
         mask, depth = self._options(strict, relax, max_depth)
+        limit = check_pdu_size(max_pdu_size)
         buf = self._prepare(data, False)
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._decode_many(buf, mask, depth)  # type: ignore[no-any-return]
+            return self._decode_many(buf, mask, depth, limit)  # type: ignore[no-any-return]
         except RecursionError:
             raise DecodeError("nesting too deep for the interpreter stack", offset=0, rule=Rule.MAX_DEPTH) from None
         finally:
@@ -134,13 +148,14 @@ class Codec:
 
     # -- any compiled type --------------------------------------------------------
     def decode_value(self, type_: type | str, data: Buffer, *, strict: bool = True,
-                     relax: Iterable[Rule | str] = (), max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+                     relax: Iterable[Rule | str] = (), max_depth: int = DEFAULT_MAX_DEPTH,
+                     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> Any:
         """Decode one value of a compiled type (a class such as
         ``RealSearchControlValue``, or an ASN.1 type name such as ``"Filter"``)."""
         fn = self._decoders.get(type_)
         if fn is None:
             raise KeyError(f"no compiled type {type_!r}")
-        return self._run(fn, data, strict, relax, max_depth, False)[0]
+        return self._run(fn, data, strict, relax, max_depth, False, max_pdu_size)[0]
 
     def encode_value(self, value: Any, type_: type | str | None = None) -> bytes:
         """Encode one value of a compiled type: by default the type its class

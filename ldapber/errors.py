@@ -35,6 +35,7 @@ class Rule(str, enum.Enum):
     SIZE_CONSTRAINT = "size-constraint"  # SIZE (1..MAX) and the like
     SUBSTRING_ORDER = "substring-order"  # initial not first, final not last, or twice
     UTF8 = "utf8"  # invalid UTF-8 in an LDAPString (relaxed: surrogateescape)
+    OID_SYNTAX = "oid-syntax"  # an LDAPOID that is not a numericoid (RFC 4512 1.4)
     # Never relaxable.
     INDEFINITE_LENGTH = "indefinite-length"
     CONSTRUCTED_STRING = "constructed-string"
@@ -65,10 +66,11 @@ _BITS = {
     Rule.SIZE_CONSTRAINT: 16,
     Rule.SUBSTRING_ORDER: 32,
     Rule.UTF8: 64,
+    Rule.OID_SYNTAX: 128,
 }
 RELAXABLE_RULES = frozenset(_BITS)
 #: What ``strict=False`` relaxes: what Active Directory and older servers send.
-LENIENT_RULES = frozenset({Rule.BOOLEAN_VALUE, Rule.DEFAULT_VALUE, Rule.MINIMAL_INTEGER})
+LENIENT_RULES = frozenset({Rule.BOOLEAN_VALUE, Rule.DEFAULT_VALUE, Rule.MINIMAL_INTEGER, Rule.OID_SYNTAX})
 
 
 def relax_mask(strict: bool, relax: Iterable[Rule | str]) -> int:

@@ -81,6 +81,9 @@ MAX_INT = 2**31 - 1
 _ascii = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=10)
 _unicode = st.text(st.characters(exclude_categories=("Cs",)), max_size=6)
 text = st.one_of(_ascii, _ascii, _unicode)
+#: LDAPOID values: numericoids (RFC 4512 1.4), what strict decoding accepts.
+_arc = st.one_of(st.integers(0, 9), st.integers(0, 2**70)).map(str)
+oids = st.lists(_arc, min_size=2, max_size=8).map(".".join)
 octets = st.one_of(st.binary(max_size=12), st.binary(min_size=120, max_size=300))  # long-form lengths too
 small_octets = st.binary(max_size=12)
 uint31 = st.one_of(
@@ -197,7 +200,7 @@ def referrals() -> st.SearchStrategy:
 
 def controls(ext: bool = True) -> st.SearchStrategy[Control]:
     return st.builds(
-        Control, text, criticality=booleans, control_value=optional(octets), extensions=extension_lists(ext)
+        Control, oids, criticality=booleans, control_value=optional(octets), extensions=extension_lists(ext)
     )
 
 
@@ -362,17 +365,17 @@ def abandon_requests() -> st.SearchStrategy[AbandonRequest]:
 
 
 def extended_requests(ext: bool = True) -> st.SearchStrategy[ExtendedRequest]:
-    return st.builds(ExtendedRequest, text, request_value=optional(octets), extensions=extension_lists(ext))
+    return st.builds(ExtendedRequest, oids, request_value=optional(octets), extensions=extension_lists(ext))
 
 
 def extended_responses(ext: bool = True, unknown: bool = True) -> st.SearchStrategy[ExtendedResponse]:
-    return _result_fields(ExtendedResponse, ext, unknown, response_name=optional(text), response_value=optional(octets))
+    return _result_fields(ExtendedResponse, ext, unknown, response_name=optional(oids), response_value=optional(octets))
 
 
 def intermediate_responses(ext: bool = True) -> st.SearchStrategy[IntermediateResponse]:
     return st.builds(
         IntermediateResponse,
-        response_name=optional(text),
+        response_name=optional(oids),
         response_value=optional(octets),
         extensions=extension_lists(ext),
     )

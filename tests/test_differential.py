@@ -12,6 +12,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -579,6 +581,7 @@ def nested_search_levels(tag: int, n: int) -> tuple[bytes, list[int]]:
 
 
 LIMIT = ldapber.codec.MAX_DEPTH_LIMIT
+DEFAULT = ldapber.codec.DEFAULT_MAX_DEPTH
 
 
 @pytest.mark.parametrize("kind,tag", [(And, 0xA0), (Not, 0xA2)], ids=["and", "not"])
@@ -614,20 +617,67 @@ def test_depth_limit_is_the_same(
 
 
 @pytest.mark.parametrize("kind,tag", [(And, 0xA0), (Not, 0xA2)], ids=["and", "not"])
-def test_what_decodes_at_the_depth_limit_encodes_again(
+def test_encode_writes_exactly_what_the_default_decoder_reads(
     both: tuple[ldapber.Codec, ldapber.Codec], kind: type, tag: int
 ) -> None:
-    """A proxy must be able to forward what it accepted: the deepest message
-    a decoder takes (max_depth=MAX_DEPTH_LIMIT) re-encodes, identically.
-    (Found by this suite, fixed since: the encoders counted two levels per
-    AND/OR and refused AND chains deeper than 123.)"""
+    """The deepest message the default decoder takes re-encodes, identically
+    (a proxy forwards what it accepted); one level more, which a decoder
+    reads only with a raised max_depth, the encoders refuse, as the default
+    decoder would.  (Found by this suite, fixed since: the encoders once
+    counted two levels per AND/OR and refused AND chains deeper than 123.)"""
     cy, py = both
-    data = nested_search_bytes(tag, LIMIT - 2)
-    msg = py.decode(data, max_depth=LIMIT)
-    assert msg == cy.decode(data, max_depth=LIMIT)
+    deepest = DEFAULT - 2
+    data = nested_search_bytes(tag, deepest)
+    msg = py.decode(data)
+    assert msg == cy.decode(data)
     a, b = encode_outcome(cy.encode, msg), encode_outcome(py.encode, msg)
     assert a == b
     assert a == ("ok", data)
+    deeper = nested_search_bytes(tag, deepest + 1)
+    for codec in both:
+        with pytest.raises(DecodeError) as refused:
+            codec.decode(deeper)
+        assert refused.value.rule is Rule.MAX_DEPTH and f"deeper than {DEFAULT}" in refused.value.message
+        msg = codec.decode(deeper, max_depth=DEFAULT + 1)
+        with pytest.raises(EncodeError, match=f"deeper than {DEFAULT}"):
+            codec.encode(msg)
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+@pytest.mark.parametrize("n", [256, 1000, LIMIT - 2])
+def test_deep_filters_decode_on_any_stack(backend: str, n: int) -> None:
+    """256 nested filters decode by default, and a raised limit reaches 1,000
+    and more, in a thread with a 256 KiB stack and a recursion limit barely
+    above the caller's own depth: the Python backend continues on an explicit
+    stack, the compiled one uses little C stack per level."""
+    try:
+        codec = ldapber.codec_for(backend)
+    except ImportError as exc:
+        pytest.skip(f"{backend} backend unavailable: {exc}")
+    data = nested_search_bytes(0xA0, n)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(codec.decode(data, max_depth=max(DEFAULT, n + 2)))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome.append(exc)
+
+    old_size = threading.stack_size(256 * 1024)
+    old_limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(len(traceback.extract_stack()) + 80)
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(60)
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    assert len(outcome) == 1 and isinstance(outcome[0], LDAPMessage), outcome
+    depth, f = 0, outcome[0].protocol_op.filter
+    while isinstance(f, And):
+        depth, f = depth + 1, f.filters[0]
+    assert depth == n and f == Present("x")
 
 
 @pytest.mark.parametrize("kind", [And, Not])

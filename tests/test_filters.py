@@ -114,11 +114,22 @@ def test_errors_name_the_position(text: str, position: int, words: str) -> None:
 
 
 def test_depth_is_bounded() -> None:
-    deep = "(!" * 150 + "(cn=a)" + ")" * 150
+    limit = ldapber.model.filters.FILTER_MAX_DEPTH
+    deep = "(!" * limit + "(cn=a)" + ")" * limit  # one level more than the default
     with pytest.raises(FilterSyntaxError) as info:
         parse_filter(deep)
-    assert "deeper than 100" in info.value.message
-    assert str(parse_filter(deep, max_depth=200)) == deep
+    assert f"deeper than {limit}" in info.value.message
+    assert str(parse_filter(deep, max_depth=limit + 1)) == deep
+    # The parser keeps open filters on a list: a depth far past the
+    # interpreter's recursion limit parses when allowed, and is refused cleanly when not.
+    deepest = "(&" * 5000 + "(cn=a)" + ")" * 5000
+    assert str(parse_filter(deepest, max_depth=6000)) == deepest
+    with pytest.raises(FilterSyntaxError, match="deeper than 4999"):
+        parse_filter(deepest, max_depth=4999)
+    # What parses by default is what the codec carries by default.
+    at_limit = parse_filter("(!" * (limit - 1) + "(cn=a)" + ")" * (limit - 1))
+    message = ldapber.LDAPMessage(1, ldapber.SearchRequest("", 0, 0, 0, 0, False, at_limit, []))
+    assert ldapber.decode(ldapber.encode(message)) == message
     very_deep = Present("cn")
     for _ in range(100_000):  # printing is iterative
         very_deep = Not(very_deep)

@@ -24,6 +24,7 @@ from ldapber import (
     Initial,
     LDAPMessage,
     PartialAttribute,
+    PDUTooLargeError,
     Present,
     Rule,
     Scope,
@@ -83,8 +84,13 @@ def test_every_single_byte_corruption(codec: Codec, encoded: list[bytes]) -> Non
 
 
 def test_huge_declared_length_allocates_nothing(codec: Codec) -> None:
-    with pytest.raises(IncompleteError) as info:
+    # Beyond max_pdu_size: refused from the header, not "wait for 4 GiB".
+    with pytest.raises(PDUTooLargeError) as too_large:
         codec.decode(b"\x30\x84\xff\xff\xff\xff\x02\x01\x01")
+    assert too_large.value.size == 0xFFFFFFFF + 6
+    # Within a raised limit, a PDU cut short says how much is missing, and nothing is allocated for it.
+    with pytest.raises(IncompleteError) as info:
+        codec.decode_prefix(b"\x30\x84\xff\xff\xff\xff\x02\x01\x01", max_pdu_size=2**32 + 5)
     assert info.value.needed == 0xFFFFFFFF + 6 - 9
     with pytest.raises(DecodeError) as info2:
         codec.decode(message(1, tlv(0x60, integer(3), b"\x04\x84\xff\xff\xff\xff", octets(0x80, ""))))

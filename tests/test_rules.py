@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from ber import BIND, integer, message, octets, tlv
 
+import ldapber
 from ldapber import (
     Codec,
     Control,
@@ -269,11 +270,16 @@ def nested_not(levels: int) -> bytes:
 
 
 def test_depth_limit(codec: Codec) -> None:
+    # The filter starts at level 3: 256 nested NOTs fit the default, and one
+    # more than DEFAULT_MAX_DEPTH - 2 does not.
+    assert isinstance(codec.decode(search(nested_not(256))).protocol_op.filter.value, Not)
+    too_deep = search(nested_not(ldapber.DEFAULT_MAX_DEPTH - 1))
     with pytest.raises(DecodeError) as info:
-        codec.decode(search(nested_not(200)))
-    assert info.value.rule is Rule.MAX_DEPTH
+        codec.decode(too_deep)
+    assert info.value.rule is Rule.MAX_DEPTH and f"deeper than {ldapber.DEFAULT_MAX_DEPTH}" in info.value.message
     assert info.value.path.startswith("LDAPMessage.protocolOp.searchRequest.filter.not.not.")
-    assert isinstance(codec.decode(search(nested_not(200)), max_depth=250).protocol_op.filter.value, Not)
+    assert isinstance(codec.decode(too_deep, max_depth=ldapber.DEFAULT_MAX_DEPTH + 1).protocol_op.filter.value, Not)
+    assert isinstance(codec.decode(search(nested_not(1000)), max_depth=1002).protocol_op.filter.value, Not)
 
 
 def test_million_nested_nots_is_a_clean_error(codec: Codec) -> None:

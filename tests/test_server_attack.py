@@ -647,6 +647,78 @@ def test_a_header_announcing_one_gibibyte_is_refused_at_once() -> None:
     run(main(), 30)
 
 
+def test_a_deep_filter_is_served_and_an_over_deep_one_refused_naming_the_limit() -> None:
+    """256 nested filters are searched; one level past max_depth is refused
+    with a notice whose diagnostic names the limit (not a bare "malformed
+    PDU" cut short by a path thousands of characters long), the control
+    client unaffected; a server given max_depth=1003 searches 1,000 levels."""
+    limit = ldapber.DEFAULT_MAX_DEPTH
+
+    def nested(levels: int, mid: int) -> bytes:
+        text = "(&" * levels + "(uid=alice)" + ")" * levels
+        flt = parse_filter(text, max_depth=levels + 1)
+        request = SearchRequest(BASE, Scope.WHOLE_SUBTREE, 0, 0, 0, False, flt, [])
+        return ldapber.encode(LDAPMessage(mid, request)) if levels + 3 <= limit else _deep_bytes(mid, request)
+
+    def exchange(port: int, data: bytes, mid: int) -> Exchange:
+        conn = RawConnection(port)
+        try:
+            conn.send(data)
+            return conn.read(5.0, mid)
+        finally:
+            conn.close()
+
+    async def main() -> None:
+        async with serving_with_control() as (server, port, control):
+            out = await asyncio.to_thread(exchange, port, nested(256, 3), 3)
+            assert not out.closed and [type(m.protocol_op) for m in out.messages] == [SearchResultEntry, SearchResultDone]
+            out = await asyncio.to_thread(exchange, port, nested(limit - 2, 4), 4)  # a filter at level 3 and down
+            assert out.closed and out.notice() == ResultCode.PROTOCOL_ERROR, out.messages
+            diagnostic = out.last.protocol_op.diagnostic_message  # type: ignore[union-attr]
+            assert f"limit of {limit} levels" in diagnostic and "max_depth" in diagnostic, diagnostic
+            print(f"\n{limit - 2} nested filters: {diagnostic}", end="")
+            await control.stop(min_searches=2)
+        async with serving(max_depth=1003) as (server, port):
+            out = await asyncio.to_thread(exchange, port, nested(1000, 5), 5)
+            assert not out.closed and [type(m.protocol_op) for m in out.messages] == [SearchResultEntry, SearchResultDone]
+
+    run(main(), 60)
+
+
+def _deep_bytes(mid: int, request: SearchRequest) -> bytes:
+    """A message deeper than the encoders write (they stop where the default
+    decoder does): the nested filter written by hand into an encoded search
+    whose filter was (x=*)."""
+    flt, depth = request.filter, 0
+    while isinstance(flt, ldapber.And):
+        flt, depth = flt.filters[0], depth + 1
+    inner = ldapber.encode_value(flt, "Filter")
+    for _ in range(depth):
+        inner = _tlv(0xA0, inner)
+    shallow = SearchRequest(request.base_object, request.scope, 0, 0, 0, False, ldapber.Present("x"), [])
+    message = _strip(ldapber.encode(LDAPMessage(mid, shallow)))  # messageID, then the SearchRequest
+    message_id, search = message[:3], _strip(message[3:])
+    return _tlv(0x30, message_id + _tlv(0x63, search.replace(b"\x87\x01x", inner, 1)))
+
+
+def _strip(element: bytes) -> bytes:
+    """The contents of a BER element."""
+    n = element[1]
+    if n < 0x80:
+        return element[2:2 + n]
+    k = n & 0x7F
+    size = int.from_bytes(element[2:2 + k], "big")
+    return element[2 + k:2 + k + size]
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes((tag, n)) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(size))) + size + content
+
+
 # -- 6. at scale: 100,000 entries ---------------------------------------------------------------
 PEOPLE = "ou=people," + BASE
 

@@ -53,6 +53,7 @@ cdef extern from "../_ber/slots.h":
     bint lb_lists_untracked()
 
 import sys
+from importlib import import_module
 
 from ldapber.errors import DecodeError, EncodeError
 from ldapber.model._base import Asn1Object, UnknownAlternative
@@ -62,7 +63,7 @@ from ldapber._ber.pyruntime import (
     depth_error, order_error, trailing_error, missing_error, enc_size_error, enc_depth_error, enc_changed_error,
     type_error, fail, tag_error,
 )
-from ldapber.errors import Rule, IncompleteError
+from ldapber.errors import Rule, IncompleteError, PDUTooLargeError
 
 cdef enum:
     R_BOOL = 1
@@ -72,32 +73,60 @@ cdef enum:
     R_SIZE = 16
     R_SUBSTR = 32
     R_UTF8 = 64
+    R_OID = 128
 
 cdef tuple EMPTY = ()
 cdef int ENC_MAX_DEPTH = _py.ENC_MAX_DEPTH
 
 
 cdef class Ctx:
+    # Per-call options: the relax mask, the depth bound, the largest PDU.
     cdef public int relax
     cdef public int max_depth
+    cdef public Py_ssize_t max_pdu
 
-    def __cinit__(self, int relax, int max_depth):
+    def __cinit__(self, int relax, int max_depth, Py_ssize_t max_pdu=_py.DEFAULT_MAX_PDU_SIZE):
         self.relax = relax
         self.max_depth = max_depth
+        self.max_pdu = max_pdu
 
 
 DEFAULT_MAX_DEPTH = _py.DEFAULT_MAX_DEPTH
-cdef Ctx DEFAULT_CTX = Ctx(0, _py.DEFAULT_MAX_DEPTH)
+DEFAULT_MAX_PDU_SIZE = _py.DEFAULT_MAX_PDU_SIZE
+cdef Ctx DEFAULT_CTX = Ctx(0, _py.DEFAULT_MAX_DEPTH, _py.DEFAULT_MAX_PDU_SIZE)
 cdef Ctx _last_ctx = DEFAULT_CTX
 
 
-cdef inline Ctx ctx_for(int relax, int max_depth):
+cdef inline Ctx ctx_for(int relax, int max_depth, Py_ssize_t max_pdu):
     # Options are read-only during a decode, so one Ctx serves every call
     # with the same options; keep the last one instead of allocating.
     global _last_ctx
-    if _last_ctx.relax != relax or _last_ctx.max_depth != max_depth:
-        _last_ctx = Ctx(relax, max_depth)
+    if _last_ctx.relax != relax or _last_ctx.max_depth != max_depth or _last_ctx.max_pdu != max_pdu:
+        _last_ctx = Ctx(relax, max_depth, max_pdu)
     return _last_ctx
+
+
+cdef enum:
+    # The compiled decoder of a type that contains itself (Filter) recurses
+    # in C down to this level (a few hundred bytes of C stack per level), and
+    # hands anything deeper to its pure-Python twin, which decodes on a list.
+    DEEP_START = 96
+
+
+cdef object deep_twin(object twin, const unsigned char* b, Py_ssize_t s, Py_ssize_t e, Ctx c, int depth,
+                      Py_ssize_t* end):
+    # Decode the element at ``s`` (within ``e``) with the Python runtime's
+    # ``deep`` and ``twin`` (the generator decoder of the same type), over a
+    # padded copy of just that element (see pyruntime.PAD); offsets come back
+    # absolute.  Each byte is copied once at most: the twin never hands back.
+    sub = PyBytes_FromStringAndSize(<const char*>b + s, e - s) + _py.PAD
+    try:
+        v, u = _py.deep(twin, sub, 0, e - s, _py.Ctx(c.relax, c.max_depth, c.max_pdu), depth)
+    except DecodeError as err:
+        err.offset += s
+        raise
+    end[0] = s + u
+    return v
 
 
 cdef int add_segment(object kind, object seg) except -1:
@@ -217,10 +246,11 @@ cdef Py_ssize_t tlv_end(const unsigned char* b, Py_ssize_t p, Py_ssize_t e) exce
     return s + n
 
 
-cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u) except -1:
+cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t limit, Py_ssize_t* u) except -1:
     # Plain headers inline; anything unusual (a wrong tag, a cut or invalid
     # header, a CHOICE at the top) is judged by the Python runtime from the
-    # header octets (at most 2 + 127 of them) and the real length.
+    # header octets (at most 2 + 127 of them) and the real length.  An element
+    # announcing more than ``limit`` bytes is refused from its header.
     cdef Py_ssize_t s, ln
     if n >= 2 and b[0] == tag and b[1] != 0x80 and b[1] != 0xFF and 2 + (b[1] & 0x7F) <= n:
         if b[1] < 0x80:
@@ -231,20 +261,22 @@ cdef Py_ssize_t top(const unsigned char* b, Py_ssize_t n, int tag, Py_ssize_t* u
             ln = b[2]
         else:
             s = long_length(b, 0, 1, n, &ln)
+        if ln > limit - s:
+            raise PDUTooLargeError(s + ln, limit, 0)
         if ln > n - s:
             raise IncompleteError(f"the PDU needs {s + ln - n} more bytes", offset=0, needed=s + ln - n)
         u[0] = s + ln
         return s
-    s, end = _py.top(PyBytes_FromStringAndSize(<const char*>b, min(n, 2 + 127)), n, tag)
+    s, end = _py.top(PyBytes_FromStringAndSize(<const char*>b, min(n, 2 + 127)), n, tag, limit)
     u[0] = end
     return s
 
 
-cdef Py_ssize_t top_at(const unsigned char* b, Py_ssize_t pos, Py_ssize_t n, int tag,
+cdef Py_ssize_t top_at(const unsigned char* b, Py_ssize_t pos, Py_ssize_t n, int tag, Py_ssize_t limit,
                        Py_ssize_t* u) except -1:
     cdef Py_ssize_t s
     try:
-        s = top(b + pos, n - pos, tag, u)
+        s = top(b + pos, n - pos, tag, limit, u)
     except DecodeError as err:
         err.offset += pos
         raise
@@ -394,6 +426,27 @@ cdef inline void cache_put(PyObject** slot, object v) noexcept:
     Py_INCREF(v)
     slot[0] = <PyObject*>v
     Py_XDECREF(old)
+
+
+cdef int check_oid(const unsigned char* b, Py_ssize_t p, Py_ssize_t s, Py_ssize_t u) except -1:
+    # An LDAPOID's contents b[s:u] must be a numericoid: numbers without
+    # leading zeros, two or more, separated by single dots.
+    cdef Py_ssize_t i, start = s, arcs = 0
+    cdef bint ok = 1
+    for i in range(s, u + 1):
+        if i == u or b[i] == 0x2E:
+            if i == start or (b[start] == 0x30 and i - start > 1):
+                ok = 0
+                break
+            arcs += 1
+            start = i + 1
+        elif not 0x30 <= b[i] <= 0x39:
+            ok = 0
+            break
+    if ok and arcs >= 2:
+        return 0
+    _py.check_oid(PyBytes_FromStringAndSize(<const char*>b, u), p, s, u)  # raises, with the message
+    return 0
 
 
 cdef inline object rd_value(const unsigned char* b, Py_ssize_t s, Py_ssize_t u):

@@ -52,7 +52,7 @@ cdef class StreamDecoder:
     def __init__(self, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH, max_pdu_size=_py.DEFAULT_MAX_PDU_SIZE):
         mask, depth = _py.check_options(strict, relax, max_depth)
         self.max_pdu_size = _py.check_pdu_size(max_pdu_size)
-        self._ctx = Ctx(mask, depth)
+        self._ctx = Ctx(mask, depth, self.max_pdu_size)
 
     def __dealloc__(self):
         PyMem_Free(self._buf)

@@ -15,7 +15,9 @@ Conventions shared with ``cruntime.pxi``:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
 
 from ..errors import DecodeError, EncodeError, IncompleteError, PDUTooLargeError, Rule, relax_mask
 from ..model._base import UnknownAlternative
@@ -28,11 +30,9 @@ R_RANGE = 8
 R_SIZE = 16
 R_SUBSTR = 32
 R_UTF8 = 64
+R_OID = 128
 
 new = object.__new__
-#: Encoders refuse objects nested deeper than this (also catches cycles);
-#: equal to ldapber.codec.MAX_DEPTH_LIMIT, the deepest a decoder may go.
-ENC_MAX_DEPTH = 250
 EMPTY: tuple[bytes, ...] = ()
 
 #: The generated decoders read a header's first octets without testing them
@@ -46,14 +46,24 @@ PAD = b"\x00\x00\x00"
 REDO = object()
 
 
-#: Default bound on nesting (each BER constructed element is one level; a
-#: SearchRequest's filter starts at level 3).  pyasn1 uses 100 too; slapd
-#: bounds filter depth at 1000 (olcMaxFilterDepth) but no client needs that.
-DEFAULT_MAX_DEPTH = 100
+#: Default bound on nesting: each BER constructed element is one level, from
+#: the PDU's outermost element down (a SearchRequest's filter starts at level
+#: 3), so that a filter of 256 nested and/or/not fits with room to spare.
+#: slapd accepts filters nested 1,000 deep and refuses them at 10,000.
+DEFAULT_MAX_DEPTH = 300
 #: The highest ``max_depth`` a caller may ask for.  The pure-Python backend
-#: spends up to two interpreter frames per level (a CHOICE and a SET OF), so
-#: this keeps it well inside CPython's default recursion limit of 1000.
-MAX_DEPTH_LIMIT = ENC_MAX_DEPTH
+#: decodes deep nesting on an explicit stack (:func:`deep`), so the interpreter's
+#: recursion limit does not bound it; the compiled one recurses in C, at a few
+#: hundred bytes of C stack per level, which this keeps well inside a small
+#: thread stack.
+MAX_DEPTH_LIMIT = 2000
+#: Encoders refuse objects nested deeper than this (which also catches
+#: cycles): what the default decoder would refuse, encode refuses, so that
+#: ldapber never writes what ldapber will not read back.
+ENC_MAX_DEPTH = DEFAULT_MAX_DEPTH
+#: The pure-Python decoders of a type that contains itself (Filter) recurse
+#: plainly down to this level and continue on an explicit stack below it.
+DEEP_START = 48
 #: The largest PDU a stream reader accepts by default: slapd refuses PDUs over
 #: 16 MiB - 1 from authenticated clients (sockbuf_max_incoming_auth).
 DEFAULT_MAX_PDU_SIZE = 16 * 1024 * 1024 - 1
@@ -75,16 +85,18 @@ def check_pdu_size(max_pdu_size: int) -> int:
 
 
 class Ctx:
-    """Per-call decoding options."""
+    """Per-call decoding options: the relax mask, the depth bound and the
+    largest PDU (or value) the call accepts."""
 
-    __slots__ = ("relax", "max_depth")
+    __slots__ = ("relax", "max_depth", "max_pdu")
 
-    def __init__(self, relax: int, max_depth: int) -> None:
+    def __init__(self, relax: int, max_depth: int, max_pdu: int = DEFAULT_MAX_PDU_SIZE) -> None:
         self.relax = relax
         self.max_depth = max_depth
+        self.max_pdu = max_pdu
 
 
-DEFAULT_CTX = Ctx(0, DEFAULT_MAX_DEPTH)
+DEFAULT_CTX = Ctx(0, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE)
 
 
 def fail(rule: Rule, message: str, offset: int) -> DecodeError:
@@ -157,6 +169,8 @@ def element_bounds(b: bytes, p: int, e: int) -> tuple[int, int]:
             if lp - p > 4:
                 raise fail(Rule.TAG_TOO_LONG, "tag number needs more than 4 octets", p)
             octet = b[lp]
+            if lp == p + 1 and octet == 0x80:  # judged as soon as seen, as the compiled backend does
+                raise fail(Rule.TAG_ENCODING, _LEADING_0X80, p)
             lp += 1
             if not octet & 0x80:
                 break
@@ -176,10 +190,13 @@ def element_bounds(b: bytes, p: int, e: int) -> tuple[int, int]:
     return s, u
 
 
+_LEADING_0X80 = "a tag number's first octet is 0x80 (X.690 8.1.2.4.2 c)"
+
+
 def _check_tag(b: bytes, p: int, end: int) -> None:
     """The high-tag-number form of the identifier octets ``b[p:end]``: no leading 0x80, a number of 31 or more."""
     if b[p + 1] == 0x80:
-        raise fail(Rule.TAG_ENCODING, "a tag number's first octet is 0x80 (X.690 8.1.2.4.2 c)", p)
+        raise fail(Rule.TAG_ENCODING, _LEADING_0X80, p)
     number = 0
     for octet in b[p + 1:end]:
         number = number << 7 | octet & 0x7F
@@ -193,10 +210,11 @@ def tlv_end(b: bytes, p: int, e: int) -> int:
     return element_bounds(b, p, e)[1]
 
 
-def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
+def top(b: bytes, n: int, tag: int, limit: int | None = None) -> tuple[int, int]:
     """Header of the outermost element of ``b[:n]``: like :func:`hdr`, but
     data that merely ends too soon is :class:`IncompleteError`.  ``tag`` -1
-    accepts any tag (a CHOICE at the top)."""
+    accepts any tag (a CHOICE at the top).  An element announcing more than
+    ``limit`` bytes in all is :class:`PDUTooLargeError`, from its header alone."""
     if n == 0:
         raise IncompleteError("no data", offset=0, needed=None)
     first = b[0]
@@ -204,6 +222,8 @@ def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
         raise tag_error(first, 0, tag)
     lp = 1
     if tag < 0 and first & 0x1F == 0x1F:
+        if n > 1 and b[1] == 0x80:
+            raise fail(Rule.TAG_ENCODING, _LEADING_0X80, 0)
         while lp < n and lp <= 4 and b[lp] & 0x80:
             lp += 1
         if lp > 4:
@@ -226,15 +246,17 @@ def top(b: bytes, n: int, tag: int) -> tuple[int, int]:
             raise IncompleteError("the header is incomplete", offset=0, needed=None)
         s, ln = long_length(b, 0, lp, n)
     u = s + ln
+    if limit is not None and u > limit:
+        raise PDUTooLargeError(u, limit, 0)
     if u > n:
         raise IncompleteError(f"the PDU needs {u - n} more bytes", offset=0, needed=u - n)
     return s, u
 
 
-def top_at(b: bytes, pos: int, n: int, tag: int) -> tuple[int, int]:
+def top_at(b: bytes, pos: int, n: int, tag: int, limit: int | None = None) -> tuple[int, int]:
     """:func:`top` for the element at ``pos``; offsets stay absolute."""
     try:
-        s, u = top(b[pos:pos + 2 + 127], n - pos, tag)
+        s, u = top(b[pos:pos + 2 + 127], n - pos, tag, limit)
     except DecodeError as err:
         err.offset += pos
         raise
@@ -336,6 +358,16 @@ def rd_text(b: bytes, p: int, s: int, u: int, c: Ctx) -> str:
         raise fail(Rule.UTF8, f"invalid UTF-8 at content octet {exc.start}", p) from None
 
 
+_NUMERICOID = re.compile(rb"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))+")
+
+
+def check_oid(b: bytes, p: int, s: int, u: int) -> None:
+    """``b[s:u]``, an LDAPOID's contents, must be a numericoid (RFC 4512
+    1.4: two or more dot-separated numbers without leading zeros)."""
+    if _NUMERICOID.fullmatch(b, s, u) is None:
+        raise fail(Rule.OID_SYNTAX, f"{bytes(b[s:u])[:64]!r} is not a numericoid (RFC 4512 1.4)", p)
+
+
 def rd_null(p: int, s: int, u: int) -> None:
     if u != s:
         raise fail(Rule.PRIMITIVE_LENGTH, "NULL has no content octets", p)
@@ -347,6 +379,42 @@ def size_error(n: int, lo: int | None, hi: int | None, p: int) -> DecodeError:
 
 def default_error(p: int) -> DecodeError:
     return fail(Rule.DEFAULT_VALUE, "a value equal to its DEFAULT must be absent (RFC 4511 5.1)", p)
+
+
+def deep(decoder: Callable[..., Generator[tuple[int, int, int], Any, tuple[Any, int]]],
+         b: bytes, s: int, e: int, c: Ctx, depth: int) -> tuple[Any, int]:
+    """Decode the element at ``s`` with ``decoder``, the generator twin of a
+    type's decoder that contains itself (Filter): where the plain one would
+    call itself, the twin yields (start, end, depth) and is sent the result.
+    Those calls go on a list instead of the interpreter's stack, so that the
+    nesting ``max_depth`` admits, not the recursion limit, bounds the decode.
+    An error in an inner level is thrown into the level around it, which adds
+    its path segment as a plain call would."""
+    stack = [decoder(b, s, e, c, depth)]
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        level = stack[-1]
+        try:
+            if error is None:
+                request = level.send(result)
+            else:
+                thrown, error = error, None
+                request = level.throw(thrown)
+        except StopIteration as done:
+            stack.pop()
+            if not stack:
+                return done.value  # type: ignore[no-any-return]
+            result = done.value
+            continue
+        except BaseException as err:  # noqa: BLE001 - handed to the level around, re-raised at the top
+            stack.pop()
+            if not stack:
+                raise
+            error = err
+            continue
+        stack.append(decoder(b, request[0], request[1], c, request[2]))
+        result = None
 
 
 def depth_error(p: int, max_depth: int) -> DecodeError:

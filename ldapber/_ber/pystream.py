@@ -63,7 +63,7 @@ class PyStreamDecoder:
                  max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
         mask, depth = check_options(strict, relax, max_depth)
         self.max_pdu_size = check_pdu_size(max_pdu_size)
-        self._ctx = Ctx(mask, depth)
+        self._ctx = Ctx(mask, depth, self.max_pdu_size)
         self._buf = bytearray()
         self._start = 0  # first byte not yet decoded
         self._base = 0  # stream offset of _buf[0]

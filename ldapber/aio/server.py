@@ -35,7 +35,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..codec import decode, encode
+from ..codec import DEFAULT_MAX_DEPTH, decode, encode
 from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
 from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode
@@ -105,6 +105,9 @@ class ServerLimits:
     #: Connections beyond max_connections kept for the operator (see the module docstring).
     reserve: int = 8
     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE
+    #: How deep a request may nest (see :meth:`ldapber.Codec.decode`): the
+    #: default admits a filter 256 deep; slapd's own limit is 1,000.
+    max_depth: int = DEFAULT_MAX_DEPTH
     idle_timeout: float = 300.0
     write_timeout: float = 30.0
     tls_handshake_timeout: float = 10.0
@@ -240,7 +243,8 @@ class _Connection:
         self.reserved = reserved
         self.server, self.reader, self.writer = server, reader, writer
         self.limits = server.limits
-        self.proto = ServerConnection(max_pdu_size=self.limits.max_pdu_size, tls_active=tls)
+        self.proto = ServerConnection(max_pdu_size=self.limits.max_pdu_size, max_depth=self.limits.max_depth,
+                                      tls_active=tls)
         peer = writer.get_extra_info("peername")
         self.session = Session(peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer), tls_active=tls,
                                peer_credentials=_peer_credentials(writer.get_extra_info("socket")))

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from . import ir
 from .codewriter import CodeWriter
 from .emit_common import ENUM_MAX, INT64_MAX, INT64_MIN, default_expr, fn, hx, range_test
-from .emit_pyfast import FastEncoders
+from .emit_pyfast import FastEncoders, recursive_units
 
 __all__ = ["emit_python", "emit_cython"]
 
@@ -222,6 +222,13 @@ class _Emitter:
         # last), and per inline level the variables its handler must read.
         self.inline_stack: list[str] = []
         self.level_vars: dict[int, set[str]] = {}
+        # The units that contain themselves (Filter), and while one's decoder
+        # is written, its key and whether this is its Python generator twin
+        # (see the runtimes' ``deep`` and ``deep_twin``); the Python module
+        # that holds the twins.
+        self.recursive = recursive_units(m)
+        self.recursing: tuple[str, bool] | None = None
+        self.twin_module = ""
 
     # -- shared pieces -----------------------------------------------------------
     def k(self, cls: str) -> str:
@@ -310,6 +317,7 @@ class _Emitter:
                     w("v = iv")
             elif k == "text":
                 w(d.text(node.interned, "v", sc))
+                self.oid_check(node, sc)
             elif k == "octets":
                 w(f"v = {d.octets(node.interned, sc)}")
                 test = range_test(f"({u} - {t})", node.lo, node.hi)
@@ -338,9 +346,36 @@ class _Emitter:
         elif node.kind == "seqof":
             w(f"v = d_{fn(node.unit)}(b, {s}, {t}, {u}, c, {sc.depth(1)})")
         else:  # an explicitly tagged CHOICE: the contents are exactly one element
-            w(d.call_choice(fn(node.unit), t, u, sc.depth(1), "w2"))
+            w(self.call_choice(node.unit, t, u, sc.depth(1), "w2"))  # type: ignore[arg-type]
             with w.indent(f"if w2 != {u}:"):
                 w(f"raise trailing_error(w2, {u})")
+
+    def call_choice(self, unit: str, s: str, e: str, depth: str, end: str) -> str:
+        """Decode the CHOICE element at ``s`` into ``v``: the dialect's call,
+        except that the decoder of a type containing itself calls itself
+        plainly only down to DEEP_START.  Below, the Python one goes on
+        through ``deep`` (its generator twin yields each call to it instead of
+        making it), and the compiled one hands the element to that Python
+        twin (``deep_twin``), so that neither the recursion limit nor the C
+        stack bounds the nesting a caller admits."""
+        if self.recursing is None or unit not in self.recursive:
+            return self.d.call_choice(fn(unit), s, e, depth, end)
+        key = fn(unit)
+        if self.recursing[1]:
+            assert unit == self.recursing[0], "a twin calls only its own type"
+            return f"v, {end} = yield {s}, {e}, {depth}"
+        if self.d.name == "cy":
+            return (f"v = (d_{key}(b, {s}, {e}, c, {depth}, &{end}) if depth < DEEP_START "
+                    f"else deep_twin(twin_{key}(), b, {s}, {e}, c, {depth}, &{end}))")
+        return (f"v, {end} = (d_{key}(b, {s}, {e}, c, {depth}) if depth < DEEP_START "
+                f"else deep(g_{key}, b, {s}, {e}, c, {depth}))")
+
+    def oid_check(self, node: ir.RNode, sc: Scope) -> None:
+        """For an LDAPOID just read (its contents ``b[t:u]``): refuse what is
+        not a numericoid unless the call relaxes rule oid-syntax."""
+        if isinstance(node, ir.Prim) and node.oid:
+            with self.w.indent("if not c.relax & R_OID:"):
+                self.w(f"check_oid(b, {sc.s}, {sc.t}, {sc.u})")
 
     def inlines(self, unit: str, sc: Scope) -> bool:
         """Whether the unit ``unit``, met at level ``sc``, is written inline."""
@@ -350,7 +385,7 @@ class _Emitter:
         """Code that decodes the element at ``sc.s`` (bounded by ``sc.e``)
         into ``v`` and sets ``sc.u`` to its end."""
         if node.tag is None:  # an untagged CHOICE: any element
-            self.w(self.d.call_choice(fn(node.unit), sc.s, sc.e, sc.depth(), sc.u))  # type: ignore[union-attr]
+            self.w(self.call_choice(node.unit, sc.s, sc.e, sc.depth(), sc.u))  # type: ignore[arg-type]
             return
         self.w(self.d.hdr(node.tag, sc))
         self.value_from_content(node, sc)
@@ -456,6 +491,7 @@ class _Emitter:
     def sequence(self, u: ir.SequenceUnit) -> None:
         w, d = self.w, self.d
         key = fn(u.key)
+        self.recursing = (u.key, False) if u.key in self.recursive else None
         w("", "")
         decls = {"Py_ssize_t": "t, u, w2", "object": "o, v", "long_long": "iv"}
         with self.function(d.def_seq(key), "DecodeError", decls):
@@ -515,6 +551,7 @@ class _Emitter:
                 w(d.hdr(f.node.tag, sc))  # type: ignore[arg-type]
                 w(d.setf(u.layout, f.attr, direct, o) if direct
                   else d.text(f.node.interned, f"{o}.{f.attr}", sc))  # type: ignore[union-attr]
+                self.oid_check(f.node, sc)
             else:
                 self.element(f.node, sc)
                 w(d.setf(u.layout, f.attr, "v", o))
@@ -572,6 +609,7 @@ class _Emitter:
     def seqof(self, u: ir.SeqOfUnit) -> None:
         w, d = self.w, self.d
         key = fn(u.key)
+        self.recursing = (u.key, False) if u.key in self.recursive else None
         w("", "")
         decls = {"Py_ssize_t": "t, u, w2, i = 0, k", "object": "v", "list": "out",
                  "long_long": "iv", "bint": "last = 0, item"}
@@ -607,9 +645,31 @@ class _Emitter:
     def choice(self, u: ir.ChoiceUnit) -> None:
         w, d = self.w, self.d
         key = fn(u.key)
+        self.choice_decoder(u, d.def_choice(key), twin=False)
+        if u.key in self.recursive and d.name == "py":
+            self.choice_decoder(u, f"def g_{key}(b, s, e, c, depth):", twin=True)
+        elif u.key in self.recursive:  # the compiled decoder's way to the twin, imported at first use
+            w("", "", f"cdef object _twin_{key} = None", "", "")
+            with w.indent(f"cdef object twin_{key}():"):
+                w(f"global _twin_{key}")
+                with w.indent(f"if _twin_{key} is None:"):
+                    w(f"_twin_{key} = import_module({self.twin_module!r}).g_{key}")
+                w(f"return _twin_{key}")
+        self.recursing = None
+        w("", "")
+        decls = {"Py_ssize_t": "m2", "object": "v, held", "PyObject*": "k"} if d.name == "cy" else {}
+        with self.function(d.def_enc_choice(key), "EncodeError", decls):
+            self.choice_encoder(u, key)
+
+    def choice_decoder(self, u: ir.ChoiceUnit, header: str, twin: bool) -> None:
+        """The decoder of a CHOICE: a branch per alternative's tag, and an
+        unknown alternative kept as its bytes; ``twin``, the generator twin
+        of a Python decoder that contains itself."""
+        w, d = self.w, self.d
+        self.recursing = (u.key, twin) if u.key in self.recursive else None
         w("", "")
         decls = {"Py_ssize_t": "t, u, w2", "object": "o, v", "long_long": "iv", "int": "k"}
-        with self.function(d.def_choice(key), "DecodeError", decls):
+        with self.function(header, "DecodeError", decls):
             with w.indent("if s >= e:"):
                 w("raise missing_error(s)")
             with w.indent("if depth > c.max_depth:"):
@@ -630,28 +690,29 @@ class _Emitter:
                         w(d.setf(a.cls, a.wrap_attr, "v"))
                     w(*d.ret_choice("o"))
             w("u = tlv_end(b, s, e)", *d.ret_choice("unknown(b, s, u)"))
-        w("", "")
-        decls = {"Py_ssize_t": "m2", "object": "v, held", "PyObject*": "k"} if d.name == "cy" else {}
-        with self.function(d.def_enc_choice(key), "EncodeError", decls):
-            with w.indent("if depth > ENC_MAX_DEPTH:"):
-                w("raise enc_depth_error()")
-            # The chain of identity tests comes first (cheaper than a set
-            # lookup); only a subclass misses it, and its layout's alternative
-            # (found by identity too: no user code runs) then matches on the
-            # second pass.  Compiled, ``k`` is borrowed from ``o`` (its class,
-            # which nothing can change before it is compared) or from ``held``.
+
+    def choice_encoder(self, u: ir.ChoiceUnit, key: str) -> None:
+        """The body of a CHOICE's encoder: dispatch on the value's class."""
+        w, d = self.w, self.d
+        with w.indent("if depth > ENC_MAX_DEPTH:"):
+            w("raise enc_depth_error()")
+        # The chain of identity tests comes first (cheaper than a set
+        # lookup); only a subclass misses it, and its layout's alternative
+        # (found by identity too: no user code runs) then matches on the
+        # second pass.  Compiled, ``k`` is borrowed from ``o`` (its class,
+        # which nothing can change before it is compared) or from ``held``.
+        if d.name == "py":
+            w("k = type(o)")
+        else:
+            w("k = lb_type(o)")
+        with w.indent("while True:"):
+            self.choice_dispatch(u, key)
             if d.name == "py":
-                w("k = type(o)")
+                w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
             else:
-                w("k = lb_type(o)")
-            with w.indent("while True:"):
-                self.choice_dispatch(u, key)
-                if d.name == "py":
-                    w(f"k = alternative_class(o, S_{key}, {u.alias!r})")
-                else:
-                    w(f"held = layout_alternative(o, S_{key}, {u.alias!r})", "k = <PyObject*>held")
-            if d.name == "cy":
-                w("seg = -1", "return 0")
+                w(f"held = layout_alternative(o, S_{key}, {u.alias!r})", "k = <PyObject*>held")
+        if d.name == "cy":
+            w("seg = -1", "return 0")
 
     def choice_dispatch(self, u: ir.ChoiceUnit, key: str) -> None:
         """One branch per alternative on ``k``, the alternative's class, and
@@ -677,19 +738,19 @@ class _Emitter:
         n = e.node
         assert isinstance(n, ir.Ref)
         w("", "")
-        with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix):"):
+        with w.indent(f"def decode_{e.name}(data, relax, max_depth, prefix, max_pdu):"):
             if d.name == "cy":
-                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n, w2",
+                w("cdef Ctx c = ctx_for(relax, max_depth, max_pdu)", "cdef Py_buffer view", "cdef Py_ssize_t s, u, n, w2",
                   "cdef const unsigned char* b", "cdef int gc_was", "cdef bint rooted",
                   "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len",
                   "gc_was = PyGC_Disable()", "try:")
                 w.level += 1
             else:
-                w("c = Ctx(relax, max_depth)", "b = data", "n = len(b)")
+                w("c = Ctx(relax, max_depth, max_pdu)", "b = data", "n = len(b)")
             tag = -1 if n.tag is None else n.tag
             with self.region_root(e.name):
-                w(f"s, u = top(b, n, {tag})" if d.name == "py" else f"s = top(b, n, {tag}, &u)")
+                w(f"s, u = top(b, n, {tag}, c.max_pdu)" if d.name == "py" else f"s = top(b, n, {tag}, c.max_pdu, &u)")
                 with w.indent("if u != n and not prefix:"):
                     w("raise trailing_error(u, n)")
                 if n.kind == "sequence":
@@ -754,19 +815,19 @@ class _Emitter:
         errors count from the start of the whole buffer."""
         w, d = self.w, self.d
         w("", "")
-        with w.indent(f"def decode_many_{name}(data, relax, max_depth):"):
+        with w.indent(f"def decode_many_{name}(data, relax, max_depth, max_pdu):"):
             if d.name == "cy":
-                w("cdef Ctx c = ctx_for(relax, max_depth)", "cdef Py_buffer view",
+                w("cdef Ctx c = ctx_for(relax, max_depth, max_pdu)", "cdef Py_buffer view",
                   "cdef Py_ssize_t s, u, n, pos = 0", "cdef const unsigned char* b", "cdef int gc_was", "cdef bint rooted",
                   "cdef list out = []", "PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)",
                   "b = <const unsigned char*>view.buf", "n = view.len", "gc_was = PyGC_Disable()", "try:")
                 w.level += 1
             else:
-                w("c = Ctx(relax, max_depth)", "b = data", "n = len(b)", "pos = 0", "out = []")
+                w("c = Ctx(relax, max_depth, max_pdu)", "b = data", "n = len(b)", "pos = 0", "out = []")
             with self.region_root(name):
                 with w.indent("while pos < n:"):
-                    w(f"s, u = top_at(b, pos, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
-                      else f"s = top_at(b, pos, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
+                    w(f"s, u = top_at(b, pos, n, {hx(n.tag)}, c.max_pdu)" if d.name == "py"  # type: ignore[arg-type]
+                      else f"s = top_at(b, pos, n, {hx(n.tag)}, c.max_pdu, &u)")  # type: ignore[arg-type]
                     self.root_call(f"v = d_{fn(n.unit)}(b, pos, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
                     w("out.append(v)")
                     w("pos = u")
@@ -777,19 +838,20 @@ class _Emitter:
                     w("if gc_was:", "    PyGC_Enable()", "PyBuffer_Release(&view)")
 
     def entry_api(self, name: str, n: ir.Ref) -> None:
-        """``decode_api_<name>(data, *, strict, relax, max_depth)``: the public
+        """``decode_api_<name>(data, *, strict, relax, max_depth, max_pdu_size)``: the public
         signature, with the everyday call (bytes, default options) decoded
         here without a Python frame in between; any other call goes to
         ``SLOW[name]``, set by :class:`ldapber.Codec`, which parses options."""
         w, d = self.w, self.d
         w("", "")
-        with w.indent(f"def decode_api_{name}(data, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH):"):
+        with w.indent(f"def decode_api_{name}(data, *, strict=True, relax=(), max_depth=DEFAULT_MAX_DEPTH, "
+                      "max_pdu_size=DEFAULT_MAX_PDU_SIZE):"):
             w(f'"""Decode exactly one {name} from ``data``; see :meth:`ldapber.Codec.decode`."""')
             if d.name == "cy":
                 w("cdef const unsigned char* b", "cdef Py_ssize_t s, u, n", "cdef int gc_was", "cdef bint rooted")
             with w.indent("if type(data) is not bytes or strict is not True or relax or "
-                          "max_depth != DEFAULT_MAX_DEPTH:"):
-                w(f"return SLOW[{name!r}](data, strict, relax, max_depth)")
+                          "max_depth != DEFAULT_MAX_DEPTH or max_pdu_size != DEFAULT_MAX_PDU_SIZE:"):
+                w(f"return SLOW[{name!r}](data, strict, relax, max_depth, max_pdu_size)")
             if d.name == "cy":
                 w("cdef Ctx c = DEFAULT_CTX", "b = <const unsigned char*>PyBytes_AS_STRING(data)",
                   "n = PyBytes_GET_SIZE(data)", "gc_was = PyGC_Disable()", "try:")
@@ -797,8 +859,8 @@ class _Emitter:
             else:
                 w("c = DEFAULT_CTX", "b = data", "n = len(b)")
             with self.region_root(name):
-                w(f"s, u = top(b, n, {hx(n.tag)})" if d.name == "py"  # type: ignore[arg-type]
-                  else f"s = top(b, n, {hx(n.tag)}, &u)")  # type: ignore[arg-type]
+                w(f"s, u = top(b, n, {hx(n.tag)}, DEFAULT_MAX_PDU_SIZE)" if d.name == "py"  # type: ignore[arg-type]
+                  else f"s = top(b, n, {hx(n.tag)}, DEFAULT_MAX_PDU_SIZE, &u)")  # type: ignore[arg-type]
                 with w.indent("if u != n:"):
                     w("raise trailing_error(u, n)")
                 self.root_call(f"v = d_{fn(n.unit)}(b, 0, s, u, c, 1, {self.k(n.cls)})")  # type: ignore[arg-type]
@@ -869,6 +931,7 @@ class _Emitter:
 
     def module(self, header: str, model_module: str, runtime: str) -> str:
         body_writer = self.w
+        self.twin_module = model_module.removesuffix("_model") + "_py"
         for u in self.m.units:
             if isinstance(u, ir.SequenceUnit):
                 self.sequence(u)

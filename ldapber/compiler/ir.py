@@ -45,6 +45,8 @@ class Prim:
     # Values that repeat across messages (attribute descriptions, short
     # attribute values): the compiled decoder shares one object per value.
     interned: bool = False
+    # text constrained to RFC 4512's numericoid (LDAPOID): checked on decode.
+    oid: bool = False
 
     @property
     def constrained(self) -> bool:

@@ -16,6 +16,7 @@ MODULES = (
         interned_types=frozenset({"AttributeDescription", "AttributeValue", "AttributeSelection.selector"}),
         first_last={"SubstringFilter.substrings": ("initial", "final")},
         stream_root="LDAPMessage",
+        oid_types=frozenset({"LDAPOID"}),
     ),
     ModuleSpec("rfc2696.asn", "rfc2696"),
     ModuleSpec("rfc3062.asn", "rfc3062"),

@@ -45,6 +45,9 @@ class ModuleSpec:
     interned_types: frozenset[str] = frozenset()
     first_last: dict[str, tuple[str, str]] = field(default_factory=dict)
     stream_root: str | None = None
+    #: The text types constrained to RFC 4512's numericoid (LDAPOID), checked
+    #: on decode in strict mode (rule oid-syntax).
+    oid_types: frozenset[str] = frozenset()
 
 
 class _Resolver:
@@ -107,7 +110,7 @@ class _Resolver:
         if name in self.memo:
             return self.memo[name]
         if name in self.spec.text_types:
-            node: ir.RNode = ir.Prim("text", 0x04)
+            node: ir.RNode = ir.Prim("text", 0x04, oid=name in self.spec.oid_types)
             self.memo[name] = node
             return node
         a = self.types.get(name)

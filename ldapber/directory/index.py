@@ -102,7 +102,12 @@ class AttributeIndex:
                     del table[vk]
 
     # -- planning ------------------------------------------------------------------------------
-    def candidates(self, flt: object) -> set[Key] | None:
+    #: How deep the planner looks into nested and/or: below, it answers "cannot
+    #: tell" (the scan then decides), so that its recursion stays shallow
+    #: however deep a client nests its filter.
+    PLAN_DEPTH = 16
+
+    def candidates(self, flt: object, depth: int = 0) -> set[Key] | None:
         """Entries the filter may be TRUE for (a superset), or None when the
         indexes cannot tell (scan).  The set may be the index's own: do not change it."""
         kind = type(flt)
@@ -110,8 +115,11 @@ class AttributeIndex:
             return self._equal(flt.attribute_desc, flt.assertion_value)  # type: ignore[attr-defined]
         if kind is Present:
             return self._present(flt.value)  # type: ignore[attr-defined]
+        if depth >= self.PLAN_DEPTH:
+            return None
         if kind is And:
-            known = [c for c in (self.candidates(f) for f in flt.filters) if c is not None]  # type: ignore[attr-defined]
+            known = [c for c in (self.candidates(f, depth + 1) for f in flt.filters)  # type: ignore[attr-defined]
+                     if c is not None]
             if not known:
                 return None
             known.sort(key=len)
@@ -122,7 +130,7 @@ class AttributeIndex:
         if kind is Or:
             out: set[Key] = set()
             for f in flt.filters:  # type: ignore[attr-defined]
-                c = self.candidates(f)
+                c = self.candidates(f, depth + 1)
                 if c is None:
                     return None
                 out |= c

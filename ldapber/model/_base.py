@@ -22,11 +22,27 @@ class Asn1Object:
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __eq__(self, other: object) -> bool:
+        # Field by field, with nested objects (and lists of them, a Filter's
+        # and/or) compared from a work list rather than by recursion, so that
+        # objects nested as deep as a decoder admits compare without
+        # reaching the interpreter's recursion limit.
         if type(other) is not type(self):
             return NotImplemented
-        for name in self._all_slots():
-            if getattr(self, name) != getattr(other, name):
-                return False
+        pending: list[tuple[Asn1Object, Asn1Object]] = [(self, other)]
+        while pending:
+            a, b = pending.pop()
+            for name in a._all_slots():
+                x, y = getattr(a, name), getattr(b, name)
+                if x is y:
+                    continue
+                if type(x) is list and type(y) is list:
+                    if len(x) != len(y):
+                        return False
+                    for i, j in zip(x, y, strict=True):
+                        if not _defer(i, j, pending) and i != j:
+                            return False
+                elif not _defer(x, y, pending) and x != y:
+                    return False
         return True
 
     def _all_slots(self) -> tuple[str, ...]:
@@ -35,6 +51,15 @@ class Asn1Object:
     def __repr__(self) -> str:
         parts = [f"{name}={getattr(self, name, '<unset>')!r}" for name in self._fields]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _defer(x: object, y: object, pending: list[tuple[Asn1Object, Asn1Object]]) -> bool:
+    """Queue ``(x, y)`` for field-wise comparison if both are model objects
+    of one class compared by :meth:`Asn1Object.__eq__`; False otherwise."""
+    if isinstance(x, Asn1Object) and type(x) is type(y) and type(x).__eq__ is Asn1Object.__eq__:
+        pending.append((x, y))  # type: ignore[arg-type]
+        return True
+    return False
 
 
 class Asn1Sequence(Asn1Object):

@@ -37,7 +37,13 @@ from .._generated.rfc4511_model import (
 )
 from ..errors import LDAPBERError
 
-__all__ = ["FilterSyntaxError", "parse_filter", "filter_to_string", "escape_filter_value"]
+__all__ = ["FILTER_MAX_DEPTH", "FilterSyntaxError", "parse_filter", "filter_to_string", "escape_filter_value"]
+
+#: How deep :func:`parse_filter` nests filters by default (a lone item is 1):
+#: the deepest filter that a SearchRequest carries within the codec's
+#: DEFAULT_MAX_DEPTH (LDAPMessage and SearchRequest take the first two
+#: levels), so that whatever parses also encodes and decodes.
+FILTER_MAX_DEPTH = DEFAULT_MAX_DEPTH - 2
 
 # attributedescription = attributetype options (RFC 4512 2.5): a descr or a
 # numericoid, then ;options.
@@ -83,24 +89,39 @@ class _Parser:
             raise self.error(f"expected {ch!r}, found {found}")
         self.i += 1
 
-    def filter(self, depth: int) -> Filter:
-        if depth > self.max_depth:
-            raise self.error(f"filter nested deeper than {self.max_depth}")
-        self.expect("(")
-        ch = self.text[self.i] if self.i < len(self.text) else ""
-        if ch in ("&", "|"):
-            self.i += 1
-            items = []
-            while self.i < len(self.text) and self.text[self.i] == "(":
-                items.append(self.filter(depth + 1))
-            result: Filter = And(items) if ch == "&" else Or(items)
-        elif ch == "!":
-            self.i += 1
-            result = Not(self.filter(depth + 1))
-        else:
-            result = self.item(")")
-        self.expect(")")
-        return result
+    def peek(self) -> str:
+        return self.text[self.i] if self.i < len(self.text) else ""
+
+    def filter(self) -> Filter:
+        """The parenthesized filter at ``i``.  Open and/or/not wait on a list,
+        not on the interpreter's stack, so ``max_depth`` alone bounds nesting."""
+        open_sets: list[tuple[str, list[Filter]]] = []  # (operator, items so far), outermost first
+        while True:
+            if len(open_sets) >= self.max_depth:
+                raise self.error(f"filter nested deeper than {self.max_depth}")
+            self.expect("(")
+            op = self.peek()
+            done: Filter | None
+            if op in ("&", "|", "!"):
+                self.i += 1
+                open_sets.append((op, []))
+                if op == "!" or self.peek() == "(":
+                    continue  # read the first item
+                done = None  # (&) or (|): closes at once, empty
+            else:
+                done = self.item(")")
+                self.expect(")")
+            while True:  # hand the finished filter to the set around it, closing every set that ends here
+                if done is not None:
+                    if not open_sets:
+                        return done
+                    op, items = open_sets[-1]
+                    items.append(done)
+                    if op != "!" and self.peek() == "(":
+                        break
+                op, items = open_sets.pop()
+                self.expect(")")
+                done = Not(items[0]) if op == "!" else And(items) if op == "&" else Or(items)
 
     def item(self, stop: str) -> Filter:
         """``simple / present / substring / extensible`` up to ``stop``."""
@@ -191,7 +212,7 @@ class _Parser:
         return bytes(out)
 
 
-def parse_filter(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Filter:
+def parse_filter(text: str, *, max_depth: int = FILTER_MAX_DEPTH) -> Filter:
     """Parse an RFC 4515 filter string into Filter objects.
 
     Raises :class:`FilterSyntaxError` (a ValueError) naming the position.
@@ -203,7 +224,7 @@ def parse_filter(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Filter:
     if not stripped.startswith("("):  # ldapsearch style: cn=foo
         result = p.item("")
     else:
-        result = p.filter(1)
+        result = p.filter()
     if p.i != len(stripped):
         raise p.error("text after the filter")
     return result

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 from .._backend import BACKEND
-from ..codec import Codec, codec_for
+from ..codec import DEFAULT_MAX_DEPTH, Codec, codec_for
 from ..errors import DecodeError
 from ..model import LDAPMessage
 from .rules import LocalProtocolError
@@ -30,9 +30,12 @@ class Machine(Generic[E]):
     """Base of :class:`~ldapber.proto.ClientConnection` and
     :class:`~ldapber.proto.ServerConnection`."""
 
-    def __init__(self, *, codec: Codec | None, max_pdu_size: int, strict: bool, tls_active: bool) -> None:
+    def __init__(self, *, codec: Codec | None, max_pdu_size: int, strict: bool, tls_active: bool,
+                 max_depth: int = DEFAULT_MAX_DEPTH) -> None:
         self.codec = codec or codec_for(BACKEND)
         self.strict = strict
+        #: The nesting bound of received PDUs (see :meth:`ldapber.Codec.decode`).
+        self.max_depth = max_depth
         self.state = ConnectionState.OPEN
         #: Whether the connection is under TLS (LDAPS, or after StartTLS).
         self.tls_active = tls_active
@@ -44,7 +47,7 @@ class Machine(Generic[E]):
         self._events: deque[E] = deque()
 
     def _new_stream(self) -> Any:
-        return self.codec.StreamDecoder(strict=self.strict, max_pdu_size=self.max_pdu_size)
+        return self.codec.StreamDecoder(strict=self.strict, max_pdu_size=self.max_pdu_size, max_depth=self.max_depth)
 
     def _feed(self, data: bytes | bytearray | memoryview) -> None:
         """Buffer received bytes; a bad header is reported by the next read."""

@@ -34,8 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ..codec import DEFAULT_MAX_PDU_SIZE, Codec
-from ..errors import DecodeError
+from ..codec import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE, Codec
+from ..errors import DecodeError, Rule
 from ..extended import NOTICE_OF_DISCONNECTION_OID, notice_of_disconnection
 from ..model import (
     AbandonRequest,
@@ -142,8 +142,9 @@ class ServerConnection(Machine[Event]):
     """One client connection's protocol state; see the module docstring."""
 
     def __init__(self, *, codec: Codec | None = None, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
-                 tls_active: bool = False, strict: bool = True) -> None:
-        super().__init__(codec=codec, max_pdu_size=max_pdu_size, strict=strict, tls_active=tls_active)
+                 tls_active: bool = False, strict: bool = True, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        super().__init__(codec=codec, max_pdu_size=max_pdu_size, strict=strict, tls_active=tls_active,
+                         max_depth=max_depth)
         self._outbox = bytearray()
 
     # -- input -----------------------------------------------------------------
@@ -161,12 +162,27 @@ class ServerConnection(Machine[Event]):
             try:
                 msg = self._next_message()
             except DecodeError as err:
-                self._violation(f"malformed PDU: {err}", err)
+                self._violation(self._diagnostic(err), err)
                 break
             if msg is None:
                 break
             self._receive(msg)
         return self._events.popleft() if self._events else None
+
+    def _diagnostic(self, err: DecodeError) -> str:
+        """The notice's diagnostic for a PDU that does not decode: the reason
+        and the limit first, so that it survives the notice's length cap
+        (a deep filter's path alone runs to thousands of characters)."""
+        if err.rule is Rule.MAX_DEPTH:
+            return (f"request nested deeper than this server's limit of {self.max_depth} levels (max_depth; "
+                    f"a search filter may nest {self.max_depth - 2} deep), at byte {err.offset}")
+        if err.rule is Rule.LENGTH_TOO_LARGE:
+            return f"{err.message} (this server's max_pdu_size), at byte {err.offset}"
+        path = err.path
+        if len(path) > 80:
+            path = f"{path[:40]}...{path[-30:]}"
+        rule = f" [{err.rule.value}]" if err.rule is not None else ""
+        return f"malformed PDU: {err.message}{rule}, at byte {err.offset} ({path})"
 
     def _receive(self, msg: LDAPMessage) -> None:
         op, mid = msg.protocol_op, msg.message_id
