@@ -605,3 +605,19 @@ def test_package_doctest() -> None:
 
     import ldapber.directory
     assert doctest.testmod(ldapber.directory).failed == 0
+
+
+def test_entries_sharing_a_layout_are_still_checked_value_by_value() -> None:
+    # The second entry of a layout (same attributes, same order, same classes)
+    # skips the layout's own checks, not its values': a bad value, or two
+    # values of a single-valued type, is still refused; other classes on the
+    # same layout are checked whole.
+    S.check_entry(person())
+    S.check_entry(person("uid=bob,ou=people,dc=example,dc=com", uid=[b"bob"]))
+    assert violation(person("uid=carol,ou=people,dc=example,dc=com", uid=[b"carol"],
+                            uidNumber=[b"not a number"])) == ResultCode.INVALID_ATTRIBUTE_SYNTAX
+    assert violation(person("uid=dan,ou=people,dc=example,dc=com", uid=[b"dan"],
+                            uidNumber=[b"1", b"2"])) == ResultCode.CONSTRAINT_VIOLATION
+    assert violation(person("uid=eve,ou=people,dc=example,dc=com", uid=[b"eve"],
+                            objectClass=[b"top", b"person", b"organizationalPerson", b"inetOrgPerson",
+                                         b"posixAccount", b"shadowAccount", b"device"])) == ResultCode.OBJECT_CLASS_VIOLATION

@@ -58,6 +58,8 @@ from ldapber.tools.serve import _sample_ldif
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ber import tlv  # noqa: E402
+
 from fuzz.protos import GROUPS, Case, generate  # noqa: E402
 
 BASE = "dc=example,dc=com"
@@ -694,11 +696,11 @@ def _deep_bytes(mid: int, request: SearchRequest) -> bytes:
         flt, depth = flt.filters[0], depth + 1
     inner = ldapber.encode_value(flt, "Filter")
     for _ in range(depth):
-        inner = _tlv(0xA0, inner)
+        inner = tlv(0xA0, inner)
     shallow = SearchRequest(request.base_object, request.scope, 0, 0, 0, False, ldapber.Present("x"), [])
     message = _strip(ldapber.encode(LDAPMessage(mid, shallow)))  # messageID, then the SearchRequest
     message_id, search = message[:3], _strip(message[3:])
-    return _tlv(0x30, message_id + _tlv(0x63, search.replace(b"\x87\x01x", inner, 1)))
+    return tlv(0x30, message_id + tlv(0x63, search.replace(b"\x87\x01x", inner, 1)))
 
 
 def _strip(element: bytes) -> bytes:
@@ -709,14 +711,6 @@ def _strip(element: bytes) -> bytes:
     k = n & 0x7F
     size = int.from_bytes(element[2:2 + k], "big")
     return element[2 + k:2 + k + size]
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes((tag, n)) + content
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(size))) + size + content
 
 
 # -- 6. at scale: 100,000 entries ---------------------------------------------------------------

@@ -33,6 +33,10 @@ _SELECT_NONE, _ALL_USER, _ALL_OPERATIONAL = "1.1", "*", "+"
 _TRANSFER_OPTIONS = frozenset({"binary"})
 
 
+#: (schema, attribute spelling, values) found distinct by the attribute's EQUALITY rule.
+_DISTINCT_SETS: set[tuple[object, str, tuple[bytes, ...]]] = set()
+
+
 class _Shape:
     """The attribute layout entries share: canonical keys and spellings in
     order, and where each key is.  Interned (see :func:`_shape`), so the
@@ -93,9 +97,20 @@ class Entry:
         :meth:`check_rdn` for that.
         """
         entry = cls(dn, schema)
+        listed = [(name, list(values)) for name, values in attributes]
+        canonical = entry.schema.canonical
+        keys = [canonical(name) for name, _ in listed]
+        if len(set(keys)) == len(keys) and all(listed_values for _, listed_values in listed):
+            # Each description once (an LDIF record merges them): stored as given, no merging layout.
+            for name, values in listed:
+                entry._check_distinct(name, (), values)
+            entry._shape = _shape(tuple(zip(keys, (name for name, _ in listed), strict=True)))
+            entry._values = tuple(values[0] if len(values) == 1 and type(values[0]) is bytes else tuple(values)
+                                  for _, values in listed)
+            return entry
         layout: Layout = {}
-        for name, values in attributes:
-            entry._add_to(layout, name, list(values))
+        for name, values in listed:
+            entry._add_to(layout, name, values)
         entry._store(layout)
         return entry
 
@@ -126,6 +141,11 @@ class Entry:
         """An opaque token for the entry's attribute layout (which attributes, in which order): entries
         with equal tokens have their attributes at the same positions (see :meth:`values_at`)."""
         return self._shape
+
+    def values_of(self, key: str) -> tuple[bytes, ...] | None:
+        """The values of the attribute stored under canonical ``key`` (see
+        :meth:`items`), or None if the entry has none."""
+        return self._found(key)
 
     def values_at(self, position: int) -> tuple[bytes, ...]:
         """The values of the attribute at ``position`` of :meth:`items`."""
@@ -268,6 +288,11 @@ class Entry:
         return key
 
     def _check_distinct(self, name: str, current: Sequence[bytes], new: Sequence[bytes]) -> None:
+        if not current and len(new) < 2:  # one value is distinct: no keys to compute (most attributes of a load)
+            return
+        token = (self.schema, name, tuple(new)) if not current else None
+        if token in _DISTINCT_SETS:  # the objectClass values every entry of a kind repeats
+            return
         keyer = self._keyer(name)
         seen = {keyer(v) for v in current}
         for value in new:
@@ -275,6 +300,8 @@ class Entry:
             if k in seen:
                 raise SchemaViolation(ResultCode.ATTRIBUTE_OR_VALUE_EXISTS, f"{name}: value {value!r} already present")
             seen.add(k)
+        if token is not None and len(_DISTINCT_SETS) < 1024:  # bounded: values come from clients too
+            _DISTINCT_SETS.add(token)
 
     # -- naming -----------------------------------------------------------------------------------------
 

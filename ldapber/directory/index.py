@@ -45,6 +45,8 @@ class AttributeIndex:
         self._presence: dict[str, set[Key]] = {t: set() for t in self.types}
         self._class_keys: dict[tuple[bytes, ...], frozenset[Any]] = {}  # objectClass values -> their keys
         self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
+        # entry layout -> (position, indexed type) of each attribute indexed (entries share a few layouts)
+        self._layouts: dict[object, tuple[tuple[int, str], ...]] = {}
 
     # -- maintenance ---------------------------------------------------------------------------
     def _equality_rule(self, type_key: str) -> MatchingRule | None:
@@ -70,10 +72,15 @@ class AttributeIndex:
             return set()
 
     def _postings(self, entry: Any) -> Iterable[tuple[str, Set[Any]]]:
-        for stored, _, values in entry.items():
-            base = split_description(stored)[0]
-            if base in self.types:
-                yield base, self._value_keys(base, values)
+        layout = entry.layout
+        plan = self._layouts.get(layout)
+        if plan is None:
+            plan = tuple((i, base) for i, (stored, _, _) in enumerate(entry.items())
+                         if (base := split_description(stored)[0]) in self.types)
+            if len(self._layouts) < 4096:  # bounded: layouts come from clients too
+                self._layouts[layout] = plan
+        for position, base in plan:
+            yield base, self._value_keys(base, entry.values_at(position))
 
     def add(self, k: Key, entry: Any) -> None:
         for base, keys in self._postings(entry):

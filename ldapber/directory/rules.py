@@ -102,6 +102,8 @@ def prepare_string(text: str, *, fold: bool, drop: frozenset[str] = frozenset())
     text = _map_normalize(text, fold)
     if drop:
         return "".join(ch for ch in text if ch not in drop)
+    if "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # no insignificant spaces to remove
     return " ".join(part for part in text.split(" ") if part)
 
 

@@ -157,6 +157,10 @@ class Schema:
         self._canonical: dict[str, str] = {}  # name as written -> storage key (a cache)
         # objectClass values (lower-cased) -> what check_entry needs of those classes (a cache)
         self._class_rules: dict[frozenset[bytes], _ClassRules] = {}
+        # (entry layout, objectClass values) that passed every check of the
+        # layout itself -> per attribute (syntax, single-valued, spelling): the
+        # thousands of entries of one class are then checked value by value only.
+        self._layout_checks: dict[tuple[object, object], tuple[tuple[str, bool, str], ...]] = {}
         self._superclasses: dict[tuple[str, ...], tuple[ObjectClass, ...]] = {}  # names -> superclasses (a cache)
         raw: dict[str, AttributeType] = {}
         for at in self._definitions:
@@ -354,6 +358,26 @@ class Schema:
         and extensibleObject allows every user attribute).  NO-USER-MODIFICATION
         is not enforced: the server itself stores those attributes.
         """
+        token = (entry.layout, entry.values_of("objectclass"))
+        checks = self._layout_checks.get(token)
+        if checks is not None:
+            for position, (syntax, single, spelling) in enumerate(checks):
+                values = entry.values_at(position)
+                for i, value in enumerate(values):
+                    if not is_valid(syntax, value):
+                        raise SchemaViolation(ResultCode.INVALID_ATTRIBUTE_SYNTAX,
+                                              f"{spelling}: value #{i} invalid per {syntax} syntax")
+                if single and len(values) > 1:
+                    raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
+            return
+        self._check_whole_entry(entry)
+        if len(self._layout_checks) < 4096:  # bounded: layouts and class sets come from clients too
+            types = self._types
+            self._layout_checks[token] = tuple(
+                ((at := types.get(key) or self.attribute(key)).syntax, at.single_value, spelling)
+                for key, spelling, _ in entry.items())
+
+    def _check_whole_entry(self, entry: Entry) -> None:
         present: dict[str, str] = {}  # type key -> a spelling, for messages
         types = self._types
         for key, spelling, values in entry.items():

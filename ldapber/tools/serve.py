@@ -26,6 +26,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from .._gcpause import gc_paused
 from ..aio import LDAPServer, ServerLimits
 from ..directory.dit import Directory
 from ..directory.errors import DirectoryError
@@ -165,12 +166,14 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    service, context = build(args)
     # This process is the server (not a library inside someone's program): the
     # loaded directory, millions of long-lived objects, leaves the collector's
-    # view, so that a collection while serving does not walk all of it.
-    gc.collect()
-    gc.freeze()
+    # view, so that a collection while serving does not walk all of it.  It is
+    # frozen before the collector runs again: the load makes no garbage cycles
+    # worth a full pass over all of it (that pass alone took 0.4 s at 100k).
+    with gc_paused():
+        service, context = build(args)
+        gc.freeze()
     if args.ldaps_port and context is None:
         print("--ldaps-port needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
