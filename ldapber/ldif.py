@@ -142,14 +142,31 @@ class _Parser:
 
     def blocks(self, data: bytes) -> Iterator[list[_Line]]:
         """Unfold the lines, drop comments, and group the rest into records,
-        one record at a time (the lines of a large file are never all held)."""
+        one record at a time (the lines of a large file are never all held).
+
+        A record ends at a blank line; one without continuations, comments or
+        CRs (most records) is split in one call, others line by line."""
+        pos, size, number = 0, len(data), 0
+        while pos < size:
+            end = data.find(b"\n\n", pos)
+            stop = size if end < 0 else end + 2  # through the blank line
+            chunk = data[pos:end] if end >= 0 else b""
+            if chunk and chunk[:1] not in b" #" and b"\n " not in chunk and b"\n#" not in chunk and b"\r" not in chunk:
+                lines = chunk.split(b"\n")
+                yield list(zip(range(number + 1, number + 1 + len(lines)), lines))
+            else:
+                yield from self._line_blocks(data, pos, stop, number)
+            number += data.count(b"\n", pos, stop)
+            pos = stop
+
+    def _line_blocks(self, data: bytes, pos: int, size: int, number: int) -> Iterator[list[_Line]]:
+        """:meth:`blocks` for ``data[pos:size]``, line by line; ``number`` lines come before it."""
         block: list[_Line] = []
         parts: list[bytes] = []  # the pieces of the current logical line
         start = 0
         state = 0  # 0: no line to continue (start, after a blank line), 1: a line, 2: a comment
-        pos, size, number = 0, len(data), 0
         while pos < size:  # lines end at LF only (not splitlines(): VT, FF and friends are SAFE-CHARs)
-            end = data.find(b"\n", pos)
+            end = data.find(b"\n", pos, size)
             if end < 0:
                 end = size
             line = data[pos:end]
@@ -275,9 +292,15 @@ class _Parser:
         """``attr: value`` lines, merged by attribute description (case-insensitively)."""
         attributes: list[tuple[str, list[bytes]]] = []
         index: dict[str, list[bytes]] = {}
+        names = self._names
         for number, line in lines:
-            name, kind, raw = self.split(number, line)
-            attr = self.attribute(number, name)
+            name, fill, raw = line.partition(b": ")  # the common "name: value"
+            if fill and b":" not in name and (attr := names.get(name)) is not None:  # type: ignore[assignment]
+                kind = _PLAIN
+                raw = raw.lstrip(b" ")
+            else:
+                name, kind, raw = self.split(number, line)
+                attr = self.attribute(number, name)
             key = attr.lower()
             if key == "dn":
                 raise self.error("dn: line inside a record (records are separated by a blank line)", number)
