@@ -21,7 +21,6 @@ import datetime
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,9 +54,12 @@ def _new_uuid() -> bytes:
     """A version-4 UUID (RFC 4122) in its string form, as entryUUID (RFC 4530) holds it."""
     if not _random:
         _random.extend(os.urandom(16 * 4096))
-    raw = bytes(_random[-16:])
+    raw = _random[-16:]
     del _random[-16:]
-    return str(uuid.UUID(bytes=raw, version=4)).encode("ascii")
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode("ascii")
 
 
 def _now() -> bytes:

@@ -194,10 +194,11 @@ class Entry:
     def update(self, changes: Iterable[tuple[str, Iterable[bytes]]]) -> None:
         """:meth:`set` for several attributes at once (one rebuild); nothing changes if one raises."""
         listed = [(name, list(values)) for name, values in changes]
-        if self._only_new_single_values(listed):  # a new entry's stamps: appended, nothing rebuilt
-            canonical = self.schema.canonical
+        canonical = self.schema.canonical
+        keys = [canonical(name) for name, _ in listed]
+        if self._only_new_single_values(keys, listed):  # a new entry's stamps: appended, nothing rebuilt
             self._encoded = None
-            self._shape = _shape(self._shape.pairs + tuple((canonical(name), name) for name, _ in listed))
+            self._shape = _shape(self._shape.pairs + tuple(zip(keys, (name for name, _ in listed), strict=True)))
             self._values = self._values + tuple(values[0] for _, values in listed)
             return
         layout = self._layout()
@@ -211,9 +212,8 @@ class Entry:
             layout[key] = (name, values)
         self._store(layout)
 
-    def _only_new_single_values(self, changes: list[tuple[str, list[bytes]]]) -> bool:
-        canonical, positions = self.schema.canonical, self._shape.positions
-        keys = [canonical(name) for name, _ in changes]
+    def _only_new_single_values(self, keys: list[str], changes: list[tuple[str, list[bytes]]]) -> bool:
+        positions = self._shape.positions
         return (len(set(keys)) == len(keys) and not any(key in positions for key in keys)
                 and all(len(values) == 1 and isinstance(values[0], bytes) for _, values in changes))
 
@@ -321,9 +321,12 @@ class Entry:
                 raise SchemaViolation(ResultCode.NAMING_VIOLATION,
                                       f"{ava.type}: an attribute without an equality rule cannot name an entry")
             value = _ber_contents(ava.value) if isinstance(ava.value, bytes) else ava.value.encode("utf-8")
+            values = self.get(at.name)
+            if value in values:  # the same octets are equal by any rule: no keys to compute
+                continue
             keyer = self._keyer(ava.type)
             wanted = keyer(value)
-            if not any(keyer(v) == wanted for v in self.get(at.name)):
+            if not any(keyer(v) == wanted for v in values):
                 raise SchemaViolation(ResultCode.NAMING_VIOLATION,
                                       f"the RDN value {ava} is not a value of the entry")
 
