@@ -1,14 +1,15 @@
 """The one place that chooses between the compiled and the pure-Python codec.
 
 ``LDAPBER_PURE_PYTHON=1`` forces the pure-Python backend; otherwise the
-compiled extension is used when it was built, and the fallback otherwise
-(``IMPORT_ERROR`` then says why).
+compiled extension is used when it was built, and the fallback otherwise,
+with a RuntimeWarning at import (``IMPORT_ERROR`` also says why).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from types import ModuleType
 
 from .compiler.modules import MODULES
@@ -43,6 +44,11 @@ else:
     try:
         load("cython")
         BACKEND = "cython"
-    except ImportError as exc:  # the extension was not built here
+    except ImportError as exc:  # the extension was not built here (or is stale, or shadowed by a source tree)
         IMPORT_ERROR = exc
         BACKEND = "python"
+        # No silent slow path: said once, at import, with the reason and the fix.
+        warnings.warn(f"ldapber: the compiled codec is unavailable ({exc}); the pure-Python backend, several "
+                      "times slower, is in use. Build the extension ('python -m pip install -e .' in a checkout, "
+                      "or 'python setup.py build_ext --inplace'), or set LDAPBER_PURE_PYTHON=1 to choose the "
+                      "pure-Python backend and silence this warning", RuntimeWarning, stacklevel=2)

@@ -153,7 +153,7 @@ class _Parser:
             chunk = data[pos:end] if end >= 0 else b""
             if chunk and chunk[:1] not in b" #" and b"\n " not in chunk and b"\n#" not in chunk and b"\r" not in chunk:
                 lines = chunk.split(b"\n")
-                yield list(zip(range(number + 1, number + 1 + len(lines)), lines))
+                yield list(zip(range(number + 1, number + 1 + len(lines)), lines, strict=True))
             else:
                 yield from self._line_blocks(data, pos, stop, number)
             number += data.count(b"\n", pos, stop)

@@ -372,14 +372,19 @@ class LDAPClient:
         return entries
 
     async def paged_search(self, base: str, filter: str | Filter = "(objectClass=*)", *, page_size: int = 500,
-                           **kw: object) -> AsyncIterator[SearchResultEntry]:
+                           scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
+                           size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
+                           deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
+                           timeout: float | None = None) -> AsyncIterator[SearchResultEntry]:
         """A search in pages of ``page_size`` entries (RFC 2696), yielding
-        entries as each page arrives."""
+        entries as each page arrives; the other options are :meth:`search`'s."""
         cookie = b""
         while True:
             done: list[LDAPMessage] = []
-            async for entry in self.search(base, filter, controls=[ops.paged_control(page_size, cookie)],
-                                           done=done, **kw):  # type: ignore[arg-type]
+            async for entry in self.search(base, filter, scope=scope, attributes=attributes, size_limit=size_limit,
+                                           time_limit=time_limit, types_only=types_only, deref=deref,
+                                           controls=[ops.paged_control(page_size, cookie)], timeout=timeout,
+                                           done=done):
                 if isinstance(entry, SearchResultEntry):
                     yield entry
             cookie = ops.next_page_cookie(done[0])

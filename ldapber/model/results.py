@@ -15,8 +15,18 @@ from typing import Any, ClassVar
 from .._generated.rfc4511_model import Control, LDAPResult, ResultCode
 from ..errors import LDAPBERError
 
-__all__ = [
+__all__ = [  # literal, for type checkers; tests/test_public_names.py keeps it complete
     "DESCRIPTIONS", "NON_ERROR_CODES", "describe", "raise_for_result", "error_class", "LDAPResultError",
+    "OperationsError", "ProtocolError", "TimeLimitExceededError", "SizeLimitExceededError",
+    "AuthMethodNotSupportedError", "StrongerAuthRequiredError", "ReferralError", "AdminLimitExceededError",
+    "UnavailableCriticalExtensionError", "ConfidentialityRequiredError", "NoSuchAttributeError",
+    "UndefinedAttributeTypeError", "InappropriateMatchingError", "ConstraintViolationError",
+    "AttributeOrValueExistsError", "InvalidAttributeSyntaxError", "NoSuchObjectError", "AliasProblemError",
+    "InvalidDNSyntaxError", "AliasDereferencingProblemError", "InappropriateAuthenticationError",
+    "InvalidCredentialsError", "InsufficientAccessRightsError", "BusyError", "UnavailableError",
+    "UnwillingToPerformError", "LoopDetectError", "NamingViolationError", "ObjectClassViolationError",
+    "NotAllowedOnNonLeafError", "NotAllowedOnRDNError", "EntryAlreadyExistsError", "ObjectClassModsProhibitedError",
+    "AffectsMultipleDSAsError", "OtherError",
 ]
 
 DESCRIPTIONS: dict[int, str] = {
@@ -258,6 +268,3 @@ class AffectsMultipleDSAsError(LDAPResultError):
 class OtherError(LDAPResultError):
     code = ResultCode.OTHER
 
-
-__all__ += [name for name, obj in list(globals().items())
-            if isinstance(obj, type) and issubclass(obj, LDAPResultError) and obj is not LDAPResultError]
