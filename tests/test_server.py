@@ -12,6 +12,7 @@ import asyncio
 import socket
 import ssl
 import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -558,3 +559,41 @@ def test_a_full_server_keeps_a_reserve_for_the_operator_and_caps_each_address(tm
             for ldap in mine:
                 await ldap.unbind()
     asyncio.run(asyncio.wait_for(main(), 60))
+
+
+_CLOSE_WHILE_CLOSING = """
+import asyncio, socket, sys
+sys.path.insert(0, {root!r})
+from ldapber.aio import LDAPServer
+from ldapber.directory.dit import Directory
+from ldapber.directory.service import DirectoryService
+
+async def main() -> None:
+    for _ in range(20):
+        server = LDAPServer(DirectoryService(Directory()))
+        port = await server.listen_tcp("127.0.0.1", 0)
+        socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+        await asyncio.sleep(0.02)
+        for s in socks:
+            s.close()  # the connections start closing ...
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await server.close()  # ... while the server closes
+    print("done")
+
+# As an embedding application may: run, then close the loop, with no sweep of
+# leftover tasks (asyncio.run would cancel them and hide the defect).
+loop = asyncio.new_event_loop()
+loop.run_until_complete(main())
+loop.close()
+"""
+
+
+def test_closing_the_server_waits_for_connections_that_are_closing() -> None:
+    """close() waits for every connection task, those in their last steps
+    included (a connection that had left the count, still closing its
+    socket): the loop then closes with no 'Task was destroyed but it is pending'."""
+    code = _CLOSE_WHILE_CLOSING.format(root=str(Path(__file__).resolve().parent.parent))
+    out = subprocess.run([sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr[-2000:]
+    assert "Task was destroyed" not in out.stderr and "never awaited" not in out.stderr, out.stderr[-2000:]

@@ -126,6 +126,9 @@ class LDAPServer:
         self._servers: list[asyncio.base_events.Server] = []
         self._udp: list[asyncio.DatagramTransport] = []
         self._connections: set[asyncio.Task[None]] = set()
+        # Every connection's task until it has closed its socket (refused ones
+        # and ones closing included): what close() cancels and waits for.
+        self._tasks: set[asyncio.Task[None]] = set()
         self._per_address: dict[str, int] = {}  # TCP connections open, by client address
 
     # -- listening -------------------------------------------------------------
@@ -159,11 +162,11 @@ class LDAPServer:
             server.close()
         for transport in self._udp:
             transport.close()
-        for task in list(self._connections):
+        for task in list(self._tasks):
             task.cancel()
         for server in self._servers:
             await server.wait_closed()
-        await asyncio.gather(*self._connections, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     @property
     def connection_count(self) -> int:
@@ -174,6 +177,14 @@ class LDAPServer:
                       local: bool = False) -> None:
         task = asyncio.current_task()
         assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._serve_connection(task, reader, writer, tls, local)
+        finally:
+            self._tasks.discard(task)
+
+    async def _serve_connection(self, task: asyncio.Task[None], reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter, tls: bool, local: bool) -> None:
         limits, count = self.limits, len(self._connections)
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) else ""

@@ -41,6 +41,12 @@ def emit_model(m: ir.CompiledModule, header: str) -> str:
     w = CodeWriter()
     w(header, "from __future__ import annotations", "", "import enum", "from typing import ClassVar, Union", "")
     w("from ldapber.model._base import Asn1Sequence, Asn1Value, UnknownAlternative", "")
+    mixins = dict(m.mixins)
+    for spec in sorted(set(mixins.values())):
+        module, _, cls = spec.partition(":")
+        w(f"from {module} import {cls}")
+    if mixins:
+        w("")
     names = [e.name for e in m.enums] + [c.name for c in m.classes] + [a for a, _ in m.aliases]
     w("__all__ = [")
     with w.indent():
@@ -56,6 +62,8 @@ def emit_model(m: ir.CompiledModule, header: str) -> str:
     for c in m.classes:
         sequence = _is_sequence(c, m)
         base = c.base or ("Asn1Sequence" if sequence else "Asn1Value")
+        if c.name in mixins:
+            base = f"{base}, {mixins[c.name].partition(':')[2]}"
         w("", "")
         with w.indent(f"class {c.name}({base}):"):
             w(f'"""``{c.asn1}`` from {m.source}."""', "")

@@ -152,3 +152,4 @@ class CompiledModule:
     entries: tuple[Entry, ...]
     aliases: tuple[tuple[str, tuple[str, ...]], ...]  # choice alias -> classes
     stream_root: str | None = None  # the entry a StreamDecoder reads back to back
+    mixins: tuple[tuple[str, str], ...] = ()  # class -> "module:Class" it also derives from (methods only)

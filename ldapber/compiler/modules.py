@@ -17,6 +17,7 @@ MODULES = (
         first_last={"SubstringFilter.substrings": ("initial", "final")},
         stream_root="LDAPMessage",
         oid_types=frozenset({"LDAPOID"}),
+        mixins={"SearchResultEntry": "ldapber.model._views:EntryView"},
     ),
     ModuleSpec("rfc2696.asn", "rfc2696"),
     ModuleSpec("rfc3062.asn", "rfc3062"),

@@ -48,6 +48,10 @@ class ModuleSpec:
     #: The text types constrained to RFC 4512's numericoid (LDAPOID), checked
     #: on decode in strict mode (rule oid-syntax).
     oid_types: frozenset[str] = frozenset()
+    #: Generated classes that also derive from a hand-written class of
+    #: methods (no slots), by class name: ``{"SearchResultEntry":
+    #: "ldapber.model._views:EntryView"}``, so that type checkers see them.
+    mixins: dict[str, str] = field(default_factory=dict)
 
 
 class _Resolver:
@@ -367,6 +371,7 @@ class _Resolver:
         return ir.CompiledModule(
             self.m.name, self.spec.asn, tuple(self.classes.values()), tuple(self.enums.values()),
             tuple(self.units.values()), tuple(entries), tuple(self.aliases.items()), self.spec.stream_root,
+            tuple(sorted(self.spec.mixins.items())),
         )
 
 
