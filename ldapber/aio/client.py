@@ -26,7 +26,9 @@ import contextlib
 import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from types import TracebackType
+from typing import Any
 
+from ..discovery import lookup_async
 from ..extended import STARTTLS_OID, WHOAMI_OID
 from ..model import (
     AbandonRequest,
@@ -50,12 +52,25 @@ __all__ = ["LDAPClient", "connect", "ConnectionClosedError"]
 
 
 async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
-                  timeout: float = 30.0) -> LDAPClient:
+                  timeout: float = 30.0, resolver: Any = None) -> LDAPClient:
     """Open a connection from an LDAP URL: ``ldap://host:port`` (plain; call
     :meth:`LDAPClient.start_tls` to upgrade), ``ldaps://host:port`` (TLS
-    from the first byte; ``ssl_context`` defaults to the system's) or
-    ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket)."""
+    from the first byte; ``ssl_context`` defaults to the system's),
+    ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket), or
+    ``ldap:///dc=example,dc=com``: the servers DNS SRV records name for the
+    domain, tried in RFC 2782 order until one answers (``resolver``: a
+    ``dns.asyncresolver.Resolver``, the system's by default; needs dnspython)."""
     where = ops.endpoint(url)
+    if where.domain is not None:
+        targets = await lookup_async(where.domain, tls=where.tls, resolver=resolver)
+        failures = []
+        for target in targets:
+            try:
+                return await connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
+                                     ssl_context=ssl_context, timeout=timeout)
+            except (OSError, asyncio.TimeoutError) as exc:  # refused, unreachable, timed out: the next target
+                failures.append(f"{target.host}:{target.port}: {exc!r}")
+        raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
     loop = asyncio.get_running_loop()
     client = LDAPClient(timeout=timeout, tls_active=where.tls)
     if where.path is not None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..controls import PagedResults, decode_response_control
+from ..discovery import domain_of
 from ..extended import PasswordModifyRequest, PasswordModifyResponse
 from ..model import (
     AddRequest,
@@ -76,6 +77,7 @@ class Endpoint:
     port: int
     tls: bool = False
     path: str | None = None  # ldapi: the socket's file
+    domain: str | None = None  # no host, a dc= DN: the servers DNS SRV names for this domain
 
 
 #: Where OpenLDAP's tools look when an ldapi:// URL names no socket.
@@ -85,12 +87,19 @@ DEFAULT_LDAPI_PATH = "/var/run/slapd/ldapi"
 def endpoint(url: str) -> Endpoint:
     """``ldap://host:port`` (389), ``ldaps://host:port`` (636), or
     ``ldapi://%2Fpath%2Fto%2Fsocket`` (the path percent-encoded, as
-    OpenLDAP writes it)."""
+    OpenLDAP writes it); with no host but a DN of ``dc=`` components
+    (``ldap:///dc=example,dc=com``), the domain whose SRV records name the
+    servers (:mod:`ldapber.discovery`); with neither, localhost."""
     parsed = parse_url(url)
     if parsed.scheme == "ldapi":
         return Endpoint("", 0, path=parsed.host or DEFAULT_LDAPI_PATH)
     tls = parsed.scheme == "ldaps"
-    return Endpoint(parsed.host or "localhost", parsed.port or (636 if tls else 389), tls)
+    port = parsed.port or (636 if tls else 389)
+    if not parsed.host:
+        domain = domain_of(parsed.dn)
+        if domain is not None:
+            return Endpoint("", port, tls, domain=domain)
+    return Endpoint(parsed.host or "localhost", port, tls)
 
 
 # -- requests ------------------------------------------------------------------------

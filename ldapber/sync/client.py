@@ -31,7 +31,9 @@ import ssl
 import time
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from types import TracebackType
+from typing import Any
 
+from ..discovery import lookup
 from ..extended import STARTTLS_OID, WHOAMI_OID
 from ..model import (
     AbandonRequest,
@@ -58,12 +60,25 @@ READ_SIZE = 256 * 1024
 
 
 def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
-            timeout: float = 30.0) -> LDAPClient:
+            timeout: float = 30.0, resolver: Any = None) -> LDAPClient:
     """Open a connection from an LDAP URL: ``ldap://host:port`` (plain; call
     :meth:`LDAPClient.start_tls` to upgrade), ``ldaps://host:port`` (TLS
-    from the first byte; ``ssl_context`` defaults to the system's) or
-    ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket)."""
+    from the first byte; ``ssl_context`` defaults to the system's),
+    ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket), or
+    ``ldap:///dc=example,dc=com``: the servers DNS SRV records name for the
+    domain, tried in RFC 2782 order until one answers (``resolver``: a
+    ``dns.resolver.Resolver``, the system's by default; needs dnspython)."""
     where = ops.endpoint(url)
+    if where.domain is not None:
+        targets = lookup(where.domain, tls=where.tls, resolver=resolver)
+        failures = []
+        for target in targets:
+            try:
+                return connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
+                               ssl_context=ssl_context, timeout=timeout)
+            except OSError as exc:  # refused, unreachable, timed out, TLS failed: the next target
+                failures.append(f"{target.host}:{target.port}: {exc}")
+        raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
     sock: socket.socket
     if where.path is not None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
