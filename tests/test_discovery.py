@@ -24,7 +24,6 @@ dnslib = pytest.importorskip("dnslib")
 dns_resolver = pytest.importorskip("dns.resolver")
 dns_asyncresolver = pytest.importorskip("dns.asyncresolver")
 from dnslib.server import BaseResolver, DNSServer  # noqa: E402
-
 from test_sync_client import ADMIN, ADMIN_PW, make_service, server_thread  # noqa: E402
 
 
