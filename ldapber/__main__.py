@@ -10,10 +10,11 @@ raw files or packet captures and prints them as trees (``--help``);
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import resources
 
-from . import BACKEND, DecodeError, decode, encode
+from . import BACKEND, DecodeError, __version__, decode, encode
 from .tools import decode as decode_tool
 from .tools import serve as serve_tool
 
@@ -48,6 +49,7 @@ def show(name: str, data: bytes, strict: bool) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ldapber", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"ldapber {__version__} ({BACKEND} backend)")
     sub = ap.add_subparsers(dest="command")
     dec = sub.add_parser("decode", help="decode PDUs from hex, base64, raw files or captures",
                          description=decode_tool.__doc__)
@@ -72,5 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(ok) else 1
 
 
+def _run() -> int:
+    """The command line: a reader that goes away (``| head``) ends it quietly, as Unix tools do."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would print a traceback flushing stdout at exit: point it at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())

@@ -94,3 +94,15 @@ def test_bad_input_is_a_clean_error(tmp_path: Path) -> None:
     junk.write_bytes(b"\x04\x00garbage")
     out = run("--raw", str(junk))
     assert out.returncode == 1 and "unexpected-tag" in out.stdout
+
+
+def test_version_and_a_reader_that_goes_away() -> None:
+    out = subprocess.run([sys.executable, "-m", "ldapber", "--version"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith(f"ldapber {ldapber.__version__} ({ldapber.BACKEND} backend)")
+    # `... | head -1`: the pipe closes after one line; no BrokenPipeError traceback
+    hexes = "".join(ldapber.encode(m).hex() for m in MESSAGES) * 300
+    shell = f"{sys.executable} -m ldapber decode --hex-file - | head -1"
+    done = subprocess.run(["sh", "-c", shell], cwd=ROOT, input=hexes, capture_output=True, text=True, timeout=120)
+    assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, \
+        done.stderr[-1000:]
