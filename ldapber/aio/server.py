@@ -180,6 +180,10 @@ class LDAPServer:
         self._tasks.add(task)
         try:
             await self._serve_connection(task, reader, writer, tls, local)
+        except asyncio.CancelledError:
+            # close() cancelled it: end as finished, because asyncio's own
+            # callback on this task (3.11) logs a cancelled one as an error.
+            pass
         finally:
             self._tasks.discard(task)
 
