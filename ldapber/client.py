@@ -5,6 +5,6 @@ over the sans-I/O :class:`ldapber.proto.ClientConnection`); this module is
 its public name.
 """
 
-from .aio.client import ConnectionClosedError, LDAPClient, connect
+from .aio.client import ConnectionClosedError, LDAPClient, ReferralPolicy, connect
 
-__all__ = ["connect", "LDAPClient", "ConnectionClosedError"]
+__all__ = ["connect", "LDAPClient", "ConnectionClosedError", "ReferralPolicy"]

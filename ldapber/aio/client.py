@@ -41,25 +41,36 @@ from ..model import (
     Operation,
     Scope,
     SearchResultEntry,
+    SearchResultReference,
     UnbindRequest,
 )
 from ..model.filters import Filter
 from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, Response
 from ..proto import operations as ops
-from ..proto.operations import ConnectionClosedError, ModifyOperation, SearchItem, Values
+from ..proto.operations import (
+    NO_REFERRALS,
+    ConnectionClosedError,
+    ModifyOperation,
+    ReferralPolicy,
+    SearchItem,
+    Values,
+)
 
-__all__ = ["LDAPClient", "connect", "ConnectionClosedError"]
+__all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
 
 
 async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
-                  timeout: float = 30.0, resolver: Any = None) -> LDAPClient:
+                  timeout: float = 30.0, resolver: Any = None,
+                  referrals: ReferralPolicy = NO_REFERRALS) -> LDAPClient:
     """Open a connection from an LDAP URL: ``ldap://host:port`` (plain; call
     :meth:`LDAPClient.start_tls` to upgrade), ``ldaps://host:port`` (TLS
     from the first byte; ``ssl_context`` defaults to the system's),
     ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket), or
     ``ldap:///dc=example,dc=com``: the servers DNS SRV records name for the
     domain, tried in RFC 2782 order until one answers (``resolver``: a
-    ``dns.asyncresolver.Resolver``, the system's by default; needs dnspython)."""
+    ``dns.asyncresolver.Resolver``, the system's by default; needs dnspython).
+    ``referrals`` says whether searches follow referrals (by default they
+    are returned as data; see :class:`~ldapber.proto.operations.ReferralPolicy`)."""
     where = ops.endpoint(url)
     if where.domain is not None:
         targets = await lookup_async(where.domain, tls=where.tls, resolver=resolver)
@@ -67,12 +78,13 @@ async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext 
         for target in targets:
             try:
                 return await connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
-                                     ssl_context=ssl_context, timeout=timeout)
+                                     ssl_context=ssl_context, timeout=timeout, referrals=referrals)
             except (OSError, asyncio.TimeoutError) as exc:  # refused, unreachable, timed out: the next target
                 failures.append(f"{target.host}:{target.port}: {exc!r}")
         raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
     loop = asyncio.get_running_loop()
-    client = LDAPClient(timeout=timeout, tls_active=where.tls)
+    client = LDAPClient(timeout=timeout, tls_active=where.tls, referrals=referrals, ssl_context=ssl_context)
+    client.origin = ("ldaps" if where.tls else "ldap", where.host.lower(), where.port) if where.path is None else None
     if where.path is not None:
         opening = loop.create_unix_connection(lambda: _Wire(client), where.path)
     else:
@@ -128,8 +140,14 @@ class _Wire(asyncio.Protocol):
 class LDAPClient:
     """One connection; see the module docstring.  Made by :func:`connect`."""
 
-    def __init__(self, *, timeout: float = 30.0, tls_active: bool = False) -> None:
+    def __init__(self, *, timeout: float = 30.0, tls_active: bool = False,
+                 referrals: ReferralPolicy = NO_REFERRALS, ssl_context: ssl.SSLContext | None = None) -> None:
         self.timeout = timeout
+        self.referrals = referrals
+        self._ssl_context = ssl_context  # for referred servers
+        self._credentials: tuple[str, bytes | str] | None = None  # the last simple bind, if referrals send it
+        #: (scheme, host, port) this connection went to, for referral loop detection.
+        self.origin: tuple[str, str, int] | None = None
         self.proto = ClientConnection(tls_active=tls_active)
         self.transport: asyncio.Transport | None = None
         self._loop = asyncio.get_running_loop()
@@ -303,7 +321,9 @@ class LDAPClient:
     async def bind(self, name: str = "", password: bytes | str = b"", *,
                    controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
         """Simple bind; anonymous with no arguments."""
-        return await self._result(ops.bind_request(name, password), controls, timeout=timeout)
+        done = await self._result(ops.bind_request(name, password), controls, timeout=timeout)
+        self._credentials = (name, password) if self.referrals.send_credentials else None
+        return done
 
     def _take_search(self, operation: _Operation) -> tuple[list[SearchItem], LDAPMessage | None]:
         responses, operation.responses = operation.responses, []
@@ -328,21 +348,62 @@ class LDAPClient:
         ``done``, if given, receives the final SearchResultDone message (with
         its controls); a result code other than success raises after the
         entries before it were yielded."""
+        async for batch in self._search_batches(base, filter, scope, attributes, size_limit, time_limit, types_only,
+                                                deref, controls, timeout, done,
+                                                ops.search_visited(self.origin, base, scope)):
+            yield batch
+
+    async def _search_batches(self, base: str, filter: str | Filter, scope: Scope, attributes: Iterable[str],
+                              size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases,
+                              controls: list[Control] | None, timeout: float | None,
+                              done: list[LDAPMessage] | None,
+                              visited: set[tuple[str, str, int, str, int]]) -> AsyncGenerator[list[SearchItem], None]:
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid, operation = self._start(op, controls)
         final: LDAPMessage | None = None
+        chase = self.referrals.hops > 0
+        references: list[list[str]] = []
         try:
             while final is None:
                 if not operation.responses:
                     await self._wait(mid, operation, timeout)
                 items, final = self._take_search(operation)
+                if chase:
+                    references += [list(i.uris) for i in items if isinstance(i, SearchResultReference)]
+                    items = [i for i in items if not isinstance(i, SearchResultReference)]
                 if items:
                     yield items
         finally:
             if final is None:
                 await self._stop_search(mid)
         self._operations.pop(mid, None)
-        ops.finish_search(final, done)
+        referred = ops.chased_referral(final, chase, base, scope, done, visited)
+        referred += ops.referred_searches(references, base, scope, continuation=True, visited=visited)
+        for part in referred:
+            async for batch in self._chase(part, filter, attributes, size_limit, time_limit, types_only, deref,
+                                           timeout, visited):
+                yield batch
+
+    async def _chase(self, part: ops.ReferredSearch, filter: str | Filter, attributes: Iterable[str],
+                     size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases, timeout: float | None,
+                     visited: set[tuple[str, str, int, str, int]]) -> AsyncGenerator[list[SearchItem], None]:
+        """The referred part of a search, from the first of its servers that answers."""
+        failures = []
+        for server, base in part.targets:
+            try:
+                other = await connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
+                                      referrals=self.referrals.deeper())
+            except (OSError, asyncio.TimeoutError) as exc:
+                failures.append(f"{server}: {exc!r}")
+                continue
+            async with other:
+                if self._credentials is not None:
+                    await other.bind(*self._credentials)
+                async for batch in other._search_batches(base, filter, part.scope, attributes, size_limit,
+                                                         time_limit, types_only, deref, None, timeout, None, visited):
+                    yield batch
+            return
+        raise ConnectionError("no referred server answered: " + "; ".join(failures))
 
     async def search(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                      scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
@@ -368,7 +429,12 @@ class LDAPClient:
                          deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
                          controls: list[Control] | None = None, timeout: float | None = None,
                          done: list[LDAPMessage] | None = None) -> list[SearchResultEntry]:
-        """All entries of a search, as a list (references are skipped)."""
+        """All entries of a search, as a list (references are skipped, or followed by the referral policy)."""
+        if self.referrals.hops > 0:
+            return [item async for batch in self.search_batches(
+                        base, filter, scope=scope, attributes=attributes, size_limit=size_limit, time_limit=time_limit,
+                        types_only=types_only, deref=deref, controls=controls, timeout=timeout, done=done)
+                    for item in batch if isinstance(item, SearchResultEntry)]
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid, operation = self._start(op, controls)
         entries: list[SearchResultEntry] = []

@@ -268,3 +268,87 @@ def finish_search(final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
     assert isinstance(result, SearchResultDone)
     if result.result_code != ResultCode.SUCCESS:
         raise_for_result(result, final.controls)
+
+
+# -- referrals -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReferralPolicy:
+    """Whether a client follows referrals (RFC 4511 4.1.10) and continuation
+    references (4.5.3) of searches.  ``hops`` 0, the default, returns them as
+    data: SearchResultReference items, and a referral result raises
+    ReferralError with its URLs.  ``hops`` n > 0 follows them n servers deep
+    (past that they are data again), never to the same server, base and scope
+    twice in one search (a loop ends there).  Referred servers are searched
+    anonymously unless ``send_credentials``: then this connection's simple
+    bind is repeated there, as it might be to a server you did not choose."""
+
+    hops: int = 0
+    send_credentials: bool = False
+
+    def deeper(self) -> ReferralPolicy:
+        return ReferralPolicy(self.hops - 1, self.send_credentials)
+
+
+#: The default: referrals and continuation references are returned as data.
+NO_REFERRALS = ReferralPolicy()
+
+
+@dataclass(frozen=True)
+class ReferredSearch:
+    """Part of a search to run elsewhere: alternative places, each a server
+    (``scheme://host:port``) and the base there, to try in order; the scope."""
+
+    targets: tuple[tuple[str, str], ...]
+    scope: Scope
+
+
+def search_visited(origin: tuple[str, str, int] | None, base: str,
+                   scope: Scope) -> set[tuple[str, str, int, str, int]]:
+    """The places a search has been, to start with: where it is sent first."""
+    return {(*origin, base.lower(), int(scope))} if origin is not None else set()
+
+
+def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, *, continuation: bool,
+                      visited: set[tuple[str, str, int, str, int]]) -> list[ReferredSearch]:
+    """The searches that continue one, from its references (each a group of
+    alternative URLs) or its referral result (one group).  A URL's DN, if
+    any, is the new base; a continuation of a one-level search is a base
+    search (RFC 4511 4.5.3).  URLs without a host (nothing to connect to),
+    of other schemes, or already visited in this search are left out."""
+    out: list[ReferredSearch] = []
+    new_scope = Scope.BASE_OBJECT if continuation and scope == Scope.SINGLE_LEVEL else scope
+    for group in groups:
+        targets: list[tuple[str, str]] = []
+        for url in group:
+            try:
+                parsed = parse_url(url)
+            except ValueError:
+                continue
+            if parsed.scheme not in ("ldap", "ldaps") or not parsed.host:
+                continue
+            port = parsed.port or (636 if parsed.scheme == "ldaps" else 389)
+            target = parsed.dn or base
+            key = (parsed.scheme, parsed.host.lower(), port, target.lower(), int(new_scope))
+            if key in visited:
+                continue
+            visited.add(key)
+            targets.append((f"{parsed.scheme}://{parsed.host}:{port}", target))
+        if targets:
+            out.append(ReferredSearch(tuple(targets), new_scope))
+    return out
+
+
+def chased_referral(final: LDAPMessage, chase: bool, base: str, scope: Scope, done: list[LDAPMessage] | None,
+                    visited: set[tuple[str, str, int, str, int]]) -> list[ReferredSearch]:
+    """A search's end: :func:`finish_search`, except that with ``chase`` a
+    referral result with somewhere new to go becomes the search to run there
+    (else it raises ReferralError, as data)."""
+    result = final.protocol_op
+    if chase and isinstance(result, SearchResultDone) and result.result_code == ResultCode.REFERRAL:
+        referred = referred_searches([result.referral or []], base, scope, continuation=False, visited=visited)
+        if referred:
+            if done is not None:
+                done.append(final)
+            return referred
+    finish_search(final, done)
+    return []

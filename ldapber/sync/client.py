@@ -46,28 +46,39 @@ from ..model import (
     Operation,
     Scope,
     SearchResultEntry,
+    SearchResultReference,
     UnbindRequest,
 )
 from ..model.filters import Filter
 from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, Response
 from ..proto import operations as ops
-from ..proto.operations import ConnectionClosedError, ModifyOperation, SearchItem, Values
+from ..proto.operations import (
+    NO_REFERRALS,
+    ConnectionClosedError,
+    ModifyOperation,
+    ReferralPolicy,
+    SearchItem,
+    Values,
+)
 
-__all__ = ["LDAPClient", "connect", "ConnectionClosedError"]
+__all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
 
 #: Bytes asked of the socket per read (a large search arrives in reads of this size).
 READ_SIZE = 256 * 1024
 
 
 def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
-            timeout: float = 30.0, resolver: Any = None) -> LDAPClient:
+            timeout: float = 30.0, resolver: Any = None,
+            referrals: ReferralPolicy = NO_REFERRALS) -> LDAPClient:
     """Open a connection from an LDAP URL: ``ldap://host:port`` (plain; call
     :meth:`LDAPClient.start_tls` to upgrade), ``ldaps://host:port`` (TLS
     from the first byte; ``ssl_context`` defaults to the system's),
     ``ldapi://%2Fpath%2Fto%2Fsocket`` (a Unix socket), or
     ``ldap:///dc=example,dc=com``: the servers DNS SRV records name for the
     domain, tried in RFC 2782 order until one answers (``resolver``: a
-    ``dns.resolver.Resolver``, the system's by default; needs dnspython)."""
+    ``dns.resolver.Resolver``, the system's by default; needs dnspython).
+    ``referrals`` says whether searches follow referrals (by default they
+    are returned as data; see :class:`~ldapber.proto.operations.ReferralPolicy`)."""
     where = ops.endpoint(url)
     if where.domain is not None:
         targets = lookup(where.domain, tls=where.tls, resolver=resolver)
@@ -75,7 +86,7 @@ def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None
         for target in targets:
             try:
                 return connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
-                               ssl_context=ssl_context, timeout=timeout)
+                               ssl_context=ssl_context, timeout=timeout, referrals=referrals)
             except OSError as exc:  # refused, unreachable, timed out, TLS failed: the next target
                 failures.append(f"{target.host}:{target.port}: {exc}")
         raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
@@ -97,14 +108,22 @@ def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None
         except BaseException:
             sock.close()
             raise
-    return LDAPClient(sock, timeout=timeout, tls_active=where.tls)
+    client = LDAPClient(sock, timeout=timeout, tls_active=where.tls, referrals=referrals, ssl_context=ssl_context)
+    client.origin = ("ldaps" if where.tls else "ldap", where.host.lower(), where.port) if where.path is None else None
+    return client
 
 
 class LDAPClient:
     """One connection; see the module docstring.  Made by :func:`connect`."""
 
-    def __init__(self, sock: socket.socket, *, timeout: float = 30.0, tls_active: bool = False) -> None:
+    def __init__(self, sock: socket.socket, *, timeout: float = 30.0, tls_active: bool = False,
+                 referrals: ReferralPolicy = NO_REFERRALS, ssl_context: ssl.SSLContext | None = None) -> None:
         self.timeout = timeout
+        self.referrals = referrals
+        self._ssl_context = ssl_context  # for referred servers
+        self._credentials: tuple[str, bytes | str] | None = None  # the last simple bind, if referrals send it
+        #: (scheme, host, port) this connection went to, for referral loop detection.
+        self.origin: tuple[str, str, int] | None = None
         self.proto = ClientConnection(tls_active=tls_active)
         self.socket = sock
         self._responses: dict[int, list[Response]] = {}  # outstanding ID -> responses not taken yet
@@ -229,7 +248,9 @@ class LDAPClient:
     def bind(self, name: str = "", password: bytes | str = b"", *,
              controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
         """Simple bind; anonymous with no arguments."""
-        return self._result(ops.bind_request(name, password), controls, timeout=timeout)
+        done = self._result(ops.bind_request(name, password), controls, timeout=timeout)
+        self._credentials = (name, password) if self.referrals.send_credentials else None
+        return done
 
     def search_batches(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                        scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
@@ -241,19 +262,55 @@ class LDAPClient:
         socket.  ``done``, if given, receives the final SearchResultDone
         message (with its controls); a result code other than success
         raises after the entries before it were yielded."""
+        yield from self._search_batches(base, filter, scope, attributes, size_limit, time_limit, types_only, deref,
+                                        controls, timeout, done, ops.search_visited(self.origin, base, scope))
+
+    def _search_batches(self, base: str, filter: str | Filter, scope: Scope, attributes: Iterable[str],
+                        size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases,
+                        controls: list[Control] | None, timeout: float | None, done: list[LDAPMessage] | None,
+                        visited: set[tuple[str, str, int, str, int]]) -> Generator[list[SearchItem], None, None]:
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid = self._start(op, controls)
         final: LDAPMessage | None = None
+        chase = self.referrals.hops > 0
+        references: list[list[str]] = []
         try:
             while final is None:
                 items, final = ops.split_search(self._take(mid, timeout))
+                if chase:
+                    references += [list(i.uris) for i in items if isinstance(i, SearchResultReference)]
+                    items = [i for i in items if not isinstance(i, SearchResultReference)]
                 if items:
                     yield items
         finally:
             if final is None:
                 self._abandon_quietly(mid)
         self._responses.pop(mid, None)
-        ops.finish_search(final, done)
+        referred = ops.chased_referral(final, chase, base, scope, done, visited)
+        referred += ops.referred_searches(references, base, scope, continuation=True, visited=visited)
+        for part in referred:
+            yield from self._chase(part, filter, attributes, size_limit, time_limit, types_only, deref, timeout,
+                                   visited)
+
+    def _chase(self, part: ops.ReferredSearch, filter: str | Filter, attributes: Iterable[str], size_limit: int,
+               time_limit: int, types_only: bool, deref: DerefAliases, timeout: float | None,
+               visited: set[tuple[str, str, int, str, int]]) -> Generator[list[SearchItem], None, None]:
+        """The referred part of a search, from the first of its servers that answers."""
+        failures = []
+        for server, base in part.targets:
+            try:
+                other = connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
+                                referrals=self.referrals.deeper())
+            except OSError as exc:
+                failures.append(f"{server}: {exc}")
+                continue
+            with other:
+                if self._credentials is not None:
+                    other.bind(*self._credentials)
+                yield from other._search_batches(base, filter, part.scope, attributes, size_limit, time_limit,
+                                                 types_only, deref, None, timeout, None, visited)
+            return
+        raise ConnectionError("no referred server answered: " + "; ".join(failures))
 
     def search(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
@@ -278,7 +335,12 @@ class LDAPClient:
                    deref: DerefAliases = DerefAliases.NEVER_DEREF_ALIASES,
                    controls: list[Control] | None = None, timeout: float | None = None,
                    done: list[LDAPMessage] | None = None) -> list[SearchResultEntry]:
-        """All entries of a search, as a list (references are skipped)."""
+        """All entries of a search, as a list (references are skipped, or followed by the referral policy)."""
+        if self.referrals.hops > 0:
+            return [item for batch in self.search_batches(
+                        base, filter, scope=scope, attributes=attributes, size_limit=size_limit, time_limit=time_limit,
+                        types_only=types_only, deref=deref, controls=controls, timeout=timeout, done=done)
+                    for item in batch if isinstance(item, SearchResultEntry)]
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid = self._start(op, controls)
         entries: list[SearchResultEntry] = []
