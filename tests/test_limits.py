@@ -6,6 +6,7 @@ length-too-large), and LDAPOID values checked for the numericoid syntax
 from __future__ import annotations
 
 import pytest
+from ber import integer, message, octets, tlv
 
 import ldapber
 from ldapber import (
@@ -13,6 +14,7 @@ from ldapber import (
     Codec,
     Control,
     DecodeError,
+    EncodeError,
     ExtendedRequest,
     ExtendedResponse,
     IncompleteError,
@@ -92,25 +94,37 @@ OIDS = {
 }
 
 
+def oid_messages(oid: str) -> dict[str, tuple[LDAPMessage, bytes]]:
+    """Each LDAPOID field holding ``oid``: the object, and its bytes written
+    by hand (the encoders refuse an invalid one)."""
+    return {
+        "controlType": (LDAPMessage(1, UnbindRequest(), controls=[Control(oid)]),
+                        message(1, b"\x42\x00", tlv(0xA0, tlv(0x30, octets(0x04, oid))))),
+        "requestName": (LDAPMessage(1, ExtendedRequest(oid)), message(1, tlv(0x77, octets(0x80, oid)))),
+        "responseName": (LDAPMessage(1, ExtendedResponse(ResultCode.SUCCESS, "", "", response_name=oid)),
+                         message(1, tlv(0x78, integer(0, 0x0A), octets(0x04, ""), octets(0x04, ""),
+                                        octets(0x8A, oid)))),
+        "intermediate": (LDAPMessage(1, IntermediateResponse(response_name=oid)),
+                         message(1, tlv(0x79, octets(0x80, oid)))),
+    }
+
+
 @pytest.mark.parametrize(("oid", "valid"), OIDS.items(), ids=[repr(o) for o in OIDS])
 def test_ldapoid_values_are_numericoids(codec: Codec, oid: str, valid: bool) -> None:
-    messages = {
-        "controlType": LDAPMessage(1, UnbindRequest(), controls=[Control(oid)]),
-        "requestName": LDAPMessage(1, ExtendedRequest(oid)),
-        "responseName": LDAPMessage(1, ExtendedResponse(ResultCode.SUCCESS, "", "", response_name=oid)),
-        "intermediate": LDAPMessage(1, IntermediateResponse(response_name=oid)),
-    }
-    for where, msg in messages.items():
-        data = ldapber.encode(msg)
+    for where, (msg, data) in oid_messages(oid).items():
         assert codec.decode(data, relax={Rule.OID_SYNTAX}) == msg, where
         assert codec.decode(data, strict=False) == msg, where  # lenient relaxes it
         if valid:
-            assert codec.decode(data) == msg, where
+            assert codec.decode(data) == msg and codec.encode(msg) == data, where
             continue
         with pytest.raises(DecodeError) as err:
             codec.decode(data)
         assert err.value.rule is Rule.OID_SYNTAX and "numericoid" in err.value.message, where
         assert err.value.path.endswith(where if where != "intermediate" else "responseName"), err.value.path
+        # what the strict decoder refuses, the encoders refuse too (both of the Python backend's)
+        with pytest.raises(EncodeError, match="numericoid") as refused:
+            codec.encode(msg)
+        assert refused.value.path.endswith(where if where != "intermediate" else "responseName"), refused.value.path
 
 
 def test_oid_syntax_is_a_lenient_rule() -> None:

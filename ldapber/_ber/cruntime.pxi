@@ -61,7 +61,7 @@ from ldapber._ber import pyruntime as _py
 from ldapber._ber.pyruntime import (
     enum_table, alternative_class, range_error, size_error, default_error,
     depth_error, order_error, trailing_error, missing_error, enc_size_error, enc_depth_error, enc_changed_error,
-    type_error, fail, tag_error,
+    type_error, fail, tag_error, check_oid_text,
 )
 from ldapber.errors import Rule, IncompleteError, PDUTooLargeError
 

@@ -564,6 +564,17 @@ def check_size(n: int, lo: int | None, hi: int | None) -> None:
         raise enc_size_error(n, lo, hi)
 
 
+NUMERICOID_TEXT = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))+", re.ASCII)
+
+
+def check_oid_text(value: object) -> object:
+    """An LDAPOID to encode: a str must be a numericoid, what the strict
+    decoder accepts (other types go on to the type check)."""
+    if type(value) is str and NUMERICOID_TEXT.fullmatch(value) is None:
+        raise EncodeError(f"{value[:64]!r} is not a numericoid (RFC 4512 1.4)")
+    return value
+
+
 def enc_depth_error() -> EncodeError:
     return EncodeError(f"nesting deeper than {ENC_MAX_DEPTH} (or a cycle)")
 

@@ -413,7 +413,7 @@ class _Emitter:
             elif k == "enumerated":
                 w(f"put_int(w, {hx(tag)}, check_int({var}, 0, {ENUM_MAX}))")
             elif k == "text":
-                w(f"put_text(w, {hx(tag)}, {var})")
+                w(f"put_text(w, {hx(tag)}, {f'check_oid_text({var})' if node.oid else var})")
             elif k == "octets":
                 w(f"put_bytes(w, {hx(tag)}, {var})")
                 if node.constrained:
@@ -437,7 +437,7 @@ class _Emitter:
         if self.d.name != "cy" or not isinstance(node, ir.Prim):
             return None
         tag, k = hx(node.tag), node.kind  # type: ignore[arg-type]
-        if k == "text":
+        if k == "text" and not node.oid:  # an LDAPOID is checked on the way out, as on the way in
             return f"put_text_fast(w, {tag}, {{}})"
         if k == "octets" and not node.constrained:
             return f"put_bytes_fast(w, {tag}, {{}})"

@@ -433,6 +433,9 @@ class FastEncoders:
             self.tags.add(tag)
             with w.indent(f"if type({v}) is not {'str' if kind == 'text' else 'bytes'}:"):
                 w(GIVE_UP)
+            if kind == "text" and node.oid:  # not a numericoid: the exact encoder says so
+                with w.indent(f"if NUMERICOID_TEXT.fullmatch({v}) is None:"):
+                    w(GIVE_UP)
             d = v
             if kind == "text":
                 w(f"d = {v}.encode()")
