@@ -13,6 +13,7 @@ Skipped, with the reason, where slapd or ldap-utils are not installed
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import ssl
@@ -41,13 +42,18 @@ from ldapber.model.results import LDAPResultError
 ALICE = "uid=alice,ou=people,dc=example,dc=com"
 
 
-@pytest.fixture(scope="module")
-def ldapber_server(tmp_path_factory: pytest.TempPathFactory, certificate: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
-    """(ldap:// URL with StartTLS, ldaps:// URL) of a ``python -m ldapber serve`` process."""
+@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
+def ldapber_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                   certificate: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
+    """(ldap:// URL with StartTLS, ldaps:// URL) of a ``python -m ldapber serve`` process, on asyncio's
+    event loop and on uvloop's (the optional extra)."""
+    if request.param == "uvloop" and importlib.util.find_spec("uvloop") is None:
+        pytest.skip("uvloop is not installed")
     port, tls_port = free_port(), free_port()
     data = tmp_path_factory.mktemp("ldapber") / "data.ldif"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ldapber", "serve", "--host", "127.0.0.1", "--port", str(port), "--root-dn", ADMIN,
+        [sys.executable, "-m", "ldapber", "serve", "--loop", request.param, "--host", "127.0.0.1", "--port", str(port),
+         "--root-dn", ADMIN,
          "--root-password", ADMIN_PW, "--data-file", str(data), "--tls-cert", str(certificate[0]),
          "--tls-key", str(certificate[1]), "--ldaps-port", str(tls_port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
