@@ -73,7 +73,8 @@ def _service_name(domain: str, tls: bool) -> str:
 
 def _targets(answer: Iterable[Any], domain: str, name: str) -> list[SRVTarget]:
     targets = [SRVTarget(str(r.target).rstrip("."), int(r.port), int(r.priority), int(r.weight)) for r in answer]
-    if not targets or (len(targets) == 1 and targets[0].host == ""):  # RFC 2782: "." means no such service
+    targets = [t for t in targets if t.host]  # RFC 2782: the target "." means no such service there
+    if not targets:
         raise DiscoveryError(f"{name}: DNS names no LDAP server for {domain}")
     return order_targets(targets)
 

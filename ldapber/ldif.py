@@ -151,7 +151,7 @@ class _Parser:
             end = data.find(b"\n\n", pos)
             stop = size if end < 0 else end + 2  # through the blank line
             chunk = data[pos:end] if end >= 0 else b""
-            if chunk and chunk[:1] not in b" #" and b"\n " not in chunk and b"\n#" not in chunk and b"\r" not in chunk:
+            if chunk and chunk[:1] not in b" #\n" and b"\n " not in chunk and b"\n#" not in chunk and b"\r" not in chunk:
                 lines = chunk.split(b"\n")
                 yield list(zip(range(number + 1, number + 1 + len(lines)), lines, strict=True))
             else:

@@ -643,6 +643,27 @@ def test_encode_writes_exactly_what_the_default_decoder_reads(
             codec.encode(msg)
 
 
+def test_a_deep_and_wide_filter_decodes_alike(both: tuple[ldapber.Codec, ldapber.Codec]) -> None:
+    """Past the level where the compiled decoder hands over to the Python
+    twin, a set of thousands of items: each is handed over alone (copying the
+    rest of the set for each made this quadratic), with the same result."""
+    wide = b"".join([b"\x87\x01x"] * 5000)
+    f = _tlv(0xA0, wide)
+    for _ in range(110):
+        f = _tlv(0xA0, f)
+    body = b"\x04\x00\x0a\x01\x00\x0a\x01\x00\x02\x01\x00\x02\x01\x00\x01\x01\x00" + f + b"\x30\x00"
+    data = _tlv(0x30, b"\x02\x01\x01" + _tlv(0x63, body))
+    cy, py = both
+    a, b = cy.decode(data), py.decode(data)
+    assert a == b
+    flt = a.protocol_op.filter
+    for _ in range(110):
+        flt = flt.filters[0]
+    assert len(flt.filters) == 5000 and all(x == Present("x") for x in flt.filters)
+    bad = data[:-8] + b"\xff" + data[-7:]  # a broken header deep inside: the same error from both
+    assert decode_outcome(cy.decode, bad, exact=False) == decode_outcome(py.decode, bad, exact=False)
+
+
 @pytest.mark.parametrize("backend", ["cython", "python"])
 @pytest.mark.parametrize("n", [256, 1000, LIMIT - 2])
 def test_deep_filters_decode_on_any_stack(backend: str, n: int) -> None:

@@ -105,6 +105,9 @@ def test_the_sync_client_finds_and_falls_back(dns_server: tuple[Zone, int]) -> N
             connect("ldap:///dc=example,dc=com", resolver=resolver(port), timeout=5)
         with pytest.raises(DiscoveryError, match="_ldap._tcp.example.org"):
             connect("ldap:///dc=example,dc=org", resolver=resolver(port), timeout=5)
+        zone.records["_ldap._tcp.example.info"] = [(0, 0, 0, "."), (10, 0, live, "localhost.")]  # "." skipped
+        with connect("ldap:///dc=example,dc=info", resolver=resolver(port), timeout=5) as ldap:
+            assert ldap.who_am_i() == ""
         zone.records["_ldap._tcp.example.net"] = [(0, 0, 0, ".")]  # RFC 2782: the service is not offered
         with pytest.raises(DiscoveryError, match="names no LDAP server"):
             connect("ldap:///dc=example,dc=net", resolver=resolver(port), timeout=5)

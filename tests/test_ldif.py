@@ -780,3 +780,14 @@ def test_sample_directory() -> None:
     # Every user's password is documented in a comment, and the sample survives a dump/parse round trip.
     assert b"password is the cleartext: password" in SAMPLE.read_bytes()
     assert parse_ldif(dump_ldif(r for r in records if isinstance(r, LDIFRecord))) == records
+
+
+def test_runs_of_blank_lines_anywhere_separate_records_only() -> None:
+    # One, two or three blank lines, at the start too: the one-call split of
+    # plain records and the line-by-line reading agree (line numbers included).
+    text = "\n" + "dn: cn=a,dc=x\ncn: a\n\n\n\ndn: cn=b,dc=x\ncn: b\n\n\ndn: cn=c,dc=x\ncn: c\n\n"
+    records = parse_ldif(text)
+    assert [r.dn for r in records] == ["cn=a,dc=x", "cn=b,dc=x", "cn=c,dc=x"]
+    with pytest.raises(LDIFError) as err:
+        parse_ldif("\n\n\ndn: cn=a,dc=x\ncn: a\n\n\n\ndn: cn=b,dc=x\nno colon here\n")
+    assert str(err.value).startswith("<input>:10:"), str(err.value)  # the 10th line, counting the blank ones

@@ -22,7 +22,7 @@ from ldapber import (
     SearchResultReference,
 )
 from ldapber.aio.client import connect as connect_async
-from ldapber.model.results import ReferralError
+from ldapber.model.results import InvalidCredentialsError, ReferralError
 from ldapber.sync import ReferralPolicy, connect
 
 ELSEWHERE = "ou=elsewhere," + BASE
@@ -132,3 +132,24 @@ def test_credentials_go_only_when_asked(servers: tuple[Referring, str, Referring
             ldap.bind(ADMIN, ADMIN_PW)
             assert ldap.search_all(ELSEWHERE, "(uid=alice)")
         assert b.binds == expected
+
+
+def test_a_url_s_scope_and_filter_replace_the_search_s(servers: tuple[Referring, str, Referring, str]) -> None:
+    a, url_a, b, url_b = servers
+    a.elsewhere_at = [f"{url_b}/{PEOPLE}??sub?(uid=bob)"]  # RFC 4511 4.1.10: the URL's filter is used
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=1)) as ldap:
+        assert [e.dn for e in ldap.search_all(ELSEWHERE, "(uid=alice)")] == [f"uid=bob,{PEOPLE}"]
+    a.elsewhere_at = [f"{url_b}/{PEOPLE}??base"]  # and its scope
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=1)) as ldap:
+        assert [e.dn for e in ldap.search_all(ELSEWHERE, "(objectClass=*)")] == [PEOPLE]
+
+
+def test_a_failed_bind_sends_no_earlier_credentials(servers: tuple[Referring, str, Referring, str]) -> None:
+    a, url_a, b, url_b = servers
+    a.elsewhere_at = [f"{url_b}/{PEOPLE}"]
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=1, send_credentials=True)) as ldap:
+        ldap.bind(ADMIN, ADMIN_PW)
+        with pytest.raises(InvalidCredentialsError):
+            ldap.bind(ADMIN, b"wrong")  # the connection is anonymous now
+        assert ldap.search_all(ELSEWHERE, "(uid=alice)")
+    assert b.binds == []

@@ -118,10 +118,18 @@ cdef object deep_twin(object twin, const unsigned char* b, Py_ssize_t s, Py_ssiz
     # Decode the element at ``s`` (within ``e``) with the Python runtime's
     # ``deep`` and ``twin`` (the generator decoder of the same type), over a
     # padded copy of just that element (see pyruntime.PAD); offsets come back
-    # absolute.  Each byte is copied once at most: the twin never hands back.
-    sub = PyBytes_FromStringAndSize(<const char*>b + s, e - s) + _py.PAD
+    # absolute.  Each byte is copied once at most: the twin never hands back,
+    # and the copy stops at the element's end (not at ``e``: the end of the
+    # set of a thousand such elements).  A header that does not parse is
+    # left to the twin, which reports it as the Python backend does.
+    cdef Py_ssize_t stop
     try:
-        v, u = _py.deep(twin, sub, 0, e - s, _py.Ctx(c.relax, c.max_depth, c.max_pdu), depth)
+        stop = tlv_end(b, s, e)
+    except DecodeError:
+        stop = e
+    sub = PyBytes_FromStringAndSize(<const char*>b + s, stop - s) + _py.PAD
+    try:
+        v, u = _py.deep(twin, sub, 0, stop - s, _py.Ctx(c.relax, c.max_depth, c.max_pdu), depth)
     except DecodeError as err:
         err.offset += s
         raise

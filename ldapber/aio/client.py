@@ -321,6 +321,7 @@ class LDAPClient:
     async def bind(self, name: str = "", password: bytes | str = b"", *,
                    controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
         """Simple bind; anonymous with no arguments."""
+        self._credentials = None  # a failed bind leaves the connection anonymous: nothing to repeat
         done = await self._result(ops.bind_request(name, password), controls, timeout=timeout)
         self._credentials = (name, password) if self.referrals.send_credentials else None
         return done
@@ -389,18 +390,19 @@ class LDAPClient:
                      visited: set[tuple[str, str, int, str, int]]) -> AsyncGenerator[list[SearchItem], None]:
         """The referred part of a search, from the first of its servers that answers."""
         failures = []
-        for server, base in part.targets:
+        for server, base, scope, referred_filter in part.targets:
             try:
                 other = await connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
                                       referrals=self.referrals.deeper())
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (OSError, asyncio.TimeoutError, ValueError) as exc:  # no answer there, or a URL that names no usable server
                 failures.append(f"{server}: {exc!r}")
                 continue
             async with other:
                 if self._credentials is not None:
                     await other.bind(*self._credentials)
-                async for batch in other._search_batches(base, filter, part.scope, attributes, size_limit,
-                                                         time_limit, types_only, deref, None, timeout, None, visited):
+                async for batch in other._search_batches(base, filter if referred_filter is None else referred_filter,
+                                                         scope, attributes, size_limit, time_limit, types_only, deref,
+                                                         None, timeout, None, visited):
                     yield batch
             return
         raise ConnectionError("no referred server answered: " + "; ".join(failures))

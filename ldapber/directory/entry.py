@@ -290,7 +290,9 @@ class Entry:
     def _check_distinct(self, name: str, current: Sequence[bytes], new: Sequence[bytes]) -> None:
         if not current and len(new) < 2:  # one value is distinct: no keys to compute (most attributes of a load)
             return
-        token = (self.schema, name, tuple(new)) if not current else None
+        # Only small sets are remembered: the cap is a count, and values come from clients.
+        small = not current and len(new) <= 16 and sum(len(v) for v in new) <= 512
+        token = (self.schema, name, tuple(new)) if small else None
         if token in _DISTINCT_SETS:  # the objectClass values every entry of a kind repeats
             return
         keyer = self._keyer(name)

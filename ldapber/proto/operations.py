@@ -295,11 +295,11 @@ NO_REFERRALS = ReferralPolicy()
 
 @dataclass(frozen=True)
 class ReferredSearch:
-    """Part of a search to run elsewhere: alternative places, each a server
-    (``scheme://host:port``) and the base there, to try in order; the scope."""
+    """Part of a search to run elsewhere: alternative places to try in
+    order, each a server (``scheme://host:port``), the base, the scope and
+    the filter there (None: the search's own)."""
 
-    targets: tuple[tuple[str, str], ...]
-    scope: Scope
+    targets: tuple[tuple[str, str, Scope, str | None], ...]
 
 
 def search_visited(origin: tuple[str, str, int] | None, base: str,
@@ -311,14 +311,15 @@ def search_visited(origin: tuple[str, str, int] | None, base: str,
 def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, *, continuation: bool,
                       visited: set[tuple[str, str, int, str, int]]) -> list[ReferredSearch]:
     """The searches that continue one, from its references (each a group of
-    alternative URLs) or its referral result (one group).  A URL's DN, if
-    any, is the new base; a continuation of a one-level search is a base
-    search (RFC 4511 4.5.3).  URLs without a host (nothing to connect to),
-    of other schemes, or already visited in this search are left out."""
+    alternative URLs) or its referral result (one group), per RFC 4511
+    4.1.10 and 4.5.3: a URL's DN, scope and filter, where present, replace
+    the search's own; without a scope, a continuation of a one-level search
+    is a base search.  URLs without a host (nothing to connect to), of other
+    schemes, or already visited in this search are left out."""
     out: list[ReferredSearch] = []
-    new_scope = Scope.BASE_OBJECT if continuation and scope == Scope.SINGLE_LEVEL else scope
+    default_scope = Scope.BASE_OBJECT if continuation and scope == Scope.SINGLE_LEVEL else scope
     for group in groups:
-        targets: list[tuple[str, str]] = []
+        targets: list[tuple[str, str, Scope, str | None]] = []
         for url in group:
             try:
                 parsed = parse_url(url)
@@ -328,13 +329,15 @@ def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, 
                 continue
             port = parsed.port or (636 if parsed.scheme == "ldaps" else 389)
             target = parsed.dn or base
+            new_scope = parsed.scope if parsed.scope is not None else default_scope
             key = (parsed.scheme, parsed.host.lower(), port, target.lower(), int(new_scope))
             if key in visited:
                 continue
             visited.add(key)
-            targets.append((f"{parsed.scheme}://{parsed.host}:{port}", target))
+            host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host  # IPv6, as in URLs
+            targets.append((f"{parsed.scheme}://{host}:{port}", target, new_scope, parsed.filter))
         if targets:
-            out.append(ReferredSearch(tuple(targets), new_scope))
+            out.append(ReferredSearch(tuple(targets)))
     return out
 
 

@@ -248,6 +248,7 @@ class LDAPClient:
     def bind(self, name: str = "", password: bytes | str = b"", *,
              controls: list[Control] | None = None, timeout: float | None = None) -> LDAPMessage:
         """Simple bind; anonymous with no arguments."""
+        self._credentials = None  # a failed bind leaves the connection anonymous: nothing to repeat
         done = self._result(ops.bind_request(name, password), controls, timeout=timeout)
         self._credentials = (name, password) if self.referrals.send_credentials else None
         return done
@@ -297,18 +298,19 @@ class LDAPClient:
                visited: set[tuple[str, str, int, str, int]]) -> Generator[list[SearchItem], None, None]:
         """The referred part of a search, from the first of its servers that answers."""
         failures = []
-        for server, base in part.targets:
+        for server, base, scope, referred_filter in part.targets:
             try:
                 other = connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
                                 referrals=self.referrals.deeper())
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # no answer there, or a URL that names no usable server
                 failures.append(f"{server}: {exc}")
                 continue
             with other:
                 if self._credentials is not None:
                     other.bind(*self._credentials)
-                yield from other._search_batches(base, filter, part.scope, attributes, size_limit, time_limit,
-                                                 types_only, deref, None, timeout, None, visited)
+                yield from other._search_batches(base, filter if referred_filter is None else referred_filter,
+                                                 scope, attributes, size_limit, time_limit, types_only, deref, None,
+                                                 timeout, None, visited)
             return
         raise ConnectionError("no referred server answered: " + "; ".join(failures))
 
