@@ -106,3 +106,48 @@ def test_version_and_a_reader_that_goes_away() -> None:
     done = subprocess.run(["sh", "-c", shell], cwd=ROOT, input=hexes, capture_output=True, text=True, timeout=120)
     assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, \
         done.stderr[-1000:]
+
+
+def _write_capture(path: Path, packets: list[tuple[bytes, bytes, int, int, int, bytes]]) -> None:
+    dpkt = pytest.importorskip("dpkt")
+    with path.open("wb") as f:
+        w = dpkt.pcap.Writer(f)
+        for i, (src, dst, sport, dport, seq, payload) in enumerate(packets):
+            tcp = dpkt.tcp.TCP(sport=sport, dport=dport, seq=seq, flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH,
+                               data=payload)
+            ip = dpkt.ip.IP(src=src, dst=dst, p=dpkt.ip.IP_PROTO_TCP, data=tcp)
+            ip.len = len(bytes(ip))
+            w.writepkt(bytes(dpkt.ethernet.Ethernet(type=dpkt.ethernet.ETH_TYPE_IP, data=ip)), ts=1.0 + i)
+
+
+CLIENT, SERVER = b"\x7f\x00\x00\x01", b"\x7f\x00\x00\x02"
+
+
+def test_a_capture_on_another_port_says_which(tmp_path: Path) -> None:
+    path = tmp_path / "other-port.pcap"
+    request = ldapber.encode(MESSAGES[4])
+    _write_capture(path, [(CLIENT, SERVER, 50000, 3389, 1, request)])
+    out = run("--pcap", str(path))
+    assert out.returncode == 1 and "no TCP payload to or from port 389" in out.stderr, out.stderr
+    assert "try --port 3389" in out.stderr, out.stderr
+    assert run("--pcap", str(path), "--port", "3389").returncode == 0
+
+
+def test_tls_after_starttls_is_not_a_failure(tmp_path: Path) -> None:
+    from ldapber.extended import STARTTLS_OID
+
+    path = tmp_path / "starttls.pcap"
+    start = ldapber.encode(ldapber.LDAPMessage(1, ldapber.ExtendedRequest(STARTTLS_OID)))
+    started = ldapber.encode(ldapber.LDAPMessage(1, ldapber.ExtendedResponse(
+        ldapber.ResultCode.SUCCESS, "", "", response_name=STARTTLS_OID)))
+    hello, server_hello = b"\x16\x03\x01\x00\x05hello", b"\x16\x03\x03\x00\x02hi"
+    _write_capture(path, [(CLIENT, SERVER, 50000, 389, 1, start), (SERVER, CLIENT, 389, 50000, 1, started),
+                          (CLIENT, SERVER, 50000, 389, 1 + len(start), hello),
+                          (SERVER, CLIENT, 389, 50000, 1 + len(started), server_hello)])
+    out = run("--pcap", str(path))
+    assert out.returncode == 0, out.stdout
+    assert "2 of 2 PDUs decoded" in out.stdout and out.stdout.count("(after StartTLS)") == 2, out.stdout
+    # TLS where no StartTLS came first is still a malformed stream
+    path2 = tmp_path / "no-starttls.pcap"
+    _write_capture(path2, [(CLIENT, SERVER, 50000, 389, 1, hello)])
+    assert run("--pcap", str(path2)).returncode == 1

@@ -7,6 +7,7 @@ direction's stream is returned for splitting into PDUs.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -43,8 +44,11 @@ def _addr(raw: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6 if len(raw) == 16 else socket.AF_INET, raw)
 
 
-def read_capture(f: BinaryIO, port: int = 389) -> list[Stream]:
-    """The LDAP streams in a pcap or pcapng capture, in order of first packet."""
+def read_capture(f: BinaryIO, port: int = 389, others: Counter[int] | None = None) -> list[Stream]:
+    """The LDAP streams in a pcap or pcapng capture, in order of first packet.
+    ``others``, if given, counts the packets with a TCP payload by the lower
+    port of each other connection (for a hint when ``port`` is not the one
+    the capture used)."""
     try:
         import dpkt  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - depends on the install
@@ -67,7 +71,11 @@ def read_capture(f: BinaryIO, port: int = 389) -> list[Stream]:
         except (dpkt.dpkt.UnpackError, IndexError):
             continue
         tcp = getattr(ip, "data", None)
-        if not isinstance(tcp, dpkt.tcp.TCP) or not tcp.data or port not in (tcp.sport, tcp.dport):
+        if not isinstance(tcp, dpkt.tcp.TCP) or not tcp.data:
+            continue
+        if port not in (tcp.sport, tcp.dport):
+            if others is not None:  # the lower port of the two: the server's, usually (clients' are ephemeral)
+                others[min(tcp.sport, tcp.dport)] += 1
             continue
         key = (_addr(ip.src), tcp.sport, _addr(ip.dst), tcp.dport)
         stream = streams.get(key)

@@ -10,12 +10,14 @@ import base64
 import binascii
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from typing import TextIO
 
 from ..codec import decode
 from ..errors import DecodeError
-from ..model import LDAPMessage, to_dict
+from ..extended import STARTTLS_OID
+from ..model import ExtendedRequest, ExtendedResponse, LDAPMessage, ResultCode, to_dict
 from ..proto.framer import Framer
 from .tree import tree_lines
 
@@ -60,9 +62,19 @@ def sources(args: argparse.Namespace) -> Iterator[tuple[str, bytes]]:
     if args.pcap:
         from .capture import read_capture
 
+        others: Counter[int] = Counter()
         with open(args.pcap, "rb") as f:
-            for stream in read_capture(f, args.port):
-                yield f"{args.pcap} {stream.src} -> {stream.dst}", stream.data()
+            streams = read_capture(f, args.port, others)
+        if not streams:
+            busiest = ", ".join(f"{port} ({n} packets)" for port, n in others.most_common(3))
+            hint = f"; TCP payloads are on ports {busiest}: try --port {others.most_common(1)[0][0]}" if others else ""
+            raise NoTraffic(f"{args.pcap}: no TCP payload to or from port {args.port}{hint}")
+        for stream in streams:
+            yield f"{args.pcap} {stream.src} -> {stream.dst}", stream.data()
+
+
+class NoTraffic(LookupError):
+    """A capture with nothing on the LDAP port asked for."""
 
 
 def split_pdus(data: bytes) -> Iterator[tuple[int, bytes | None, DecodeError | None]]:
@@ -94,24 +106,49 @@ def _decode_one(pdu: bytes, offset: int, strict: bool) -> tuple[LDAPMessage | No
         return None, err
 
 
+def _starts_tls(msg: LDAPMessage) -> bool:
+    """A StartTLS request, or a successful StartTLS (or unnamed extended) response."""
+    op = msg.protocol_op
+    if isinstance(op, ExtendedRequest):
+        return op.request_name == STARTTLS_OID
+    return (isinstance(op, ExtendedResponse) and op.result_code == ResultCode.SUCCESS
+            and op.response_name in (None, STARTTLS_OID))
+
+
+def _is_tls_record(data: bytes, offset: int) -> bool:
+    """Whether a TLS record (handshake, alert, change cipher spec or data; version 3.x) starts at ``offset``."""
+    return len(data) >= offset + 2 and data[offset] in (0x14, 0x15, 0x16, 0x17) and data[offset + 1] == 0x03
+
+
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Decode and print every PDU; exit status 1 if any was malformed."""
     failures = total = 0
     try:
         inputs = list(sources(args))
+    except NoTraffic as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except (ValueError, binascii.Error, OSError) as err:
         print(f"error: cannot read the input: {err}", file=sys.stderr)
         return 2
     for name, data in inputs:
         if not args.json:
             print(f"# {name} ({len(data)} bytes)", file=out)
+        tls_started = False
         for index, (offset, pdu, frame_error) in enumerate(split_pdus(data), start=1):
+            if frame_error is not None and tls_started and _is_tls_record(data, offset):
+                # After StartTLS the stream is TLS: not LDAP, and not a failure.
+                note = f"TLS from offset {offset} (after StartTLS): {len(data) - offset} bytes not decoded"
+                print(json.dumps({"source": name, "offset": offset, "tls": len(data) - offset}) if args.json
+                      else f"   {note}", file=out)
+                break
             total += 1
             problem = frame_error
             msg = None
             if pdu is not None:
                 msg, failure = _decode_one(pdu, offset, not args.lenient)
                 problem = problem or failure
+                tls_started = tls_started or (msg is not None and _starts_tls(msg))
             failures += problem is not None
             if args.json:
                 record: dict[str, object] = {"source": name, "pdu": index, "offset": offset,
