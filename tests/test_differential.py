@@ -757,3 +757,17 @@ def test_absurdly_deep_filter_fails_cleanly(backend: str) -> None:
     if proc.stdout.startswith("unavailable"):
         pytest.skip(f"{backend} backend unavailable: {proc.stdout}")
     assert proc.stdout.split()[0] in ("encoded", "EncodeError")
+
+
+def test_a_message_as_deep_as_the_decoder_admits_has_a_repr(both: tuple[ldapber.Codec, ldapber.Codec]) -> None:
+    """repr() is written from a work list: a 1,998-deep filter has one (it
+    was a RecursionError from about 250 levels), the same in both backends."""
+    cy, py = both
+    data = nested_search_bytes(0xA2, LIMIT - 2)
+    text = repr(cy.decode(data, max_depth=LIMIT))
+    assert text == repr(py.decode(data, max_depth=LIMIT))
+    assert text.count("Not(value=") == LIMIT - 2 and text.endswith("attributes=[]), controls=None)")
+    assert repr(search(nested(Not, 2))) == (
+        "LDAPMessage(message_id=1, protocol_op=SearchRequest(base_object='', scope=<Scope.BASE_OBJECT: 0>, "
+        "deref_aliases=<DerefAliases.NEVER_DEREF_ALIASES: 0>, size_limit=0, time_limit=0, types_only=False, "
+        "filter=Not(value=Not(value=Present(value='x'))), attributes=[]), controls=None)")

@@ -12,6 +12,18 @@ from typing import ClassVar
 __all__ = ["Asn1Object", "Asn1Sequence", "Asn1Value", "UnknownAlternative"]
 
 
+class _Text(str):
+    """A piece of repr text (not a value to repr)."""
+
+
+class _UnsetType:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET = _UnsetType()
+
+
 class Asn1Object:
     """Common behaviour: field-wise equality and a readable repr."""
 
@@ -48,9 +60,33 @@ class Asn1Object:
     def _all_slots(self) -> tuple[str, ...]:
         return self._fields
 
+    def _repr_fields(self) -> list[tuple[str, object]]:
+        return [(name, getattr(self, name, _UNSET)) for name in self._fields]
+
     def __repr__(self) -> str:
-        parts = [f"{name}={getattr(self, name, '<unset>')!r}" for name in self._fields]
-        return f"{type(self).__name__}({', '.join(parts)})"
+        # Written from a work list, as __eq__ compares: a message nested as
+        # deep as a decoder admits has a repr, not a RecursionError.
+        out: list[str] = []
+        pending: list[object] = [self]
+        while pending:
+            item = pending.pop()
+            if type(item) is _Text:
+                out.append(item)  # type: ignore[arg-type]
+            elif isinstance(item, Asn1Object) and type(item).__repr__ is Asn1Object.__repr__:
+                pieces: list[object] = [_Text(f"{type(item).__name__}(")]
+                for i, (name, value) in enumerate(item._repr_fields()):
+                    pieces += [_Text(f"{', ' if i else ''}{name}="), value]
+                pieces.append(_Text(")"))
+                pending += reversed(pieces)
+            elif type(item) is list:
+                pieces = [_Text("[")]
+                for i, value in enumerate(item):
+                    pieces += [_Text(", "), value] if i else [value]
+                pieces.append(_Text("]"))
+                pending += reversed(pieces)
+            else:
+                out.append(repr(item))
+        return "".join(out)
 
 
 def _defer(x: object, y: object, pending: list[tuple[Asn1Object, Asn1Object]]) -> bool:
@@ -73,11 +109,11 @@ class Asn1Sequence(Asn1Object):
     def _all_slots(self) -> tuple[str, ...]:
         return self._fields + ("extensions",)
 
-    def __repr__(self) -> str:
-        text = super().__repr__()
-        if self.extensions:
-            text = f"{text[:-1]}, extensions={self.extensions!r})"
-        return text
+    def _repr_fields(self) -> list[tuple[str, object]]:
+        fields = super()._repr_fields()
+        if getattr(self, "extensions", ()):
+            fields.append(("extensions", self.extensions))
+        return fields
 
 
 class Asn1Value(Asn1Object):
