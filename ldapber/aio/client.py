@@ -77,11 +77,11 @@ async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext 
         failures = []
         for target in targets:
             try:
-                return await connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
+                return await connect(ops.server_url(where.tls, target.host, target.port),
                                      ssl_context=ssl_context, timeout=timeout, referrals=referrals)
             except (OSError, asyncio.TimeoutError) as exc:  # refused, unreachable, timed out: the next target
                 failures.append(f"{target.host}:{target.port}: {exc!r}")
-        raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
+        raise ops.unanswered(f"server of {where.domain}", failures)
     loop = asyncio.get_running_loop()
     client = LDAPClient(timeout=timeout, tls_active=where.tls, referrals=referrals, ssl_context=ssl_context)
     client.origin = ("ldaps" if where.tls else "ldap", where.host.lower(), where.port) if where.path is None else None
@@ -358,7 +358,7 @@ class LDAPClient:
                               size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases,
                               controls: list[Control] | None, timeout: float | None,
                               done: list[LDAPMessage] | None,
-                              visited: set[tuple[str, str, int, str, int]]) -> AsyncGenerator[list[SearchItem], None]:
+                              visited: ops.Visited) -> AsyncGenerator[list[SearchItem], None]:
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid, operation = self._start(op, controls)
         final: LDAPMessage | None = None
@@ -387,7 +387,7 @@ class LDAPClient:
 
     async def _chase(self, part: ops.ReferredSearch, filter: str | Filter, attributes: Iterable[str],
                      size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases, timeout: float | None,
-                     visited: set[tuple[str, str, int, str, int]]) -> AsyncGenerator[list[SearchItem], None]:
+                     visited: ops.Visited) -> AsyncGenerator[list[SearchItem], None]:
         """The referred part of a search, from the first of its servers that answers."""
         failures = []
         for server, base, scope, referred_filter in part.targets:
@@ -405,7 +405,7 @@ class LDAPClient:
                                                          None, timeout, None, visited):
                     yield batch
             return
-        raise ConnectionError("no referred server answered: " + "; ".join(failures))
+        raise ops.unanswered("referred server", failures)
 
     async def search(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                      scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),

@@ -14,7 +14,7 @@ result code a server returns.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -136,6 +136,15 @@ class ObjectClass(_Named):
         if self.kind not in _KINDS:
             raise ValueError(f"{self.oid}: kind must be one of {sorted(_KINDS)}")
 
+
+
+def _check_values(syntax: str, single: bool, spelling: str, values: Sequence[bytes]) -> None:
+    """One attribute's values against its type: each in the syntax, one at most if single-valued."""
+    for i, value in enumerate(values):
+        if not is_valid(syntax, value):
+            raise SchemaViolation(ResultCode.INVALID_ATTRIBUTE_SYNTAX, f"{spelling}: value #{i} invalid per {syntax} syntax")
+    if single and len(values) > 1:
+        raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
 
 class Schema:
     """A set of attribute types and object classes, looked up by any name or OID.
@@ -362,13 +371,7 @@ class Schema:
         checks = self._layout_checks.get(token)
         if checks is not None:
             for position, (syntax, single, spelling) in enumerate(checks):
-                values = entry.values_at(position)
-                for i, value in enumerate(values):
-                    if not is_valid(syntax, value):
-                        raise SchemaViolation(ResultCode.INVALID_ATTRIBUTE_SYNTAX,
-                                              f"{spelling}: value #{i} invalid per {syntax} syntax")
-                if single and len(values) > 1:
-                    raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
+                _check_values(syntax, single, spelling, entry.values_at(position))
             return
         self._check_whole_entry(entry)
         if len(self._layout_checks) < 4096:  # bounded: layouts and class sets come from clients too
@@ -384,12 +387,7 @@ class Schema:
             at = types.get(key) or self.attribute(key)  # a stored key is the type's own, options aside
             if not at.known:
                 raise SchemaViolation(ResultCode.UNDEFINED_ATTRIBUTE_TYPE, f"{spelling}: undefined attribute type")
-            for i, value in enumerate(values):
-                if not is_valid(at.syntax, value):
-                    raise SchemaViolation(ResultCode.INVALID_ATTRIBUTE_SYNTAX,
-                                          f"{spelling}: value #{i} invalid per {at.syntax} syntax")
-            if at.single_value and len(values) > 1:
-                raise SchemaViolation(ResultCode.CONSTRAINT_VIOLATION, f"{spelling}: multiple values provided")
+            _check_values(at.syntax, at.single_value, spelling, values)
             present.setdefault(at.key, spelling)
         rules = self._rules_for(entry)
         for oc, attr, key in rules.must:

@@ -292,6 +292,19 @@ class ReferralPolicy:
 #: The default: referrals and continuation references are returned as data.
 NO_REFERRALS = ReferralPolicy()
 
+#: Where a search has been: (scheme, host, port, base, scope), for loop detection.
+Visited = set[tuple[str, str, int, str, int]]
+
+
+def server_url(tls: bool, host: str, port: int) -> str:
+    """``ldap(s)://host:port``, an IPv6 address in brackets as URLs write it."""
+    return f"{'ldaps' if tls else 'ldap'}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def unanswered(what: str, failures: list[str]) -> ConnectionError:
+    """The error when none of the servers tried answered."""
+    return ConnectionError(f"no {what} answered: " + "; ".join(failures))
+
 
 @dataclass(frozen=True)
 class ReferredSearch:
@@ -302,14 +315,13 @@ class ReferredSearch:
     targets: tuple[tuple[str, str, Scope, str | None], ...]
 
 
-def search_visited(origin: tuple[str, str, int] | None, base: str,
-                   scope: Scope) -> set[tuple[str, str, int, str, int]]:
+def search_visited(origin: tuple[str, str, int] | None, base: str, scope: Scope) -> Visited:
     """The places a search has been, to start with: where it is sent first."""
     return {(*origin, base.lower(), int(scope))} if origin is not None else set()
 
 
 def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, *, continuation: bool,
-                      visited: set[tuple[str, str, int, str, int]]) -> list[ReferredSearch]:
+                      visited: Visited) -> list[ReferredSearch]:
     """The searches that continue one, from its references (each a group of
     alternative URLs) or its referral result (one group), per RFC 4511
     4.1.10 and 4.5.3: a URL's DN, scope and filter, where present, replace
@@ -334,15 +346,14 @@ def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, 
             if key in visited:
                 continue
             visited.add(key)
-            host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host  # IPv6, as in URLs
-            targets.append((f"{parsed.scheme}://{host}:{port}", target, new_scope, parsed.filter))
+            targets.append((server_url(parsed.scheme == "ldaps", parsed.host, port), target, new_scope, parsed.filter))
         if targets:
             out.append(ReferredSearch(tuple(targets)))
     return out
 
 
 def chased_referral(final: LDAPMessage, chase: bool, base: str, scope: Scope, done: list[LDAPMessage] | None,
-                    visited: set[tuple[str, str, int, str, int]]) -> list[ReferredSearch]:
+                    visited: Visited) -> list[ReferredSearch]:
     """A search's end: :func:`finish_search`, except that with ``chase`` a
     referral result with somewhere new to go becomes the search to run there
     (else it raises ReferralError, as data)."""

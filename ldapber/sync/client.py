@@ -85,11 +85,11 @@ def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None
         failures = []
         for target in targets:
             try:
-                return connect(f"{'ldaps' if where.tls else 'ldap'}://{target.host}:{target.port}",
+                return connect(ops.server_url(where.tls, target.host, target.port),
                                ssl_context=ssl_context, timeout=timeout, referrals=referrals)
             except OSError as exc:  # refused, unreachable, timed out, TLS failed: the next target
                 failures.append(f"{target.host}:{target.port}: {exc}")
-        raise ConnectionError(f"no server of {where.domain} answered: " + "; ".join(failures))
+        raise ops.unanswered(f"server of {where.domain}", failures)
     sock: socket.socket
     if where.path is not None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -269,7 +269,7 @@ class LDAPClient:
     def _search_batches(self, base: str, filter: str | Filter, scope: Scope, attributes: Iterable[str],
                         size_limit: int, time_limit: int, types_only: bool, deref: DerefAliases,
                         controls: list[Control] | None, timeout: float | None, done: list[LDAPMessage] | None,
-                        visited: set[tuple[str, str, int, str, int]]) -> Generator[list[SearchItem], None, None]:
+                        visited: ops.Visited) -> Generator[list[SearchItem], None, None]:
         op = self._filters.search_request(base, filter, scope, attributes, size_limit, time_limit, types_only, deref)
         mid = self._start(op, controls)
         final: LDAPMessage | None = None
@@ -295,7 +295,7 @@ class LDAPClient:
 
     def _chase(self, part: ops.ReferredSearch, filter: str | Filter, attributes: Iterable[str], size_limit: int,
                time_limit: int, types_only: bool, deref: DerefAliases, timeout: float | None,
-               visited: set[tuple[str, str, int, str, int]]) -> Generator[list[SearchItem], None, None]:
+               visited: ops.Visited) -> Generator[list[SearchItem], None, None]:
         """The referred part of a search, from the first of its servers that answers."""
         failures = []
         for server, base, scope, referred_filter in part.targets:
@@ -312,7 +312,7 @@ class LDAPClient:
                                                  scope, attributes, size_limit, time_limit, types_only, deref, None,
                                                  timeout, None, visited)
             return
-        raise ConnectionError("no referred server answered: " + "; ".join(failures))
+        raise ops.unanswered("referred server", failures)
 
     def search(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
