@@ -51,12 +51,18 @@ class Slapd:
 
 
 @contextmanager
-def slapd_with_sample(folder: Path, certificate: tuple[Path, Path] | None = None) -> Iterator[Slapd]:
-    """A slapd holding the sample directory; stopped on exit."""
+def slapd_with_sample(folder: Path, certificate: tuple[Path, Path] | None = None, *, client_ca: Path | None = None,
+                      global_lines: tuple[str, ...] = ()) -> Iterator[Slapd]:
+    """A slapd holding the sample directory; stopped on exit.  With
+    ``client_ca``, TLS clients may present a certificate signed by it
+    (TLSVerifyClient try); ``global_lines`` go into slapd.conf's global part."""
     assert SLAPD is not None
     (folder / "db").mkdir()
     conf = folder / "slapd.conf"
     tls = [f"TLSCertificateFile {certificate[0]}", f"TLSCertificateKeyFile {certificate[1]}"] if certificate else []
+    if client_ca is not None:
+        tls += [f"TLSCACertificateFile {client_ca}", "TLSVerifyClient try"]
+    tls += list(global_lines)
     conf.write_text("\n".join([
         *(f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")),
         f"pidfile {folder}/slapd.pid",

@@ -176,8 +176,10 @@ def test_binds() -> None:
         assert await code_of(ldap.bind(ALICE, "")) == ResultCode.UNWILLING_TO_PERFORM  # unauthenticated bind
         msg = await ldap.request(ldapber.BindRequest(2, ALICE, ldapber.Simple(b"password")))
         assert msg.protocol_op.result_code == ResultCode.PROTOCOL_ERROR
-        msg = await ldap.request(ldapber.BindRequest(3, "", ldapber.SaslCredentials("EXTERNAL")))
+        msg = await ldap.request(ldapber.BindRequest(3, "", ldapber.SaslCredentials("DIGEST-MD5")))
         assert msg.protocol_op.result_code == ResultCode.AUTH_METHOD_NOT_SUPPORTED
+        msg = await ldap.request(ldapber.BindRequest(3, "", ldapber.SaslCredentials("EXTERNAL")))
+        assert msg.protocol_op.result_code == ResultCode.INVALID_CREDENTIALS  # TCP, no client certificate
         await ldap.bind(ADMIN, ADMIN_PW)
         assert await ldap.who_am_i() == "dn:" + ADMIN
     run(t)

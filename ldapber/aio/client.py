@@ -32,6 +32,7 @@ from ..discovery import lookup_async
 from ..extended import STARTTLS_OID, WHOAMI_OID
 from ..model import (
     AbandonRequest,
+    BindRequest,
     Control,
     DelRequest,
     DerefAliases,
@@ -55,6 +56,7 @@ from ..proto.operations import (
     SearchItem,
     Values,
 )
+from ..sasl.mechanism import ClientMechanism
 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
 
@@ -326,6 +328,22 @@ class LDAPClient:
         self._credentials = (name, password) if self.referrals.send_credentials else None
         return done
 
+    async def bind_sasl(self, mechanism: ClientMechanism, *, controls: list[Control] | None = None,
+                  timeout: float | None = None) -> LDAPMessage:
+        """A SASL bind (:mod:`ldapber.sasl`: ``External()``, ``Plain(user, password)``,
+        ``ScramSHA256(user, password)``, ``GSSAPI(host)``), through as many
+        round trips as the mechanism needs; returns the final BindResponse
+        message.  Raises LDAPResultError for a refusal and SASLError when the
+        server's last message does not verify (SCRAM: a server that does not
+        know the password).  Referrals never repeat a SASL bind."""
+        self._credentials = None
+        exchange = ops.SaslBind(mechanism)
+        request: BindRequest | None = exchange.first()
+        while request is not None:
+            request = exchange.next(await self.request(request, controls=controls, timeout=timeout))
+        assert exchange.result is not None
+        return exchange.result
+
     def _take_search(self, operation: _Operation) -> tuple[list[SearchItem], LDAPMessage | None]:
         responses, operation.responses = operation.responses, []
         return ops.split_search(responses)
@@ -525,14 +543,18 @@ class LDAPClient:
             await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:
-        """StartTLS (RFC 4511 4.14): upgrade this connection to TLS."""
+        """StartTLS (RFC 4511 4.14): upgrade this connection to TLS.  The
+        context defaults to the one given to ``connect`` (else the system's),
+        and the name checked in the server's certificate to the host connected to."""
+        if server_hostname is None and self.origin is not None:
+            server_hostname = self.origin[1]
         await self._result(ExtendedRequest(STARTTLS_OID))
         # Reading stopped when the success response came in (the machine is
         # in TLS_HANDSHAKE): nothing the server sent after it is read as
         # plaintext; the TLS layer takes the transport over from here.
         assert self.transport is not None
         transport = await self._loop.start_tls(self.transport, self.transport.get_protocol(),
-                                               ssl_context or ssl.create_default_context(),
+                                               ssl_context or self._ssl_context or ssl.create_default_context(),
                                                server_hostname=server_hostname, ssl_handshake_timeout=self.timeout)
         if transport is None:  # pragma: no cover - only when the loop has no TLS support
             raise ConnectionClosedError("the TLS handshake did not complete")

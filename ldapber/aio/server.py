@@ -39,6 +39,7 @@ from ..codec import DEFAULT_MAX_DEPTH, decode, encode
 from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
 from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode
+from ..model.dn import DN, RDN
 from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
     Abandoned,
@@ -79,6 +80,9 @@ class Session:
     #: On an ldapi:// (Unix socket) connection, the client process's
     #: (pid, uid, gid) as the kernel reports them (SO_PEERCRED); else None.
     peer_credentials: tuple[int, int, int] | None = None
+    #: Over TLS with a client certificate the server's context verified:
+    #: its subject as an LDAP DN (RFC 4514 order), which SASL EXTERNAL uses.
+    tls_peer_subject: str | None = None
     #: The DN the connection is bound as ("" for anonymous).
     bound_dn: str = ""
     #: Free for the handler (e.g. paged-search cookies).
@@ -247,6 +251,23 @@ def _peer_credentials(sock: object) -> tuple[int, int, int] | None:
     return pid, uid, gid
 
 
+#: X.509 attribute names as Python's ssl module spells them -> LDAP's short names (RFC 4514 3).
+_CERT_NAMES = {"commonName": "cn", "organizationName": "o", "organizationalUnitName": "ou", "countryName": "c",
+               "localityName": "l", "stateOrProvinceName": "st", "streetAddress": "street",
+               "domainComponent": "dc", "userId": "uid"}
+
+
+def certificate_dn(peercert: object) -> str | None:
+    """The subject of a verified peer certificate (``getpeercert()``) as
+    an LDAP DN: RDNs most specific first, as slapd names a TLS client.
+    None without a certificate (the context did not ask for one)."""
+    if not isinstance(peercert, dict) or not peercert.get("subject"):
+        return None
+    rdns = [RDN(*((_CERT_NAMES.get(name, name), value) for name, value in rdn))
+            for rdn in reversed(peercert["subject"])]
+    return str(DN(tuple(rdns)))
+
+
 def _encode_notice(code: ResultCode, text: str) -> bytes:
     return encode(notice_of_disconnection(code, text))
 
@@ -262,7 +283,8 @@ class _Connection:
                                       tls_active=tls)
         peer = writer.get_extra_info("peername")
         self.session = Session(peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer), tls_active=tls,
-                               peer_credentials=_peer_credentials(writer.get_extra_info("socket")))
+                               peer_credentials=_peer_credentials(writer.get_extra_info("socket")),
+                               tls_peer_subject=certificate_dn(writer.get_extra_info("peercert")) if tls else None)
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.write_lock = asyncio.Lock()
 
@@ -429,6 +451,7 @@ class _Connection:
                                     ssl_handshake_timeout=self.limits.tls_handshake_timeout)
         self.proto.start_tls_done()
         self.session.tls_active = True
+        self.session.tls_peer_subject = certificate_dn(self.writer.get_extra_info("peercert"))
 
 
 class _CLDAPProtocol(asyncio.DatagramProtocol):

@@ -17,22 +17,22 @@ Access, as slapd's defaults and RFC 4513 suggest:
 - the administrator (``root_dn``) may do everything.
 
 Binds: anonymous, or simple with a DN and a password (cleartext,
-``{SHA}`` or ``{SSHA}`` userPassword values); a DN with an empty password
-is an unauthenticated bind, refused with unwillingToPerform (RFC 4513
-5.1.2); a version other than 3 is protocolError; SASL is
-authMethodNotSupported; with ``require_tls`` a simple bind before TLS is
-confidentialityRequired.
+``{SHA}``, ``{SSHA}`` or ``{SCRAM-SHA-256}`` userPassword values); a DN
+with an empty password is an unauthenticated bind, refused with
+unwillingToPerform (RFC 4513 5.1.2); a version other than 3 is
+protocolError; with ``require_tls`` a simple bind before TLS is
+confidentialityRequired.  SASL: EXTERNAL, PLAIN and SCRAM-SHA-256 (see
+:mod:`.saslbind`).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -66,6 +66,7 @@ from ..model import (
     ModifyResponse,
     Operation,
     ResultCode,
+    SaslCredentials,
     Scope,
     SearchRequest,
     SearchResultDone,
@@ -75,10 +76,12 @@ from ..model import (
 from ..model.dn import DNSyntaxError, parse_dn, parse_rdn
 from ..proto.rules import FINAL_RESPONSE as _RESPONSES
 from ..proto.server import EncodedResponse, Pause
+from ..sasl.passwords import check_password
 from .dit import Directory
 from .entry import Entry
 from .errors import DirectoryError
 from .matching import compare, evaluate
+from .saslbind import SASL_MECHANISMS, SaslBinds
 from .throttle import BindThrottle
 
 __all__ = ["DirectoryService", "hash_password", "check_password"]
@@ -100,24 +103,6 @@ def hash_password(password: bytes, salt: bytes | None = None) -> bytes:
     """``{SSHA}`` of ``password``: base64(SHA-1(password + salt) + salt)."""
     salt = os.urandom(8) if salt is None else salt
     return b"{SSHA}" + base64.b64encode(hashlib.sha1(password + salt).digest() + salt)
-
-
-def check_password(stored: bytes, password: bytes) -> bool:
-    """Whether ``password`` matches a userPassword value (cleartext,
-    ``{SHA}`` or ``{SSHA}``), in constant time."""
-    scheme, _, rest = stored.partition(b"}")
-    if stored.startswith(b"{") and rest:
-        name = scheme[1:].upper()
-        try:
-            raw = base64.b64decode(rest, validate=True)
-        except ValueError:
-            return False
-        if name == b"SSHA" and len(raw) > 20:
-            return hmac.compare_digest(hashlib.sha1(password + raw[20:]).digest(), raw[:20])
-        if name == b"SHA" and len(raw) == 20:
-            return hmac.compare_digest(hashlib.sha1(password).digest(), raw)
-        return False
-    return hmac.compare_digest(stored, password)
 
 
 class SessionView(Protocol):
@@ -165,11 +150,18 @@ class DirectoryService:
     vendor_name: str = "ldapber"
     #: Failed simple binds slow the next ones, per DN and per address (see :mod:`.throttle`).
     bind_throttle: BindThrottle = field(default_factory=BindThrottle)
+    #: SASL mechanisms offered (see :mod:`.saslbind`); () turns SASL off.
+    sasl_mechanisms: tuple[str, ...] = SASL_MECHANISMS
+    #: EXTERNAL identity DN -> directory DN, e.g. the peercred DN of uid 0 -> the root DN.
+    external_identities: Mapping[str, str] = field(default_factory=dict)
     _root_key: Any = field(default=None, init=False, repr=False)
+    _sasl: SaslBinds = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.root_dn:
             self._root_key = self.directory.key(parse_dn(self.root_dn))
+        self._sasl = SaslBinds(self.directory, self.root_dn, self.root_password, self.sasl_mechanisms,
+                               self.external_identities)
 
     # -- dispatch ----------------------------------------------------------------------------------
     def handle(self, request: LDAPMessage, session: SessionView) -> Iterator[Reply]:
@@ -224,8 +216,12 @@ class DirectoryService:
         if op.version != 3:
             raise DirectoryError(ResultCode.PROTOCOL_ERROR, f"LDAP version {op.version} is not supported")
         auth = op.authentication
+        if isinstance(auth, SaslCredentials):
+            yield from self._sasl_bind(mid, auth, session)
+            return
+        session.state.pop("sasl-bind", None)  # a simple bind aborts a SASL exchange in progress
         if not isinstance(auth, Simple):
-            raise DirectoryError(ResultCode.AUTH_METHOD_NOT_SUPPORTED, "only simple binds are supported")
+            raise DirectoryError(ResultCode.AUTH_METHOD_NOT_SUPPORTED, "unknown authentication choice")
         password, name = auth.value, op.name
         if not name and not password:
             yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
@@ -255,6 +251,21 @@ class DirectoryService:
         self.bind_throttle.succeeded(keys)
         session.bound_dn = str(dn)
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
+
+    def _sasl_bind(self, mid: int, auth: SaslCredentials, session: SessionView) -> Iterator[Reply]:
+        keys = [("address", _address(session.peer))]
+        wait = self.bind_throttle.admit(keys)
+        if wait is None:
+            yield Pause(self.bind_throttle.max_delay)  # type: ignore[misc]
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "too many failed binds from this address: "
+                                 f"try again in {self.bind_throttle.max_delay:g} s")
+        if wait:
+            yield Pause(wait)  # type: ignore[misc]
+        local = getattr(session, "peer_credentials", None) is not None
+        yield from self._sasl.bind(mid, auth, session, plain_allowed=session.tls_active or local or not self.require_tls,
+                                   failed=lambda: self.bind_throttle.failed(keys))
+        if session.bound_dn:
+            self.bind_throttle.succeeded(keys)
 
     # -- search ------------------------------------------------------------------------------------
     def _search(self, mid: int, op: SearchRequest, controls: list[Control], session: SessionView) -> Iterator[Reply]:
@@ -405,7 +416,7 @@ class DirectoryService:
         extensions = [WHOAMI_OID, PASSWORD_MODIFY_OID] + ([STARTTLS_OID] if self.starttls_available else [])
         dse.set("supportedExtension", [e.encode("ascii") for e in extensions])
         dse.set("supportedControl", [c.encode("ascii") for c in SUPPORTED_CONTROLS])
-        dse.set("supportedSASLMechanisms", [])
+        dse.set("supportedSASLMechanisms", [m.encode("ascii") for m in self.sasl_mechanisms])
         dse.set("vendorName", [self.vendor_name.encode("utf-8")])
         dse.set("vendorVersion", [__version__.encode("ascii")])
         return dse

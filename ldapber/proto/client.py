@@ -29,6 +29,7 @@ from ..extended import is_notice_of_disconnection
 from ..model import (
     AbandonRequest,
     BindRequest,
+    BindResponse,
     Control,
     ExtendedRequest,
     ExtendedResponse,
@@ -87,6 +88,9 @@ class ClientConnection(Machine[Event]):
         super().__init__(codec=codec, max_pdu_size=max_pdu_size, strict=strict, tls_active=tls_active)
         self._abandoned: dict[int, None] = {}  # insertion-ordered set, at most MAX_ABANDONED
         self._next_id = 1
+        #: The server answered saslBindInProgress: until the bind ends, only
+        #: another BindRequest (the next step, or an abort) may go (RFC 4511 4.2.1).
+        self.sasl_in_progress = False
 
     # -- requests --------------------------------------------------------------
     def send_request(self, op: object, controls: list[Control] | None = None) -> tuple[int, bytes]:
@@ -98,6 +102,9 @@ class ClientConnection(Machine[Event]):
             raise LocalProtocolError(f"{type(op).__name__} is not a request")
         if self._exclusive is not None and not isinstance(op, UnbindRequest):
             raise LocalProtocolError("a bind or StartTLS is in progress; wait for its response")
+        if self.sasl_in_progress and not isinstance(op, (BindRequest, UnbindRequest)):
+            raise LocalProtocolError("a SASL bind is in progress: send its next BindRequest (or another bind, "
+                                     f"which aborts it) before {type(op).__name__}")
         mid = self._allocate_id()
         msg = LDAPMessage(mid, op, controls=controls)  # type: ignore[arg-type]
         starttls = isinstance(op, ExtendedRequest) and is_starttls(msg)
@@ -204,6 +211,8 @@ class ClientConnection(Machine[Event]):
             del self._outstanding[mid]
             if mid == self._exclusive:
                 self._exclusive = None
+                if isinstance(op, BindResponse):
+                    self.sasl_in_progress = op.result_code == ResultCode.SASL_BIND_IN_PROGRESS
                 if is_starttls(request) and isinstance(op, LDAPResult) and op.result_code == ResultCode.SUCCESS:
                     self.state = ClientState.TLS_HANDSHAKE
         self._events.append(Response(msg, final))

@@ -35,6 +35,7 @@ from ..model import (
     Operation,
     PartialAttribute,
     ResultCode,
+    SaslCredentials,
     Scope,
     SearchRequest,
     SearchResultDone,
@@ -45,6 +46,7 @@ from ..model import (
 from ..model.filters import Filter, parse_filter
 from ..model.results import raise_for_result
 from ..model.url import parse_url
+from ..sasl.mechanism import MAX_SASL_STEPS, ClientMechanism, SASLError
 from .client import Response
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "FilterCache",
     "ModifyOperation",
     "SearchItem",
+    "SaslBind",
     "Values",
     "endpoint",
 ]
@@ -143,6 +146,46 @@ _MODIFY_CODES = {ModifyOperation.ADD: 0, ModifyOperation.DELETE: 1, ModifyOperat
 
 def bind_request(name: str, password: bytes | str) -> BindRequest:
     return BindRequest(3, name, Simple(password.encode("utf-8") if isinstance(password, str) else password))
+
+
+class SaslBind:
+    """One SASL bind's round trips (RFC 4511 4.2, 4.2.2): the requests to
+    send and the check of each BindResponse, for both clients::
+
+        exchange = SaslBind(mechanism)
+        request = exchange.first()
+        while request is not None:
+            request = exchange.next(<the final message answering request>)
+
+    ``exchange.result`` is then the successful BindResponse message.  A
+    result other than success or saslBindInProgress raises its
+    LDAPResultError; a server message the mechanism cannot verify raises
+    SASLError; more than MAX_SASL_STEPS round trips raise SASLError."""
+
+    def __init__(self, mechanism: ClientMechanism) -> None:
+        self.mechanism = mechanism
+        self.steps = 0
+        self.result: LDAPMessage | None = None
+
+    def first(self) -> BindRequest:
+        return self._request(self.mechanism.initial_response())
+
+    def _request(self, credentials: bytes | None) -> BindRequest:
+        self.steps += 1
+        if self.steps > MAX_SASL_STEPS:
+            raise SASLError(f"{self.mechanism.name}: more than {MAX_SASL_STEPS} round trips; giving up")
+        return BindRequest(3, "", SaslCredentials(self.mechanism.name, credentials=credentials))
+
+    def next(self, msg: LDAPMessage) -> BindRequest | None:
+        """The next request, or None when the bind is complete and verified."""
+        check_result(msg, (ResultCode.SUCCESS, ResultCode.SASL_BIND_IN_PROGRESS))
+        op = msg.protocol_op
+        creds = getattr(op, "server_sasl_creds", None)
+        if op.result_code == ResultCode.SASL_BIND_IN_PROGRESS:  # type: ignore[union-attr]
+            return self._request(self.mechanism.respond(creds or b""))
+        self.mechanism.verify(creds)
+        self.result = msg
+        return None
 
 
 def compare_request(dn: str, attribute: str, value: bytes | str) -> CompareRequest:

@@ -37,6 +37,7 @@ from ..discovery import lookup
 from ..extended import STARTTLS_OID, WHOAMI_OID
 from ..model import (
     AbandonRequest,
+    BindRequest,
     Control,
     DelRequest,
     DerefAliases,
@@ -60,6 +61,7 @@ from ..proto.operations import (
     SearchItem,
     Values,
 )
+from ..sasl.mechanism import ClientMechanism
 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
 
@@ -253,6 +255,22 @@ class LDAPClient:
         self._credentials = (name, password) if self.referrals.send_credentials else None
         return done
 
+    def bind_sasl(self, mechanism: ClientMechanism, *, controls: list[Control] | None = None,
+                  timeout: float | None = None) -> LDAPMessage:
+        """A SASL bind (:mod:`ldapber.sasl`: ``External()``, ``Plain(user, password)``,
+        ``ScramSHA256(user, password)``, ``GSSAPI(host)``), through as many
+        round trips as the mechanism needs; returns the final BindResponse
+        message.  Raises LDAPResultError for a refusal and SASLError when the
+        server's last message does not verify (SCRAM: a server that does not
+        know the password).  Referrals never repeat a SASL bind."""
+        self._credentials = None
+        exchange = ops.SaslBind(mechanism)
+        request: BindRequest | None = exchange.first()
+        while request is not None:
+            request = exchange.next(self.request(request, controls=controls, timeout=timeout))
+        assert exchange.result is not None
+        return exchange.result
+
     def search_batches(self, base: str, filter: str | Filter = "(objectClass=*)", *,
                        scope: Scope = Scope.WHOLE_SUBTREE, attributes: Iterable[str] = (),
                        size_limit: int = 0, time_limit: int = 0, types_only: bool = False,
@@ -423,11 +441,15 @@ class LDAPClient:
         self._send(data)
 
     def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:
-        """StartTLS (RFC 4511 4.14): upgrade this connection to TLS."""
+        """StartTLS (RFC 4511 4.14): upgrade this connection to TLS.  The
+        context defaults to the one given to ``connect`` (else the system's),
+        and the name checked in the server's certificate to the host connected to."""
+        if server_hostname is None and self.origin is not None:
+            server_hostname = self.origin[1]
         self._result(ExtendedRequest(STARTTLS_OID))
         # The machine stopped reading at the success response: whatever the
         # same read brought after it was plaintext, and it is dropped.
-        context = ssl_context or ssl.create_default_context()
+        context = ssl_context or self._ssl_context or ssl.create_default_context()
         try:
             self.socket.settimeout(self.timeout)
             self.socket = context.wrap_socket(self.socket, server_hostname=server_hostname)

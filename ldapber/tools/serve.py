@@ -31,6 +31,7 @@ from ..aio import LDAPServer, ServerLimits
 from ..directory.dit import Directory
 from ..directory.errors import DirectoryError
 from ..directory.index import DEFAULT_INDEXED
+from ..directory.saslbind import SASL_MECHANISMS
 from ..directory.service import DirectoryService
 from ..directory.throttle import BindThrottle
 from ..ldif import LDIFError, iter_ldif
@@ -50,6 +51,13 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--ldapi", metavar="PATH", help="also listen on this Unix socket (ldapi://)")
     ap.add_argument("--tls-cert", help="PEM certificate for StartTLS and LDAPS")
     ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    ap.add_argument("--tls-ca", metavar="FILE", help="PEM CA certificates: ask TLS clients for a certificate "
+                    "signed by one of them (optional for the client; SASL EXTERNAL binds as its subject DN)")
+    ap.add_argument("--sasl-mechanisms", default=",".join(SASL_MECHANISMS), metavar="NAMES",
+                    help=f"SASL mechanisms offered, comma-separated (default: {','.join(SASL_MECHANISMS)}; '' for none)")
+    ap.add_argument("--map-external", action="append", default=[], metavar="IDENTITY=>DN",
+                    help="bind an EXTERNAL identity (a certificate subject, or an ldapi:// peer as "
+                         "'gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth') as DN; repeatable")
     ap.add_argument("--ldif", help="LDIF file to serve (default: the bundled sample directory)")
     ap.add_argument("--data-file", help="LDIF file that holds the data and receives every change "
                     "(created from --ldif or the sample when missing)")
@@ -161,10 +169,27 @@ def build(args: argparse.Namespace) -> tuple[DirectoryService, ssl.SSLContext | 
             raise SystemExit("--tls-cert and --tls-key go together")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-    service = DirectoryService(directory, root_dn=args.root_dn, root_password=root_password(args),
-                               starttls_available=context is not None, require_tls=args.require_tls,
-                               max_size_limit=args.size_limit, max_time_limit=args.time_limit,
-                               bind_throttle=BindThrottle(max_delay=args.bind_delay_max))
+        if args.tls_ca:
+            context.load_verify_locations(args.tls_ca)
+            context.verify_mode = ssl.CERT_OPTIONAL
+    elif args.tls_ca:
+        raise SystemExit("--tls-ca needs --tls-cert and --tls-key")
+    mapped = {}
+    for item in args.map_external:
+        identity, arrow, dn = item.partition("=>")
+        if not arrow or not identity.strip() or not dn.strip():
+            raise SystemExit(f"--map-external {item!r}: expected IDENTITY=>DN")
+        mapped[identity.strip()] = dn.strip()
+    try:
+        service = DirectoryService(directory, root_dn=args.root_dn, root_password=root_password(args),
+                                   starttls_available=context is not None, require_tls=args.require_tls,
+                                   max_size_limit=args.size_limit, max_time_limit=args.time_limit,
+                                   bind_throttle=BindThrottle(max_delay=args.bind_delay_max),
+                                   sasl_mechanisms=tuple(m.strip().upper() for m in args.sasl_mechanisms.split(",")
+                                                         if m.strip()),
+                                   external_identities=mapped)
+    except (ValueError, DNSyntaxError) as err:
+        raise SystemExit(f"--sasl-mechanisms / --map-external: {err}") from None
     return service, context
 
 
