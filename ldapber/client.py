@@ -6,5 +6,6 @@ its public name.
 """
 
 from .aio.client import ConnectionClosedError, LDAPClient, ReferralPolicy, connect
+from .aio.pool import Pool, PoolStats, Reconnect
 
-__all__ = ["connect", "LDAPClient", "ConnectionClosedError", "ReferralPolicy"]
+__all__ = ["connect", "LDAPClient", "ConnectionClosedError", "ReferralPolicy", "Pool", "PoolStats", "Reconnect"]
