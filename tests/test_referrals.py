@@ -14,8 +14,12 @@ from test_sync_client import ADMIN, ADMIN_PW, BASE, PEOPLE, make_service, server
 
 from ldapber import (
     BindRequest,
+    CompareRequest,
+    DelRequest,
+    ModifyRequest,
     LDAPMessage,
     ResultCode,
+    Scope,
     SearchRequest,
     SearchResultDone,
     SearchResultEntry,
@@ -23,9 +27,11 @@ from ldapber import (
 )
 from ldapber.aio.client import connect as connect_async
 from ldapber.model.results import InvalidCredentialsError, ReferralError
+from ldapber.proto.rules import FINAL_RESPONSE
 from ldapber.sync import ReferralPolicy, connect
 
 ELSEWHERE = "ou=elsewhere," + BASE
+_WRITE_TARGET = {ModifyRequest: "object", CompareRequest: "entry", DelRequest: "value"}
 
 
 class Referring:
@@ -41,11 +47,21 @@ class Referring:
         self.deeper_at = ""  # if set: refer to this server, one RDN deeper than asked (always somewhere new)
         self.binds: list[str] = []
         self.searches = 0
+        self.write_at: list[str] = []
+        self.write_dn = f"uid=bob,{PEOPLE}"
+        self.writes = 0
 
     def handle(self, request: LDAPMessage, session: Any) -> Iterator[Any]:
         op = request.protocol_op
         if isinstance(op, BindRequest):
             self.binds.append(op.name)
+        target = _WRITE_TARGET.get(type(op))
+        if target is not None and self.write_at and str(getattr(op, target)).lower().endswith(ELSEWHERE):
+            self.writes += 1  # a write (or compare) under ou=elsewhere: referred to write_at, the DN mapped to people
+            where = [f"{u}/{self.write_dn}" for u in self.write_at]
+            yield LDAPMessage(request.message_id, FINAL_RESPONSE[type(op)](ResultCode.REFERRAL, "", "written elsewhere",
+                                                                          referral=where))
+            return
         if isinstance(op, SearchRequest) and op.base_object.lower().endswith(ELSEWHERE):
             self.searches += 1
             where = [f"{self.deeper_at}/ou=deeper,{op.base_object}"] if self.deeper_at else list(self.elsewhere_at)
@@ -153,3 +169,41 @@ def test_a_failed_bind_sends_no_earlier_credentials(servers: tuple[Referring, st
             ldap.bind(ADMIN, b"wrong")  # the connection is anonymous now
         assert ldap.search_all(ELSEWHERE, "(uid=alice)")
     assert b.binds == []
+
+
+def test_writes_and_compares_follow_referrals_with_credentials_when_asked(
+        servers: tuple[Referring, str, Referring, str]) -> None:
+    from ldapber.model.results import StrongerAuthRequiredError
+
+    a, url_a, b, url_b = servers
+    a.write_at = ["ldap://:1", url_b]  # the first names no host: skipped
+    change = [("replace", "description", ["moved"])]
+    with connect(url_a, timeout=5) as ldap:  # by default: data
+        ldap.bind(ADMIN, ADMIN_PW)
+        with pytest.raises(ReferralError) as err:
+            ldap.modify(f"uid=x,{ELSEWHERE}", change)
+        assert err.value.referral == [f"ldap://:1/uid=bob,{PEOPLE}", f"{url_b}/uid=bob,{PEOPLE}"]
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=1)) as ldap:  # followed, anonymously: refused there
+        ldap.bind(ADMIN, ADMIN_PW)
+        with pytest.raises(StrongerAuthRequiredError):
+            ldap.modify(f"uid=x,{ELSEWHERE}", change)
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=1, send_credentials=True)) as ldap:
+        ldap.bind(ADMIN, ADMIN_PW)
+        ldap.modify(f"uid=x,{ELSEWHERE}", change)  # done on b, as uid=bob (the URL's DN)
+        assert ldap.compare(f"uid=x,{ELSEWHERE}", "description", "moved") is True
+    with connect(url_b, timeout=5) as there:
+        assert there.search_all(f"uid=bob,{PEOPLE}", scope=Scope.BASE_OBJECT)[0].text("description") == ["moved"]
+    with connect(url_a, timeout=5) as here:
+        assert here.search_all(f"uid=bob,{PEOPLE}", scope=Scope.BASE_OBJECT)[0].get("description") != [b"moved"]
+
+    async def main() -> bool:
+        async with await connect_async(url_a, timeout=5, referrals=ReferralPolicy(hops=1)) as ldap:
+            return await ldap.compare(f"uid=x,{ELSEWHERE}", "description", "moved")
+
+    assert asyncio.run(main()) is True
+    a.write_at, b.write_at = [url_b], [url_a]  # a -> b -> a for one DN: the loop ends with b's referral as data
+    a.write_dn = b.write_dn = f"uid=x,{ELSEWHERE}"
+    b.writes = a.writes = 0
+    with connect(url_a, timeout=5, referrals=ReferralPolicy(hops=5)) as ldap, pytest.raises(ReferralError):
+        ldap.delete(f"uid=x,{ELSEWHERE}")
+    assert (a.writes, b.writes) == (1, 1)

@@ -316,8 +316,25 @@ class LDAPClient:
             self._operations.pop(mid, None)
 
     async def _result(self, op: object, controls: list[Control] | None = None,
-                      ok: tuple[int, ...] = ops.SUCCESS_ONLY, timeout: float | None = None) -> LDAPMessage:
-        return ops.check_result(await self.request(op, controls=controls, timeout=timeout), ok)
+                      ok: tuple[int, ...] = ops.SUCCESS_ONLY, timeout: float | None = None,
+                      visited: ops.Visited | None = None) -> LDAPMessage:
+        msg = await self.request(op, controls=controls, timeout=timeout)
+        targets, visited = ops.referred_operation(msg, op, self.referrals.hops > 0, self.origin, visited)
+        if not targets:
+            return ops.check_result(msg, ok)
+        failures = []
+        for server, moved in targets:  # the first referred server that answers does it
+            try:
+                other = await connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
+                                referrals=self.referrals.deeper())
+            except (OSError, ValueError, asyncio.TimeoutError) as exc:
+                failures.append(f"{server}: {exc}")
+                continue
+            async with other:
+                if self._credentials is not None:
+                    await other.bind(*self._credentials)
+                return await other._result(moved, controls, ok, timeout, visited)
+        raise ops.unanswered("referred server", failures)
 
     # -- operations ------------------------------------------------------------
     async def bind(self, name: str = "", password: bytes | str = b"", *,

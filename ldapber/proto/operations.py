@@ -10,6 +10,7 @@ outcome function (final message -> what the method returns).
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ..model import (
     Change,
     CompareRequest,
     Control,
+    DelRequest,
     DerefAliases,
     ExtendedRequest,
     ExtendedResponse,
@@ -317,7 +319,8 @@ def finish_search(final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
 @dataclass(frozen=True)
 class ReferralPolicy:
     """Whether a client follows referrals (RFC 4511 4.1.10) and continuation
-    references (4.5.3) of searches.  ``hops`` 0, the default, returns them as
+    references (4.5.3) of searches, and referral results of adds, modifies,
+    deletes, modify DNs and compares.  ``hops`` 0, the default, returns them as
     data: SearchResultReference items, and a referral result raises
     ReferralError with its URLs.  ``hops`` n > 0 follows them n servers deep
     (past that they are data again), never to the same server, base and scope
@@ -393,6 +396,48 @@ def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, 
         if targets:
             out.append(ReferredSearch(tuple(targets)))
     return out
+
+
+#: The requests whose referral result a ReferralPolicy follows besides searches
+#: (RFC 4511 4.1.10), and the field that holds the DN a referral URL may replace.
+_TARGET_FIELD = {AddRequest: "entry", ModifyRequest: "object", DelRequest: "value", ModifyDNRequest: "entry",
+                 CompareRequest: "entry"}
+
+
+def referred_operation(msg: LDAPMessage, op: object, chase: bool, origin: tuple[str, str, int] | None,
+                       visited: Visited | None) -> tuple[list[tuple[str, object]], Visited]:
+    """Where an add, modify, delete, modify DN or compare answered with a
+    referral goes next: (server URL, the request with the URL's DN, if any,
+    as its target) in the referral's order, leaving out URLs without a host,
+    of other schemes, or already tried by this operation (``visited``: its
+    places so far, started here from ``origin``).  Empty when not chasing
+    or not a referral: the caller checks the result as usual."""
+    result, field_name = msg.protocol_op, _TARGET_FIELD.get(type(op))
+    if visited is None:
+        visited = set()
+        if origin is not None and field_name is not None:
+            visited.add((*origin, str(getattr(op, field_name)).lower(), -1))
+    if not chase or field_name is None or not isinstance(result, LDAPResult) \
+            or result.result_code != ResultCode.REFERRAL:
+        return [], visited
+    out: list[tuple[str, object]] = []
+    for url in result.referral or []:
+        try:
+            parsed = parse_url(url)
+        except ValueError:
+            continue
+        if parsed.scheme not in ("ldap", "ldaps") or not parsed.host:
+            continue
+        port = parsed.port or (636 if parsed.scheme == "ldaps" else 389)
+        target = parsed.dn or str(getattr(op, field_name))
+        key = (parsed.scheme, parsed.host.lower(), port, target.lower(), -1)
+        if key in visited:
+            continue
+        visited.add(key)
+        moved = copy.copy(op)
+        setattr(moved, field_name, target)
+        out.append((server_url(parsed.scheme == "ldaps", parsed.host, port), moved))
+    return out, visited
 
 
 def chased_referral(final: LDAPMessage, chase: bool, base: str, scope: Scope, done: list[LDAPMessage] | None,

@@ -243,8 +243,25 @@ class LDAPClient:
             self._responses.pop(mid, None)
 
     def _result(self, op: object, controls: list[Control] | None = None,
-                ok: tuple[int, ...] = ops.SUCCESS_ONLY, timeout: float | None = None) -> LDAPMessage:
-        return ops.check_result(self.request(op, controls=controls, timeout=timeout), ok)
+                ok: tuple[int, ...] = ops.SUCCESS_ONLY, timeout: float | None = None,
+                visited: ops.Visited | None = None) -> LDAPMessage:
+        msg = self.request(op, controls=controls, timeout=timeout)
+        targets, visited = ops.referred_operation(msg, op, self.referrals.hops > 0, self.origin, visited)
+        if not targets:
+            return ops.check_result(msg, ok)
+        failures = []
+        for server, moved in targets:  # the first referred server that answers does it
+            try:
+                other = connect(server, ssl_context=self._ssl_context, timeout=self.timeout,
+                                referrals=self.referrals.deeper())
+            except (OSError, ValueError) as exc:
+                failures.append(f"{server}: {exc}")
+                continue
+            with other:
+                if self._credentials is not None:
+                    other.bind(*self._credentials)
+                return other._result(moved, controls, ok, timeout, visited)
+        raise ops.unanswered("referred server", failures)
 
     # -- operations ------------------------------------------------------------
     def bind(self, name: str = "", password: bytes | str = b"", *,
