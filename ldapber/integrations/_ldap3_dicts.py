@@ -76,6 +76,9 @@ def _surrogate_bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
+_SCHEMALESS: dict[str, tuple[str, Any, Callable[[bytes], Any], bool]] = {}
+
+
 class Converter:
     """Converts the messages of one batch for one ldap3 connection.
 
@@ -97,8 +100,13 @@ class Converter:
             self.utf8 = codecs.lookup(get_config_parameter("DEFAULT_SERVER_ENCODING")).name == "utf-8"
         except (LookupError, TypeError):
             self.utf8 = False  # ldap3's to_unicode decides (and fails as it would)
-        # attribute name -> (ldap3's key, its case-insensitive key, formatter, single-valued)
-        self._names: dict[str, tuple[str, Any, Callable[[bytes], Any], bool]] = {}
+        # attribute name -> (ldap3's key, its case-insensitive key, formatter, single-valued);
+        # with no schema and no custom formatters the answer depends on the name
+        # alone: one table shared by every batch then (ldap3's standard formatters).
+        if self.schema is None and self.custom_formatter is None and self.utf8:
+            self._names = _SCHEMALESS if len(_SCHEMALESS) < 4096 else {}
+        else:
+            self._names = {}
 
     # -- text ---------------------------------------------------------------------
     def text(self, value: str) -> str:
