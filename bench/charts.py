@@ -33,7 +33,7 @@ COLOURS = {
     "pyasn1": "#762a83", "ldap3-pyasn1": "#af8dc3", "ldap3-fast": "#2166ac", "asn1tools": "#e08214",
     "ldaptor": "#b2182b", "scapy": "#fdb863",
     # bench.client and bench.stream_gc
-    "ldapber": "#1b7837", "python-ldap": "#2166ac", "ldap3": "#762a83", "bonsai": "#e08214",
+    "ldapber": "#1b7837", "python-ldap": "#2166ac", "ldap3": "#762a83", "ldap3-ldapber": "#c2a5cf", "bonsai": "#e08214",
     "stream-decoder": "#1b7837", "stream-decoder-read": "#7fbf7b", "framer+decode": "#b2182b", "decode_all": "#404040",
 }
 

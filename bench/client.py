@@ -21,7 +21,8 @@ the same work with each client, bound as the rootdn:
 
 Clients: ldapber's asyncio client (``ldapber.aio.client``) and its blocking
 one (``ldapber.sync``, ``ldapber-sync``: no pipelining), python-ldap
-(libldap), ldap3 (pure Python, SYNC strategy; ASYNC for pipelining) and
+(libldap), ldap3 (pure Python, SYNC strategy; ASYNC for pipelining), the
+same ldap3 calls with ldapber's accelerator installed (``ldap3-ldapber``) and
 bonsai (libldap; its asyncio connection for pipelining).  A client that is
 not installed or fails is skipped, with the reason.  Connecting and binding
 are outside the timing, and so is checking the result: every client must
@@ -59,13 +60,14 @@ FILTER = "(objectClass=inetOrgPerson)"
 #: Seconds any one LDAP operation (or a whole search) may take before the client gives up.
 TIMEOUT = 120.0
 #: The contenders, in report order; python-ldap is the one ratios are taken against.
-CLIENTS = ("ldapber", "ldapber-sync", "python-ldap", "ldap3", "bonsai")
+CLIENTS = ("ldapber", "ldapber-sync", "python-ldap", "ldap3", "ldap3-ldapber", "bonsai")
 REFERENCE = "python-ldap"
 #: Seconds bonsai's asyncio connection gets to answer two outstanding reads before it counts as unable to pipeline.
 BONSAI_PROBE = 2.0
 PATHS = ("search10k", "pipelined", "sequential")
 #: Which Python distribution each client is (for its version).
-DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
+DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3",
+                 "ldap3-ldapber": "ldap3", "bonsai": "bonsai"}
 
 
 @dataclass(frozen=True)
@@ -407,6 +409,32 @@ class Ldap3Session:
         self.conn.unbind()
 
 
+class Ldap3LdapberSession(Ldap3Session):
+    """ldap3 as above with ldapber's accelerator (``ldapber.integrations.ldap3``)
+    installed for the session's life: the same calls, ldapber's framing,
+    decoding and encoding underneath."""
+
+    name = "ldap3-ldapber"
+
+    def __init__(self, url: str) -> None:
+        from ldapber.integrations import ldap3 as accel
+
+        self.accel = accel
+        if not accel.install():
+            raise Unsupported("the accelerator does not support this ldap3 version")
+        try:
+            super().__init__(url)
+        except BaseException:
+            accel.uninstall()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.accel.uninstall()
+
+
 class BonsaiSession:
     """bonsai (libldap underneath): its synchronous connection; its asyncio
     connection (``connect(is_async=True)``) for the sliding window."""
@@ -472,8 +500,9 @@ class BonsaiSession:
 
 SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "ldapber-sync": LdapberSyncSession,
                                   "python-ldap": PythonLdapSession,
-                                  "ldap3": Ldap3Session, "bonsai": BonsaiSession}
-_MODULES = {"ldapber": "ldapber.aio.client", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3", "bonsai": "bonsai"}
+                                  "ldap3": Ldap3Session, "ldap3-ldapber": Ldap3LdapberSession, "bonsai": BonsaiSession}
+_MODULES = {"ldapber": "ldapber.aio.client", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3",
+            "ldap3-ldapber": "ldapber.integrations.ldap3", "bonsai": "bonsai"}
 
 
 def unavailable(name: str) -> str | None:

@@ -405,6 +405,27 @@ def client_goals(section: Section) -> list[Goal]:
         else:
             out.append(Goal(wording, f"{lb.median / MIB:.1f} MiB" + ("" if full else f" for {info.get('entries')} entries"),
                             lb.median <= 11 * MIB if full else None))
+    out += _accelerator_goals(section)
+    return out
+
+
+def _accelerator_goals(section: Section) -> list[Goal]:
+    """ldap3 with ldapber's accelerator against ldap3 alone: the same calls."""
+    out = []
+    for path, factor in (("search10k", 5.0), ("sequential", 2.0), ("pipelined", 2.0)):
+        fast, plain = section.get(path, "ldap3-ldapber"), section.get(path, "ldap3")
+        wording = f"{path}: ldap3-ldapber at least {factor:g}x ldap3"
+        if fast is None or plain is None:
+            out.append(Goal(wording, "not measured", None))
+        else:
+            x = plain.median / fast.median
+            out.append(Goal(wording, f"{x:.2f}x", x >= factor))
+    fast, plain = section.get("memory", "ldap3-ldapber"), section.get("memory", "ldap3")
+    wording = "memory: ldap3-ldapber adds no more than ldap3 for the 10k search"
+    if fast is None or plain is None:
+        out.append(Goal(wording, "not measured", None))
+    else:
+        out.append(Goal(wording, f"{fast.median / MIB:.1f} vs {plain.median / MIB:.1f} MiB", fast.median <= plain.median))
     return out
 
 

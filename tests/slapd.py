@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +51,11 @@ class Slapd:
 
 
 @contextmanager
-def slapd_with_sample(folder: Path, certificate: tuple[Path, Path] | None = None, *, client_ca: Path | None = None,
-                      global_lines: tuple[str, ...] = ()) -> Iterator[Slapd]:
-    """A slapd holding the sample directory; stopped on exit.  With
-    ``client_ca``, TLS clients may present a certificate signed by it
+def slapd_with_sample(folder: Path, certificate: tuple[Path, Path] | None = None, overlays: Sequence[str] = (), *,
+                      client_ca: Path | None = None, global_lines: tuple[str, ...] = ()) -> Iterator[Slapd]:
+    """A slapd holding the sample directory; stopped on exit.  ``overlays``
+    are loaded and stacked on the database (``sssvlv``: server-side sort).
+    With ``client_ca``, TLS clients may present a certificate signed by it
     (TLSVerifyClient try); ``global_lines`` go into slapd.conf's global part."""
     assert SLAPD is not None
     (folder / "db").mkdir()
@@ -66,9 +67,9 @@ def slapd_with_sample(folder: Path, certificate: tuple[Path, Path] | None = None
     conf.write_text("\n".join([
         *(f"include /etc/ldap/schema/{s}.schema" for s in ("core", "cosine", "inetorgperson", "nis")),
         f"pidfile {folder}/slapd.pid",
-        "modulepath /usr/lib/ldap", "moduleload back_mdb", *tls,
+        "modulepath /usr/lib/ldap", "moduleload back_mdb", *(f"moduleload {o}" for o in overlays), *tls,
         "database mdb", f'suffix "{BASE}"', f'rootdn "{ADMIN}"', f"rootpw {ADMIN_PW}",
-        f"directory {folder}/db", "maxsize 104857600",
+        f"directory {folder}/db", "maxsize 104857600", *(f"overlay {o}" for o in overlays),
         "access to attrs=userPassword by self write by anonymous auth by * none",
         "access to * by * read", ""]))
     port = free_port()
