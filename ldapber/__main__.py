@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from importlib import resources
 
@@ -46,16 +47,23 @@ def show(name: str, data: bytes, strict: bool) -> bool:
     return True
 
 
+def plain(doc: str | None) -> str:
+    """A module docstring as help text: without reStructuredText's markup
+    (``code``, :role:`target`)."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", doc or "")
+    return text.replace("``", "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ldapber", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m ldapber", description=plain(__doc__),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="version", version=f"ldapber {__version__} ({BACKEND} backend)")
     sub = ap.add_subparsers(dest="command")
     dec = sub.add_parser("decode", help="decode PDUs from hex, base64, raw files or captures",
-                         description=decode_tool.__doc__)
+                         description=plain(decode_tool.__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     decode_tool.add_arguments(dec)
     srv = sub.add_parser("serve", help="serve an LDAP directory (the bundled sample by default)",
-                         description=serve_tool.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                         description=plain(serve_tool.__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     serve_tool.add_arguments(srv)
     if argv is None:
         argv = sys.argv[1:]

@@ -45,7 +45,7 @@ from ldapber import (  # noqa: E402
 )
 from ldapber.controls import SortRequest  # noqa: E402
 from ldapber.integrations import ldap3 as accel  # noqa: E402
-from ldapber.integrations._framing import Framer  # noqa: E402
+from ldapber.integrations._framing import FallbackFramer  # noqa: E402
 from ldapber.integrations._ldap3_dicts import Converter  # noqa: E402
 from ldapber.integrations._ldap3_requests import encode_request  # noqa: E402
 
@@ -545,7 +545,7 @@ def _accelerated_dict(conn: Any, pdus: list[bytes]) -> list[tuple[str, Any]]:
 
     from ldapber.integrations.ldap3 import _decode
 
-    framer = Framer(BaseStrategy.compute_ldap_message_size)
+    framer = FallbackFramer(BaseStrategy.compute_ldap_message_size)
     out = []
     wire = b"".join(pdus)
     for i in range(0, len(wire), 7):  # in odd chunks: framing across boundaries

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import socket
 import ssl
 import struct
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -38,7 +40,7 @@ from typing import Protocol
 from ..codec import DEFAULT_MAX_DEPTH, decode, encode
 from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
-from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode
+from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode, SearchResultEntry
 from ..model.dn import DN, RDN
 from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
@@ -51,6 +53,7 @@ from ..proto import (
     ServerState,
 )
 from ..proto.rules import FINAL_RESPONSE, LocalProtocolError, is_starttls
+from .statslog import describe_request, describe_result, stats
 
 __all__ = ["Handler", "Session", "ServerLimits", "LDAPServer"]
 
@@ -134,6 +137,7 @@ class LDAPServer:
         # and ones closing included): what close() cancels and waits for.
         self._tasks: set[asyncio.Task[None]] = set()
         self._per_address: dict[str, int] = {}  # TCP connections open, by client address
+        self._conn_ids = itertools.count(1000)  # the stats log's conn= numbers, as slapd's
 
     # -- listening -------------------------------------------------------------
     async def listen_tcp(self, host: str | None, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
@@ -211,11 +215,17 @@ class LDAPServer:
         self._connections.add(task)
         if not local:
             self._per_address[address] = self._per_address.get(address, 0) + 1
+        connection = _Connection(self, reader, writer, tls, reserved=reserved)
+        if stats.isEnabledFor(logging.INFO):
+            stats.info("conn=%d ACCEPT from %s%s", connection.conn_id,
+                       "PATH=" if local else "IP=", connection.session.peer)
         try:
-            await _Connection(self, reader, writer, tls, reserved=reserved).run()
+            await connection.run()
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             log.debug("connection ended: %r", exc)
         finally:
+            if stats.isEnabledFor(logging.INFO):
+                stats.info("conn=%d closed", connection.conn_id)
             self._connections.discard(task)
             if not local:
                 left = self._per_address.get(address, 1) - 1
@@ -287,6 +297,7 @@ class _Connection:
                                tls_peer_subject=certificate_dn(writer.get_extra_info("peercert")) if tls else None)
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.write_lock = asyncio.Lock()
+        self.conn_id = next(server._conn_ids)
 
     async def run(self) -> None:
         try:
@@ -340,6 +351,8 @@ class _Connection:
                 return
             self.tasks[msg.message_id] = asyncio.create_task(self.serve(msg))
         elif isinstance(event, Abandoned):
+            if stats.isEnabledFor(logging.INFO):
+                stats.info("conn=%d ABANDON msg=%d", self.conn_id, event.message_id)
             task = self.tasks.pop(event.message_id, None)
             if task is not None:
                 task.cancel()
@@ -349,6 +362,7 @@ class _Connection:
 
     async def serve(self, msg: LDAPMessage) -> None:
         mid = msg.message_id
+        oplog = _OpLog(self.conn_id, msg) if stats.isEnabledFor(logging.INFO) else None
         try:
             responses = self.server.handler.handle(msg, self.session)
             if hasattr(responses, "__aiter__"):
@@ -356,6 +370,8 @@ class _Connection:
                     if isinstance(response, Pause):
                         await asyncio.sleep(response.seconds)
                     else:
+                        if oplog is not None:
+                            oplog.seen(response)
                         await self.send(response)
             else:
                 queued = 0
@@ -365,6 +381,8 @@ class _Connection:
                         await asyncio.sleep(response.seconds)
                         continue
                     self.queue(response)
+                    if oplog is not None:
+                        oplog.seen(response)
                     if type(response) is EncodedResponse:
                         # an empty batch is the handler's scheduling point during a long scan
                         queued += len(response.ops) or RESPONSE_BATCH
@@ -394,6 +412,8 @@ class _Connection:
                 await self.send(LDAPMessage(mid, kind(ResultCode.OTHER, "", "internal server error")))
         finally:
             self.tasks.pop(mid, None)
+            if oplog is not None:
+                oplog.done()
 
     def queue(self, message: LDAPMessage | EncodedResponse) -> None:
         """Queue a response in the machine, to go out with the next flush."""
@@ -452,6 +472,31 @@ class _Connection:
         self.proto.start_tls_done()
         self.session.tls_active = True
         self.session.tls_peer_subject = certificate_dn(self.writer.get_extra_info("peercert"))
+
+
+class _OpLog:
+    """One operation's stats lines (see :mod:`.statslog`): what was asked, and how it ended."""
+
+    __slots__ = ("conn_id", "mid", "started", "entries", "final")
+
+    def __init__(self, conn_id: int, msg: LDAPMessage) -> None:
+        self.conn_id, self.mid, self.started = conn_id, msg.message_id, time.perf_counter()
+        self.entries = 0
+        self.final: object = None
+        stats.info("conn=%d op=%d %s", conn_id, self.mid, describe_request(msg.protocol_op))
+
+    def seen(self, response: object) -> None:
+        if type(response) is EncodedResponse:
+            self.entries += len(response.ops)
+        elif isinstance(response, LDAPMessage):
+            if isinstance(response.protocol_op, SearchResultEntry):
+                self.entries += 1
+            else:
+                self.final = response.protocol_op
+
+    def done(self) -> None:
+        stats.info("conn=%d op=%d %s", self.conn_id, self.mid,
+                   describe_result(self.final, self.entries, time.perf_counter() - self.started))
 
 
 class _CLDAPProtocol(asyncio.DatagramProtocol):

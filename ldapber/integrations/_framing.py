@@ -6,7 +6,7 @@ for a PDU ldapber refuses (a form real servers do not send, say): that PDU
 is then handed out as bytes only, framed by the library's own rule, for the
 library's own decoder, and decoding goes on with a fresh stream decoder
 after it.  The bytes are kept beside the stream decoder's own copy, trimmed
-once per :meth:`Framer.feed`, so the cost stays linear in the bytes.
+once per :meth:`FallbackFramer.feed`, so the cost stays linear in the bytes.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _new_stream() -> Any:
     return StreamDecoder(strict=True, relax=RELAX, max_pdu_size=sys.maxsize)
 
 
-class Framer:
+class FallbackFramer:
     """One connection's received bytes -> complete PDUs, in order.
 
     ``size_of(head)`` is the library's own PDU size rule (total size from the

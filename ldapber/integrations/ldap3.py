@@ -64,7 +64,7 @@ from ldap3.utils import asn1 as _asn1  # type: ignore[import-untyped]
 from ldap3.utils.log import ERROR, NETWORK, log, log_enabled  # type: ignore[import-untyped]
 
 from .. import LDAPMessage
-from ._framing import Framer
+from ._framing import FallbackFramer
 from ._ldap3_dicts import Converter, Unconverted
 
 __all__ = ["Ldap3AcceleratorWarning", "SUPPORTED_VERSIONS", "accelerated", "install", "installed", "uninstall"]
@@ -181,11 +181,11 @@ def fallback_reason(connection: Any) -> str | None:
     return None
 
 
-def _new_framer() -> Framer:
-    return Framer(_base.BaseStrategy.compute_ldap_message_size)
+def _new_framer() -> FallbackFramer:
+    return FallbackFramer(_base.BaseStrategy.compute_ldap_message_size)
 
 
-def _decode(strategy: Any, converter: Converter | None, message: LDAPMessage | None, framer: Framer,
+def _decode(strategy: Any, converter: Converter | None, message: LDAPMessage | None, framer: FallbackFramer,
             offset: int, length: int) -> tuple[int, dict[str, Any]]:
     """(message ID, ldap3's dict) for one framed PDU: converted from ldapber's
     message, or, for a message the conversion leaves to ldap3 (or

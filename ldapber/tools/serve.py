@@ -90,8 +90,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     "when the server is full (default 8)")
     ap.add_argument("--max-per-address", type=int, default=256, metavar="N",
                     help="TCP connections at once from one client address (default 256; 0: no cap)")
-    ap.add_argument("--idle-timeout", type=float, default=300.0)
-    ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
+                    help="close a connection with nothing outstanding after this long without a request "
+                         "(default 300)")
+    ap.add_argument("--verbose", "-v", action="count", default=0,
+                    help="-v: a line per connection and per operation on stderr, as slapd's stats log "
+                         "(conn=, op=, DN, result, etime); -vv: debugging output too")
 
 
 def apply_config(ap: argparse.ArgumentParser, argv: list[str] | None) -> None:
@@ -120,6 +124,8 @@ def apply_config(ap: argparse.ArgumentParser, argv: list[str] | None) -> None:
         try:
             if isinstance(action, argparse._StoreTrueAction):
                 defaults[action.dest] = config.getboolean("serve", key)
+            elif isinstance(action, argparse._CountAction):  # verbose = 2, or true for 1
+                defaults[action.dest] = int(text) if text.strip().isdigit() else int(config.getboolean("serve", key))
             else:
                 defaults[action.dest] = action.type(text) if callable(action.type) else text
         except ValueError as err:
@@ -243,7 +249,10 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.WARNING,
+                        format="%(asctime)s %(message)s" if args.verbose else "%(levelname)s:%(name)s:%(message)s")
+    if args.verbose:
+        logging.getLogger("ldapber.server.stats").setLevel(logging.INFO)
     if args.loop == "uvloop":
         try:
             import uvloop
