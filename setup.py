@@ -1,7 +1,7 @@
 """Build: regenerate stale generated sources, then compile the Cython codecs.
 
 ``LDAPBER_PURE_PYTHON=1`` skips the extensions (the pure-Python backend is
-then used).  Otherwise a failed compile fails the build: a silent fallback
+then used); ``LDAPBER_DEBUG=1`` keeps the symbol tables Linux builds strip.  Otherwise a failed compile fails the build: a silent fallback
 would hide a broken extension.
 """
 
@@ -43,9 +43,13 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     # them into the large generated functions (a call each per element).
     # Cython spells `inline` as CYTHON_INLINE unless it is already defined.
     macros = [] if sys.platform == "win32" else [("CYTHON_INLINE", "__inline__ __attribute__((always_inline))")]
+    # Release builds drop the symbol tables (10.6 MB -> 1.5 MB for rfc4511_c on
+    # Linux); LDAPBER_DEBUG=1 keeps them for a debugger or a profiler.
+    strip = sys.platform.startswith("linux") and os.environ.get("LDAPBER_DEBUG", "") in ("", "0")
     extensions = [
         Extension(f"ldapber._generated.{stem}_c", [f"ldapber/_generated/{stem}_c.pyx"],
-                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/cstream.pxi", "ldapber/_ber/slots.h"], define_macros=macros)
+                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/cstream.pxi", "ldapber/_ber/slots.h"],
+                  define_macros=macros, extra_link_args=["-Wl,-s"] if strip else [])
         for stem in stems
     ]
     ext_modules = cythonize(extensions, compiler_directives=directives, quiet=True)

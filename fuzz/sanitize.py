@@ -73,7 +73,7 @@ def runtime_libraries(cc: str) -> list[str]:
 def build(dest: Path, cc: str) -> None:
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", "build", "*.so", "*.c", "__pycache__",
                                                                  ".hypothesis", "work", "results"))
-    env = {**os.environ, "CC": cc, "CFLAGS": FLAGS, "LDSHARED": f"{cc} -shared {FLAGS}"}
+    env = {**os.environ, "LDAPBER_DEBUG": "1", "CC": cc, "CFLAGS": FLAGS, "LDSHARED": f"{cc} -shared {FLAGS}"}
     out = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=dest, env=env,
                          capture_output=True, text=True)
     if out.returncode != 0:
