@@ -14,6 +14,7 @@ import time
 import pytest
 from test_sync_client import ADMIN, ADMIN_PW, BASE, make_service, server_thread
 
+from ldapber.model.results import NoSuchObjectError
 from ldapber.sync import connect
 
 
@@ -23,7 +24,7 @@ def test_each_operation_gets_a_request_and_a_result_line(caplog: pytest.LogCaptu
         with connect(info["url"]) as ldap:
             ldap.bind(ADMIN, ADMIN_PW)
             assert len(ldap.search_all(BASE, "(uid=a*)")) == 1
-            with pytest.raises(Exception):
+            with pytest.raises(NoSuchObjectError):
                 ldap.delete("uid=nobody,dc=example,dc=com")
         for _ in range(100):  # the close line comes from the server's thread
             if any(r.getMessage().endswith(" closed") for r in caplog.records):
