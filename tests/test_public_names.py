@@ -83,6 +83,11 @@ def test_readme_examples_type_check_strictly_against_an_installed_wheel(tmp_path
     log = built.stdout + built.stderr
     assert "Deprecat" not in log, [line for line in log.splitlines() if "Deprecat" in line][:5]
     wheel = next((tmp_path / "dist").glob("ldapber-*.whl"))
+    import zipfile
+
+    shipped = zipfile.ZipFile(wheel).namelist()
+    assert "ldapber/py.typed" in shipped and "ldapber/asn1/rfc4511.asn" in shipped
+    assert [n for n in shipped if n.endswith((".c", ".pyx", ".pxi", ".h"))] == []  # sources stay in the sdist
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
     installed = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
