@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.sdist import sdist
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,4 +55,13 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     ]
     ext_modules = cythonize(extensions, compiler_directives=directives, quiet=True)
 
-setup(ext_modules=ext_modules)
+class SdistWithoutTests(sdist):
+    """The sdist builds the package and ships no tests: they need the
+    repository around them (bench/, fuzz/, slapd), which the sdist is not."""
+
+    def make_distribution(self):
+        self.filelist.exclude_pattern(r"^tests/", is_regex=True)
+        super().make_distribution()
+
+
+setup(ext_modules=ext_modules, cmdclass={"sdist": SdistWithoutTests})

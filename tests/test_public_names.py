@@ -123,3 +123,25 @@ def test_a_missing_extension_is_said_once_unless_pure_python_is_chosen(pure: boo
     assert warned == (0 if pure else 1), out.stderr
     if not pure:
         assert "LDAPBER_PURE_PYTHON=1" in out.stderr and "pip install -e ." in out.stderr
+
+
+def test_the_sdist_builds_and_ships_no_tests(tmp_path: Path) -> None:
+    """The sdist holds what a build needs (the runtime's .pxi and .h, the
+    generated .pyx) and no tests (they need the repository: bench/, fuzz/)."""
+    import tarfile
+
+    made = subprocess.run([sys.executable, "setup.py", "-q", "sdist", "-d", str(tmp_path / "sdist")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "LDAPBER_PURE_PYTHON": "1"})
+    assert made.returncode == 0, made.stderr[-2000:]
+    sdist = next((tmp_path / "sdist").glob("ldapber-*.tar.gz"))
+    names = tarfile.open(sdist).getnames()
+    root = names[0].split("/")[0]
+    for needed in ("ldapber/_ber/cruntime.pxi", "ldapber/_ber/slots.h", "ldapber/_generated/rfc4511_c.pyx",
+                   "LICENSE", "pyproject.toml", "setup.py"):
+        assert f"{root}/{needed}" in names, needed
+    assert [n for n in names if "/tests/" in n] == []
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "wheel"), str(sdist)], capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "LDAPBER_PURE_PYTHON": "1"})
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert list((tmp_path / "wheel").glob("ldapber-*.whl"))
