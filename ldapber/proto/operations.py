@@ -47,7 +47,7 @@ from ..model import (
 )
 from ..model.filters import Filter, parse_filter
 from ..model.results import raise_for_result
-from ..model.url import parse_url
+from ..model.url import LDAPURL, parse_url
 from ..sasl.mechanism import MAX_SASL_STEPS, ClientMechanism, SASLError
 from .client import Response
 
@@ -366,6 +366,18 @@ def search_visited(origin: tuple[str, str, int] | None, base: str, scope: Scope)
     return {(*origin, base.lower(), int(scope))} if origin is not None else set()
 
 
+def _server_of(url: str) -> tuple[LDAPURL, str, int] | None:
+    """A referral URL that names a server to connect to, with its host and
+    port; None for a malformed one, another scheme, or one without a host."""
+    try:
+        parsed = parse_url(url)
+    except ValueError:
+        return None
+    if parsed.scheme not in ("ldap", "ldaps") or not parsed.host:
+        return None
+    return parsed, parsed.host, parsed.port or (636 if parsed.scheme == "ldaps" else 389)
+
+
 def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, *, continuation: bool,
                       visited: Visited) -> list[ReferredSearch]:
     """The searches that continue one, from its references (each a group of
@@ -379,20 +391,17 @@ def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, 
     for group in groups:
         targets: list[tuple[str, str, Scope, str | None]] = []
         for url in group:
-            try:
-                parsed = parse_url(url)
-            except ValueError:
+            usable = _server_of(url)
+            if usable is None:
                 continue
-            if parsed.scheme not in ("ldap", "ldaps") or not parsed.host:
-                continue
-            port = parsed.port or (636 if parsed.scheme == "ldaps" else 389)
+            parsed, host, port = usable
             target = parsed.dn or base
             new_scope = parsed.scope if parsed.scope is not None else default_scope
-            key = (parsed.scheme, parsed.host.lower(), port, target.lower(), int(new_scope))
+            key = (parsed.scheme, host.lower(), port, target.lower(), int(new_scope))
             if key in visited:
                 continue
             visited.add(key)
-            targets.append((server_url(parsed.scheme == "ldaps", parsed.host, port), target, new_scope, parsed.filter))
+            targets.append((server_url(parsed.scheme == "ldaps", host, port), target, new_scope, parsed.filter))
         if targets:
             out.append(ReferredSearch(tuple(targets)))
     return out
@@ -422,21 +431,18 @@ def referred_operation(msg: LDAPMessage, op: object, chase: bool, origin: tuple[
         return [], visited
     out: list[tuple[str, object]] = []
     for url in result.referral or []:
-        try:
-            parsed = parse_url(url)
-        except ValueError:
+        usable = _server_of(url)
+        if usable is None:
             continue
-        if parsed.scheme not in ("ldap", "ldaps") or not parsed.host:
-            continue
-        port = parsed.port or (636 if parsed.scheme == "ldaps" else 389)
+        parsed, host, port = usable
         target = parsed.dn or str(getattr(op, field_name))
-        key = (parsed.scheme, parsed.host.lower(), port, target.lower(), -1)
+        key = (parsed.scheme, host.lower(), port, target.lower(), -1)
         if key in visited:
             continue
         visited.add(key)
         moved = copy.copy(op)
         setattr(moved, field_name, target)
-        out.append((server_url(parsed.scheme == "ldaps", parsed.host, port), moved))
+        out.append((server_url(parsed.scheme == "ldaps", host, port), moved))
     return out, visited
 
 
