@@ -151,3 +151,30 @@ def test_tls_after_starttls_is_not_a_failure(tmp_path: Path) -> None:
     path2 = tmp_path / "no-starttls.pcap"
     _write_capture(path2, [(CLIENT, SERVER, 50000, 389, 1, hello)])
     assert run("--pcap", str(path2)).returncode == 1
+
+
+def test_progress_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ldapber.tools import capture
+
+    path = tmp_path / "many.pcap"
+    request = ldapber.encode(MESSAGES[4])
+    _write_capture(path, [(CLIENT, SERVER, 50000, 389, 1 + i * len(request), request) for i in range(10)])
+    monkeypatch.setattr(capture, "PROGRESS_EVERY", 2)
+    seen: list[int] = []
+    with path.open("rb") as f:
+        streams = capture.read_capture(f, 389, progress=seen.append)
+    assert len(streams) == 1 and len(seen) == 5 and seen == sorted(seen) and seen[-1] <= path.stat().st_size
+    terminal = io.StringIO()
+    bar = capture.Progress(2_000_000, terminal, interval=0, force=True)
+    bar(1_000_000)
+    bar.done()
+    assert terminal.getvalue() == "\rreading capture: 1.0 of 2.0 MB (50%)\r\033[K"
+    piped = io.StringIO()  # not a terminal: nothing
+    quiet = capture.Progress(2_000_000, piped, interval=0)
+    quiet(1_000_000)
+    quiet.done()
+    assert piped.getvalue() == ""
+    out = run("--pcap", str(path))  # stderr is a pipe here: no progress line in it
+    assert out.returncode == 0 and "reading capture" not in out.stderr

@@ -7,9 +7,11 @@ direction's stream is returned for splitting into PDUs.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 __all__ = ["Stream", "read_capture"]
 
@@ -44,11 +46,43 @@ def _addr(raw: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6 if len(raw) == 16 else socket.AF_INET, raw)
 
 
-def read_capture(f: BinaryIO, port: int = 389, others: Counter[int] | None = None) -> list[Stream]:
+#: Packets between two progress calls (a tell() each: cheap at this rate).
+PROGRESS_EVERY = 4096
+
+
+class Progress:
+    """A one-line progress report on a terminal ("reading capture: 12.0 of
+    120.0 MB (10%)"), redrawn at most every ``interval`` seconds and erased
+    by :meth:`done`; silent when ``out`` is not a terminal."""
+
+    def __init__(self, total: int, out: TextIO, *, interval: float = 0.25, force: bool = False) -> None:
+        self.total, self.out, self.interval = total, out, interval
+        self.active = force or out.isatty()
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.active or now - self._last < self.interval:
+            return
+        self._last, self._shown = now, True
+        share = f" ({100 * done // self.total}%)" if self.total else ""
+        self.out.write(f"\rreading capture: {done / 1e6:.1f} of {self.total / 1e6:.1f} MB{share}")
+        self.out.flush()
+
+    def done(self) -> None:
+        if self._shown:
+            self.out.write("\r\033[K")
+            self.out.flush()
+
+
+def read_capture(f: BinaryIO, port: int = 389, others: Counter[int] | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[Stream]:
     """The LDAP streams in a pcap or pcapng capture, in order of first packet.
     ``others``, if given, counts the packets with a TCP payload by the lower
     port of each other connection (for a hint when ``port`` is not the one
-    the capture used)."""
+    the capture used).  ``progress``, if given, is called with the bytes of
+    the file read so far, every PROGRESS_EVERY packets."""
     try:
         import dpkt  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - depends on the install
@@ -58,7 +92,9 @@ def read_capture(f: BinaryIO, port: int = 389, others: Counter[int] | None = Non
     reader = dpkt.pcapng.Reader(f) if head == _PCAPNG_MAGIC else dpkt.pcap.Reader(f)
     linktype = reader.datalink()
     streams: dict[tuple[str, int, str, int], Stream] = {}
-    for _, frame in reader:
+    for count, (_, frame) in enumerate(reader, 1):
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(f.tell())
         try:
             if linktype == dpkt.pcap.DLT_EN10MB:
                 ip = dpkt.ethernet.Ethernet(frame).data

@@ -9,6 +9,7 @@ import argparse
 import base64
 import binascii
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -60,11 +61,15 @@ def sources(args: argparse.Namespace) -> Iterator[tuple[str, bytes]]:
     if args.raw:
         yield args.raw, _read_bytes(args.raw)
     if args.pcap:
-        from .capture import read_capture
+        from .capture import Progress, read_capture
 
         others: Counter[int] = Counter()
         with open(args.pcap, "rb") as f:
-            streams = read_capture(f, args.port, others)
+            progress = Progress(os.fstat(f.fileno()).st_size, sys.stderr)
+            try:
+                streams = read_capture(f, args.port, others, progress)
+            finally:
+                progress.done()
         if not streams:
             busiest = ", ".join(f"{port} ({n} packets)" for port, n in others.most_common(3))
             hint = f"; TCP payloads are on ports {busiest}: try --port {others.most_common(1)[0][0]}" if others else ""
