@@ -33,6 +33,11 @@ build = _load_compiler()
 for path in build.write_all():
     print(f"regenerated {path.relative_to(HERE)}")
 
+#: What a compiled build reads besides the .py files: in every sdist, however it was made
+#: (LDAPBER_PURE_PYTHON=1 lists no extensions, so setuptools would leave them out).
+BUILD_SOURCES = ["ldapber/_ber/cruntime.pxi", "ldapber/_ber/cstream.pxi", "ldapber/_ber/slots.h"]
+
+
 ext_modules = []
 if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     from Cython.Build import cythonize
@@ -49,18 +54,23 @@ if os.environ.get("LDAPBER_PURE_PYTHON", "") in ("", "0"):
     strip = sys.platform.startswith("linux") and os.environ.get("LDAPBER_DEBUG", "") in ("", "0")
     extensions = [
         Extension(f"ldapber._generated.{stem}_c", [f"ldapber/_generated/{stem}_c.pyx"],
-                  depends=["ldapber/_ber/cruntime.pxi", "ldapber/_ber/cstream.pxi", "ldapber/_ber/slots.h"],
+                  depends=BUILD_SOURCES,
                   define_macros=macros, extra_link_args=["-Wl,-s"] if strip else [])
         for stem in stems
     ]
     ext_modules = cythonize(extensions, compiler_directives=directives, quiet=True)
 
 class SdistWithoutTests(sdist):
-    """The sdist builds the package and ships no tests: they need the
-    repository around them (bench/, fuzz/, slapd), which the sdist is not."""
+    """The sdist builds the package, compiled or not, and ships no tests:
+    they need the repository around them (bench/, fuzz/, slapd), which the
+    sdist is not."""
 
     def make_distribution(self):
         self.filelist.exclude_pattern(r"^tests/", is_regex=True)
+        generated = sorted(p.relative_to(HERE).as_posix() for p in (HERE / "ldapber" / "_generated").glob("*_c.pyx"))
+        self.filelist.extend(BUILD_SOURCES + generated)
+        self.filelist.sort()
+        self.filelist.remove_duplicates()
         super().make_distribution()
 
 
