@@ -15,6 +15,7 @@ import sys
 import weakref
 
 import pytest
+from pythons import fast_dealloc_built
 from samples import MESSAGES
 
 from ldapber import EqualityMatch, LDAPMessage, Not, PartialAttribute, SearchRequest, SearchResultEntry, codec_for
@@ -23,6 +24,7 @@ from ldapber.model._base import UnknownAlternative
 compiled = pytest.importorskip("ldapber._generated.rfc4511_c")
 
 
+@fast_dealloc_built
 def test_installed_on_every_decoded_class() -> None:
     for msg in MESSAGES:
         for cls in (type(msg), type(msg.protocol_op)):
@@ -180,6 +182,7 @@ def test_headers_alone_do_not_size_huge_lists() -> None:
     assert peak < len(pdu) // 4  # the input is 2 MB; a full-size list would be 8 MB
 
 
+@fast_dealloc_built
 def test_unknown_alternative_has_exactly_one_deallocator_owner() -> None:
     import importlib
 

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Callable
 
 import pytest
+from pythons import fast_dealloc_built
 from samples import MESSAGES
 
 import ldapber
@@ -67,6 +68,7 @@ def test_a_cycle_through_decoded_objects_is_collected(codec: Codec, entry: str, 
     assert alive() is None
 
 
+@fast_dealloc_built
 def test_untouched_parts_are_not_tracked_and_read_parts_are() -> None:
     codec = ldapber.codec_for("cython") if ldapber.BACKEND == "cython" else pytest.skip("compiled backend not built")
     msg = codec.decode(DATA)
@@ -84,6 +86,7 @@ def test_untouched_parts_are_not_tracked_and_read_parts_are() -> None:
     assert all(gc.is_tracked(a.vals) for a in attrs)
 
 
+@fast_dealloc_built
 def test_decoded_objects_stay_out_of_the_collectors_generations() -> None:
     if ldapber.BACKEND != "cython":
         pytest.skip("compiled backend not built")

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pythons import server_starttls
 from slapd import (
     ADMIN,
     ADMIN_PW,
@@ -78,6 +79,7 @@ def tool(*args: str, stdin: str | None = None, ca: Path | None = None) -> subpro
 
 
 @needs_tools
+@server_starttls
 def test_openldap_tools_over_tls_against_ldapber(ldapber_server: tuple[str, str],
                                                   certificate: tuple[Path, Path]) -> None:
     url, tls_url = ldapber_server

@@ -12,11 +12,13 @@ import os
 import shutil
 import ssl
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pythons import server_starttls
 from slapd import ADMIN, ADMIN_PW, BASE, needs_slapd, slapd_with_sample
 from test_sync_client import AioAsSync, make_service, server_thread
 
@@ -288,7 +290,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert done.returncode == 0, done.stderr
 
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ldapber test CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout", "ca.key", "-out", "ca.pem")  # key usage: Python 3.13 verifies X.509 strictly
     (d / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     for name, subject, ext in [("server", "/CN=127.0.0.1", ["-extfile", "server.ext"]),
                                ("client", "/O=Example/OU=people/CN=Client One", [])]:
@@ -309,6 +312,7 @@ def _client_context(pki: dict[str, Path]) -> ssl.SSLContext:
     return ctx
 
 
+@server_starttls
 def test_external_over_a_tls_client_certificate_against_the_ldapber_server(pki: dict[str, Path]) -> None:
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(str(pki["server.pem"]), str(pki["server.key"]))
@@ -363,7 +367,6 @@ def test_scram_against_slapd(tmp_path: Path) -> None:
 @needs_ldapwhoami
 def test_serve_maps_an_ldapi_peer_to_the_administrator(tmp_path: Path) -> None:
     import socket
-    import sys
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

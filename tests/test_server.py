@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from pythons import server_starttls
 
 import ldapber
 from ldapber import Control, LDAPMessage, ResultCode, Scope, SearchRequest
@@ -308,6 +309,7 @@ def test_writes_are_on_disk_before_the_response_and_survive_a_restart(tmp_path: 
     asyncio.run(asyncio.wait_for(main(), 60))
 
 
+@server_starttls
 def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pythons import server_starttls
 from slapd import needs_slapd, slapd_with_sample
 
 import ldapber
@@ -269,6 +270,7 @@ def test_errors_are_the_result_error_classes() -> None:
         assert err.value.result_code == ResultCode.NO_SUCH_OBJECT and err.value.matched_dn == PEOPLE
 
 
+@server_starttls
 def test_starttls_and_ldaps(certificate: tuple[Path, Path]) -> None:
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(*certificate)
