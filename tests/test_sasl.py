@@ -363,6 +363,24 @@ def test_scram_against_slapd(tmp_path: Path) -> None:
             c.bind_sasl(ScramSHA256("alice", "wrong"))
 
 
+@needs_slapd
+@pytest.mark.skipif(not _PLAIN_PLUGIN, reason="Cyrus SASL's PLAIN plugin (libsasl2-modules) is not installed")
+def test_plain_against_slapd_over_ldapi(tmp_path: Path) -> None:
+    # Cyrus refuses PLAIN on a connection without a security layer unless the
+    # server's sasl-secprops allow it; over ldapi:// slapd counts the socket as local.
+    lines = ('authz-regexp "^uid=([^,]+),(cn=[^,]+,)*cn=auth$" "uid=$1,ou=people,dc=example,dc=com"',
+             "sasl-secprops none")
+    with slapd_with_sample(tmp_path, global_lines=lines) as slapd:
+        with connect(slapd.url) as admin:
+            admin.bind(ADMIN, ADMIN_PW)
+            admin.modify(BOB, [("replace", "userPassword", ["password"])])  # Cyrus checks PLAIN against cleartext
+        with connect(slapd.ldapi_url) as c:
+            c.bind_sasl(Plain("bob", "password"))
+            assert c.who_am_i() == "dn:" + BOB
+        with connect(slapd.ldapi_url) as c, pytest.raises(InvalidCredentialsError):
+            c.bind_sasl(Plain("bob", "wrong"))
+
+
 # -- the serve command -----------------------------------------------------------------------
 @needs_ldapwhoami
 def test_serve_maps_an_ldapi_peer_to_the_administrator(tmp_path: Path) -> None:
