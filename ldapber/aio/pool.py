@@ -74,7 +74,9 @@ class Pool:
         async with self._released:
             book.waiting += 1
             try:
-                got = await asyncio.wait_for(self._take(), self.acquire_timeout)
+                got: object = book.take()
+                if got is None:  # wait for a release (a task only then)
+                    got = await asyncio.wait_for(self._take(), self.acquire_timeout)
             finally:
                 book.waiting -= 1
         if got is not CREATE:

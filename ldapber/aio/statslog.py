@@ -31,6 +31,8 @@ from ..model import (
     SearchRequest,
     UnbindRequest,
 )
+from ..model.filters import filter_to_string
+from ..proto.operations import TARGET_FIELD
 
 __all__ = ["stats", "describe_request", "describe_result"]
 
@@ -39,6 +41,10 @@ stats = logging.getLogger("ldapber.server.stats")
 #: The BER tag of each final response (what slapd's RESULT lines print).
 _TAGS = {"BindResponse": 97, "SearchResultDone": 101, "ModifyResponse": 103, "AddResponse": 105,
          "DelResponse": 107, "ModifyDNResponse": 109, "CompareResponse": 111, "ExtendedResponse": 120}
+
+
+#: slapd's names of the operations whose stats line is just their target DN.
+_VERBS = {AddRequest: "ADD", ModifyRequest: "MOD", DelRequest: "DEL", ModifyDNRequest: "MODRDN"}
 
 
 def _quoted(text: object) -> str:
@@ -54,16 +60,11 @@ def describe_request(op: object) -> str:
     if isinstance(op, SearchRequest):
         return (f"SRCH base={_quoted(op.base_object)} scope={int(op.scope)} deref={int(op.deref_aliases)} "
                 f"filter={_quoted(_filter_text(op.filter))}")
-    if isinstance(op, AddRequest):
-        return f"ADD dn={_quoted(op.entry)}"
-    if isinstance(op, ModifyRequest):
-        return f"MOD dn={_quoted(op.object)}"
-    if isinstance(op, DelRequest):
-        return f"DEL dn={_quoted(op.value)}"
-    if isinstance(op, ModifyDNRequest):
-        return f"MODRDN dn={_quoted(op.entry)}"
     if isinstance(op, CompareRequest):
         return f"CMP dn={_quoted(op.entry)} attr={_quoted(op.ava.attribute_desc)}"
+    verb = _VERBS.get(type(op))
+    if verb is not None:  # ADD, MOD, DEL, MODRDN: the target DN
+        return f"{verb} dn={_quoted(getattr(op, TARGET_FIELD[type(op)]))}"
     if isinstance(op, ExtendedRequest):
         return f"EXT oid={op.request_name}"
     if isinstance(op, AbandonRequest):
@@ -75,9 +76,7 @@ def describe_request(op: object) -> str:
 
 def _filter_text(flt: object) -> str:
     try:
-        from ..model.filters import filter_to_string
-
-        return filter_to_string(flt)  # type: ignore[arg-type]
+        return filter_to_string(flt)
     except Exception:  # noqa: BLE001 - a log line must not fail an operation
         return "?"
 

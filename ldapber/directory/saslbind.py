@@ -19,6 +19,7 @@ is offered.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,8 +65,6 @@ class SaslBinds:
     _scram_key: bytes = field(default=b"", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        import secrets
-
         unknown = [m for m in self.mechanisms if m not in SASL_MECHANISMS]
         if unknown:
             raise ValueError(f"unknown SASL mechanisms {unknown}: choose among {', '.join(SASL_MECHANISMS)}")

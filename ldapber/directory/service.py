@@ -233,13 +233,7 @@ class DirectoryService:
                                  "is not allowed (RFC 4513 5.1.2)")
         dn = parse_dn(name) if name else None
         keys = [("dn", self.directory.key(dn) if dn is not None else ()), ("address", _address(session.peer))]
-        wait = self.bind_throttle.admit(keys)
-        if wait is None:  # refused unchecked, after the longest delay (a guessing loop does not spin)
-            yield Pause(self.bind_throttle.max_delay)  # type: ignore[misc]
-            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "too many failed binds for this DN or from this "
-                                 f"address: try again in {self.bind_throttle.max_delay:g} s")
-        if wait:
-            yield Pause(wait)  # type: ignore[misc]  # this connection waits; the others go on
+        yield from self._admit(keys, "for this DN or from this address")
         if dn is not None and self._is_root(name):
             stored = [self.root_password] if self.root_password else []
         else:
@@ -252,15 +246,21 @@ class DirectoryService:
         session.bound_dn = str(dn)
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
 
-    def _sasl_bind(self, mid: int, auth: SaslCredentials, session: SessionView) -> Iterator[Reply]:
-        keys = [("address", _address(session.peer))]
+    def _admit(self, keys: list[tuple[str, Any]], where: str) -> Iterator[Reply]:
+        """The bind throttle's wait before a bind is checked: this connection
+        pauses, the others go on; past the limit the bind is refused unchecked,
+        after the longest delay (a guessing loop does not spin)."""
         wait = self.bind_throttle.admit(keys)
         if wait is None:
             yield Pause(self.bind_throttle.max_delay)  # type: ignore[misc]
-            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "too many failed binds from this address: "
+            raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, f"too many failed binds {where}: "
                                  f"try again in {self.bind_throttle.max_delay:g} s")
         if wait:
             yield Pause(wait)  # type: ignore[misc]
+
+    def _sasl_bind(self, mid: int, auth: SaslCredentials, session: SessionView) -> Iterator[Reply]:
+        keys = [("address", _address(session.peer))]
+        yield from self._admit(keys, "from this address")
         local = getattr(session, "peer_credentials", None) is not None
         yield from self._sasl.bind(mid, auth, session, plain_allowed=session.tls_active or local or not self.require_tls,
                                    failed=lambda: self.bind_throttle.failed(keys))

@@ -408,27 +408,26 @@ def referred_searches(groups: Iterable[Iterable[str]], base: str, scope: Scope, 
 
 
 #: The requests whose referral result a ReferralPolicy follows besides searches
-#: (RFC 4511 4.1.10), and the field that holds the DN a referral URL may replace.
-_TARGET_FIELD = {AddRequest: "entry", ModifyRequest: "object", DelRequest: "value", ModifyDNRequest: "entry",
+#: (RFC 4511 4.1.10), and the field that holds their target DN (which a
+#: referral URL may replace; the server's stats log prints it).
+TARGET_FIELD = {AddRequest: "entry", ModifyRequest: "object", DelRequest: "value", ModifyDNRequest: "entry",
                  CompareRequest: "entry"}
 
 
 def referred_operation(msg: LDAPMessage, op: object, chase: bool, origin: tuple[str, str, int] | None,
-                       visited: Visited | None) -> tuple[list[tuple[str, object]], Visited]:
+                       visited: Visited | None) -> tuple[list[tuple[str, object]], Visited | None]:
     """Where an add, modify, delete, modify DN or compare answered with a
     referral goes next: (server URL, the request with the URL's DN, if any,
     as its target) in the referral's order, leaving out URLs without a host,
     of other schemes, or already tried by this operation (``visited``: its
     places so far, started here from ``origin``).  Empty when not chasing
     or not a referral: the caller checks the result as usual."""
-    result, field_name = msg.protocol_op, _TARGET_FIELD.get(type(op))
-    if visited is None:
-        visited = set()
-        if origin is not None and field_name is not None:
-            visited.add((*origin, str(getattr(op, field_name)).lower(), -1))
+    result, field_name = msg.protocol_op, TARGET_FIELD.get(type(op))
     if not chase or field_name is None or not isinstance(result, LDAPResult) \
             or result.result_code != ResultCode.REFERRAL:
         return [], visited
+    if visited is None:
+        visited = {(*origin, str(getattr(op, field_name)).lower(), -1)} if origin is not None else set()
     out: list[tuple[str, object]] = []
     for url in result.referral or []:
         usable = _server_of(url)

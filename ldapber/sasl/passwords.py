@@ -14,6 +14,8 @@ import hmac
 import os
 from dataclasses import dataclass
 
+from .mechanism import SASLError, saslprep
+
 __all__ = ["ScramSecret", "check_password", "scram_password", "scram_secret", "SCRAM_ITERATIONS"]
 
 #: PBKDF2 rounds for new SCRAM secrets (RFC 7677 asks for at least 4,096).
@@ -46,8 +48,6 @@ def scram_secret(password: bytes, *, salt: bytes | None = None, iterations: int 
 
 def scram_password(password: str, *, iterations: int = SCRAM_ITERATIONS) -> bytes:
     """A ``{SCRAM-SHA-256}`` userPassword value for ``password`` (SASLprepped)."""
-    from .mechanism import saslprep
-
     s = scram_secret(saslprep(password).encode("utf-8"), iterations=iterations)
     b64 = base64.b64encode
     return _SCRAM_SCHEME + b"%d:%s$%s:%s" % (s.iterations, b64(s.salt), b64(s.stored_key), b64(s.server_key))
@@ -72,8 +72,6 @@ def parse_scram_password(stored: bytes) -> ScramSecret | None:
 
 def _prepared(password: bytes) -> bytes:
     """A simple bind's password as SCRAM hashed it: SASLprepped when it is valid UTF-8."""
-    from .mechanism import SASLError, saslprep
-
     try:
         return saslprep(password.decode("utf-8")).encode("utf-8")
     except (UnicodeDecodeError, SASLError):
