@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -60,6 +60,8 @@ class Codec:
         self._copy = backend == "python"  # the Python backend indexes bytes only
         #: This backend's streaming decoder class (see :class:`ldapber.StreamDecoder`).
         self.StreamDecoder: type[Any] = rfc4511.StreamDecoder
+        #: (message ID, encoded protocolOps) -> their LDAPMessages, back to back (a server's batch).
+        self.envelop: Callable[[int, Sequence[bytes]], bytes] = rfc4511.envelop
 
     # -- helpers --------------------------------------------------------------
     def _prepare(self, data: Buffer, prefix: bool) -> Any:

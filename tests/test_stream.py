@@ -207,3 +207,25 @@ def test_backends_agree_on_mutated_streams(both: tuple[Codec, Codec], data: st.D
 def test_public_name_is_the_selected_backend() -> None:
     assert ldapber.StreamDecoder is ldapber.codec_for(ldapber.BACKEND).StreamDecoder
     assert "chunking" in (ldapber.StreamDecoder.__doc__ or "")
+
+
+# -- envelop: a server's batch of stored entries, framed in one call ---------------------------
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mid=st.one_of(st.sampled_from([0, 1, 127, 128, 255, 256, 2**15, 2**23 - 1, 2**23, 2**31 - 1]),
+                     st.integers(0, 2**31 - 1)),
+       sizes=st.lists(st.one_of(st.integers(0, 300), st.sampled_from([0x7F, 0x80, 0xFF, 0x100, 70_000])),
+                      max_size=5))
+def test_envelop_frames_each_op_as_encode_would(codec: Codec, mid: int, sizes: list[int]) -> None:
+    entries = [ldapber.SearchResultEntry(f"cn=e{n}", [ldapber.PartialAttribute("cn", [b"v" * n])]) for n in sizes]
+    ops = [codec.encode_value(e) for e in entries]
+    framed = codec.envelop(mid, ops)
+    assert framed == b"".join(codec.encode(ldapber.LDAPMessage(mid, e)) for e in entries)
+    assert [m.protocol_op for m in codec.decode_all(framed)] == entries
+
+
+def test_envelop_refuses_what_no_message_can_carry(codec: Codec) -> None:
+    for mid in (-1, 2**31):
+        with pytest.raises(ValueError, match="out of range"):
+            codec.envelop(mid, [])
+    with pytest.raises(TypeError, match=r"ops\[1\]: expected bytes, got str"):
+        codec.envelop(1, [b"\x04\x00", "text"])

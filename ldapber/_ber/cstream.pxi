@@ -242,3 +242,67 @@ cdef class StreamDecoder:
             self._pending = 1
             return 0
         return 1
+
+
+def envelop(long long message_id, ops):
+    """Encoded protocolOps -> the LDAPMessages that carry them with
+    ``message_id``, back to back in one bytes object (what a server sends
+    for a batch of stored search entries).  The twin of
+    :func:`ldapber._ber.pystream.envelop`."""
+    cdef unsigned char mid[7]
+    cdef Py_ssize_t i, j, n = len(ops), size, total = 0, k
+    cdef int mid_len
+    cdef unsigned long long v
+    cdef unsigned char* w
+    cdef object op
+    if type(ops) is not list:
+        ops = list(ops)
+    n = len(ops)
+    if message_id < 0 or message_id > 0x7FFFFFFF:
+        raise ValueError(f"message ID {message_id} is out of range (0 .. 2**31 - 1)")
+    # INTEGER messageID: tag, length, minimal two's-complement content
+    v = <unsigned long long>message_id
+    k = 1
+    while k < 4 and (v >> (8 * k - 1)) != 0:
+        k += 1
+    mid[0] = 0x02
+    mid[1] = <unsigned char>k
+    for i in range(k):
+        mid[2 + i] = <unsigned char>((v >> (8 * (k - 1 - i))) & 0xFF)
+    mid_len = 2 + <int>k
+    for i in range(n):
+        op = ops[i]
+        if type(op) is not bytes:
+            raise TypeError(f"ops[{i}]: expected bytes, got {type(op).__name__}")
+        size = mid_len + PyBytes_GET_SIZE(op)
+        total += 1 + _length_octets(size) + size
+    out = PyBytes_FromStringAndSize(NULL, total)
+    w = <unsigned char*>PyBytes_AS_STRING(out)
+    for i in range(n):
+        op = ops[i]
+        size = mid_len + PyBytes_GET_SIZE(op)
+        w[0] = 0x30
+        k = _length_octets(size)
+        if k == 1:
+            w[1] = <unsigned char>size
+        else:
+            w[1] = <unsigned char>(0x80 | (k - 1))
+            for j in range(k - 1):
+                w[2 + j] = <unsigned char>((size >> (8 * (k - 2 - j))) & 0xFF)
+        w += 1 + k
+        memcpy(w, mid, mid_len)
+        w += mid_len
+        memcpy(w, PyBytes_AS_STRING(op), PyBytes_GET_SIZE(op))
+        w += PyBytes_GET_SIZE(op)
+    return out
+
+
+cdef inline Py_ssize_t _length_octets(Py_ssize_t size) noexcept:
+    # octets of a definite length in its shortest form
+    cdef Py_ssize_t k = 1
+    if size < 0x80:
+        return 1
+    while size > 0:
+        k += 1
+        size >>= 8
+    return k

@@ -11,7 +11,7 @@ rest, so each byte is moved a bounded number of times.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import DecodeError, Rule
@@ -24,10 +24,32 @@ from .pyruntime import (
     stream_header,
 )
 
-__all__ = ["PyStreamDecoder", "failed_stream_error"]
+__all__ = ["PyStreamDecoder", "envelop", "failed_stream_error"]
 
 #: A bytearray that has grown past this is released once it is empty.
 _KEEP_CAPACITY = 256 * 1024
+
+
+def envelop(message_id: int, ops: Sequence[bytes]) -> bytes:
+    """Encoded protocolOps -> the LDAPMessages that carry them with
+    ``message_id``, back to back in one bytes object (what a server sends
+    for a batch of stored search entries).  The twin of ``cstream.pxi``'s."""
+    if not 0 <= message_id <= 0x7FFFFFFF:
+        raise ValueError(f"message ID {message_id} is out of range (0 .. 2**31 - 1)")
+    octets = message_id.to_bytes((message_id.bit_length() + 8) // 8, "big")  # INTEGER: minimal, non-negative
+    mid = bytes((0x02, len(octets))) + octets
+    parts: list[bytes] = []
+    for i, op in enumerate(ops):
+        if type(op) is not bytes:
+            raise TypeError(f"ops[{i}]: expected bytes, got {type(op).__name__}")
+        size = len(mid) + len(op)
+        if size < 0x80:
+            parts.append(bytes((0x30, size)))
+        else:
+            length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+            parts.append(bytes((0x30, 0x80 | len(length))) + length)
+        parts += (mid, op)
+    return b"".join(parts)
 
 
 def failed_stream_error(first: DecodeError) -> DecodeError:

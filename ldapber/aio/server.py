@@ -31,7 +31,6 @@ import logging
 import socket
 import ssl
 import struct
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,7 +39,16 @@ from typing import Protocol
 from ..codec import DEFAULT_MAX_DEPTH, decode, encode
 from ..errors import DecodeError
 from ..extended import STARTTLS_OID, notice_of_disconnection
-from ..model import BindRequest, ExtendedResponse, LDAPMessage, ResultCode, SearchResultEntry
+from ..model import (
+    BindRequest,
+    CompareRequest,
+    ExtendedResponse,
+    LDAPMessage,
+    ResultCode,
+    Scope,
+    SearchRequest,
+    SearchResultEntry,
+)
 from ..model.dn import DN, RDN
 from ..proto import (
     DEFAULT_MAX_PDU_SIZE,
@@ -233,18 +241,33 @@ class LDAPServer:
                     self._per_address[address] = left
                 else:
                     self._per_address.pop(address, None)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            await _closed(writer, 1.0)
 
 
-async def _read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
-    """reader.read() with a time limit; asyncio.timeout (3.11+) arms a timer
-    instead of wrapping the read in a new task as wait_for does."""
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(seconds):
-            return await reader.read(65536)
-    return await asyncio.wait_for(reader.read(65536), seconds)
+def _answered_inline(op: object) -> bool:
+    """Whether the connection's own task serves this request, rather than a
+    task of its own: a bind (nothing else may run on the connection until it
+    is answered, RFC 4511 4.2.1, and a throttled bind's wait then holds back
+    only its own connection's input), and the requests that touch at most
+    one entry.  Each saves a task and a turn of the loop; searches of a
+    level or a subtree keep their task, so that an abandon is read while
+    they run."""
+    kind = type(op)
+    return kind is BindRequest or kind is CompareRequest or (
+        kind is SearchRequest and op.scope is Scope.BASE_OBJECT)  # type: ignore[attr-defined]
+
+
+async def _closed(writer: asyncio.StreamWriter, seconds: float) -> None:
+    """Close the connection and wait until its socket is closed: at most
+    ``seconds`` for the transport to send what it holds, then abort (a timer,
+    not wait_for's task per connection)."""
+    writer.close()
+    timer = asyncio.get_running_loop().call_later(seconds, writer.transport.abort)
+    try:
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+    finally:
+        timer.cancel()
 
 
 def _peer_credentials(sock: object) -> tuple[int, int, int] | None:
@@ -298,6 +321,12 @@ class _Connection:
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.write_lock = asyncio.Lock()
         self.conn_id = next(server._conn_ids)
+        # The idle timeout: one timer per connection, re-armed only when it
+        # fires (a timer per read cost a heap push and a cancel each time).
+        self.loop = asyncio.get_running_loop()
+        self.read_since: float | None = None  # when the pending read began; None while not reading
+        self.idle = False
+        self.idle_timer = self.loop.call_later(self.limits.idle_timeout, self.check_idle)
 
     async def run(self) -> None:
         try:
@@ -311,11 +340,14 @@ class _Connection:
                 await self.flush()
                 if self.proto.state is not ServerState.OPEN:
                     break
+                self.read_since = self.loop.time()
                 try:
-                    data = await _read_within(self.reader, self.limits.idle_timeout)
-                except asyncio.TimeoutError:
-                    if self.tasks:
-                        continue  # operations are still running: not idle
+                    data = await self.reader.read(65536)
+                finally:
+                    self.read_since = None
+                if self.idle and not data:
+                    if self.tasks:  # the last bytes before the timeout began an operation
+                        await asyncio.wait(list(self.tasks.values()), timeout=self.limits.idle_timeout)
                     await self.say_goodbye(ResultCode.UNAVAILABLE, "idle timeout")
                     return
                 if not data:
@@ -326,8 +358,21 @@ class _Connection:
                     return
                 self.proto.receive_data(data)
         finally:
+            self.idle_timer.cancel()
             for task in self.tasks.values():
                 task.cancel()
+
+    def check_idle(self) -> None:
+        """The idle timer: a connection is idle when its read has waited
+        ``idle_timeout`` with no operation running; it then reads an end of
+        input (and says goodbye).  Otherwise the timer is set again."""
+        timeout, started = self.limits.idle_timeout, self.read_since
+        left = timeout if started is None or self.tasks else started + timeout - self.loop.time()
+        if left > 0:
+            self.idle_timer = self.loop.call_later(left, self.check_idle)
+            return
+        self.idle = True
+        self.reader.feed_eof()
 
     def abort(self, reason: str) -> None:
         """Drop the connection now (a client that stopped reading)."""
@@ -349,7 +394,10 @@ class _Connection:
             if is_starttls(msg):
                 await self.start_tls(msg)
                 return
-            self.tasks[msg.message_id] = asyncio.create_task(self.serve(msg))
+            if _answered_inline(msg.protocol_op):
+                await self.serve(msg)
+            else:
+                self.tasks[msg.message_id] = asyncio.create_task(self.serve(msg))
         elif isinstance(event, Abandoned):
             if stats.isEnabledFor(logging.INFO):
                 stats.info("conn=%d ABANDON msg=%d", self.conn_id, event.message_id)

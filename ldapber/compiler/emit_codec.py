@@ -957,7 +957,7 @@ class _Emitter:
             w(f"from {runtime} import *  # noqa: F403")
             w("from ldapber._ber.pyfast import *  # noqa: F403")
             if self.m.stream_root:
-                w("from ldapber._ber.pystream import PyStreamDecoder")
+                w("from ldapber._ber.pystream import PyStreamDecoder, envelop")
             w("")
         w(f"from {model_module} import (  # noqa: F401")
         with w.indent():

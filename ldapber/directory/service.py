@@ -231,10 +231,10 @@ class DirectoryService:
         if name and not password:
             raise DirectoryError(ResultCode.UNWILLING_TO_PERFORM, "unauthenticated bind (DN with no password) "
                                  "is not allowed (RFC 4513 5.1.2)")
-        dn = parse_dn(name) if name else None
-        keys = [("dn", self.directory.key(dn) if dn is not None else ()), ("address", _address(session.peer))]
+        dn, key = self.directory.lookup(name) if name else (None, ())  # parsed once per distinct DN text
+        keys = [("dn", key), ("address", _address(session.peer))]
         yield from self._admit(keys, "for this DN or from this address")
-        if dn is not None and self._is_root(name):
+        if dn is not None and self._root_key is not None and key == self._root_key:
             stored = [self.root_password] if self.root_password else []
         else:
             entry = self.directory.get(dn) if dn is not None else None

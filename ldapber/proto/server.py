@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..codec import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PDU_SIZE, Codec
+from ..codec import _default as _default_codec
 from ..errors import DecodeError, Rule
 from ..extended import NOTICE_OF_DISCONNECTION_OID, notice_of_disconnection
 from ..model import (
@@ -121,21 +122,8 @@ class Pause(NamedTuple):
 
 def envelope(message_id: int, op: bytes) -> bytes:
     """``LDAPMessage ::= SEQUENCE { messageID, protocolOp }`` around an encoded protocolOp."""
-    mid = _message_ids.get(message_id)
-    if mid is None:
-        octets = message_id.to_bytes((message_id.bit_length() + 8) // 8, "big")  # INTEGER: minimal, non-negative
-        mid = bytes((0x02, len(octets))) + octets
-        if len(_message_ids) >= 1024:
-            _message_ids.clear()
-        _message_ids[message_id] = mid
-    size = len(mid) + len(op)
-    if size < 0x80:
-        return b"".join((bytes((0x30, size)), mid, op))
-    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return b"".join((bytes((0x30, 0x80 | len(octets))), octets, mid, op))
+    return _default_codec.envelop(message_id, [op])
 
-
-_message_ids: dict[int, bytes] = {}  # message ID -> its INTEGER element (a search sends thousands with one)
 
 
 class ServerConnection(Machine[Event]):
@@ -273,7 +261,7 @@ class ServerConnection(Machine[Event]):
         if not ok or final:  # a final response changes the machine's state: it goes through send()
             raise LocalProtocolError(f"{message.op_type.__name__} cannot answer {type(request.protocol_op).__name__}"
                                      + (" pre-encoded (final responses are sent as messages)" if ok else ""))
-        data = b"".join([envelope(mid, op) for op in message.ops])
+        data = self.codec.envelop(mid, message.ops)
         self._outbox += data
         return data
 
