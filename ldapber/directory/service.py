@@ -234,7 +234,7 @@ class DirectoryService:
         dn, key = self.directory.lookup(name) if name else (None, ())  # parsed once per distinct DN text
         keys = [("dn", key), ("address", _address(session.peer))]
         yield from self._admit(keys, "for this DN or from this address")
-        if dn is not None and self._root_key is not None and key == self._root_key:
+        if dn is not None and self._is_root(name):
             stored = [self.root_password] if self.root_password else []
         else:
             entry = self.directory.get(dn) if dn is not None else None
