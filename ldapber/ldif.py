@@ -134,6 +134,11 @@ class _Parser:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._names: dict[bytes, str] = {}  # attribute descriptions seen, validated
+        # the same, with each one's lower-cased key, for attrvals' fast path ("dn" never: it is an error there)
+        self._keyed: dict[bytes, tuple[str, str]] = {}
+        # True when the whole input holds no byte a plain value may not (NUL, CR, non-ASCII): then a
+        # value needs only its first byte checked (most files are ASCII; LF cannot be inside a line)
+        self._all_safe = False
 
     def error(self, message: str, line: int) -> LDIFError:
         return LDIFError(message, line=line, path=self.path)
@@ -292,19 +297,23 @@ class _Parser:
         """``attr: value`` lines, merged by attribute description (case-insensitively)."""
         attributes: list[tuple[str, list[bytes]]] = []
         index: dict[str, list[bytes]] = {}
-        names = self._names
+        keyed, all_safe = self._keyed, self._all_safe
         for number, line in lines:
             name, fill, raw = line.partition(b": ")  # the common "name: value"
-            if fill and b":" not in name and (attr := names.get(name)) is not None:  # type: ignore[assignment]
+            # (a known description holds no colon, so "name:: base64" and "name:< url" miss here)
+            if fill and (known := keyed.get(name)) is not None:
+                attr, key = known
                 kind = _PLAIN
                 raw = raw.lstrip(b" ")
             else:
                 name, kind, raw = self.split(number, line)
                 attr = self.attribute(number, name)
-            key = attr.lower()
-            if key == "dn":
-                raise self.error("dn: line inside a record (records are separated by a blank line)", number)
-            if kind == _PLAIN and raw[:1] not in _UNSAFE_START and _UNSAFE.search(raw) is None:
+                key = attr.lower()
+                if key == "dn":
+                    raise self.error("dn: line inside a record (records are separated by a blank line)", number)
+                if len(keyed) < 4096:
+                    keyed[name] = (attr, key)
+            if kind == _PLAIN and raw[:1] not in _UNSAFE_START and (all_safe or _UNSAFE.search(raw) is None):
                 value = raw  # the common plain SAFE-STRING, checked without building an error's text
             else:
                 value = self.value(number, kind, raw, f"value of {attr}")
@@ -423,6 +432,7 @@ class _Parser:
         if data.startswith(b"\xef\xbb\xbf"):
             raise self.error("the file starts with a byte-order mark, which LDIF does not allow", 1)
         kind_seen: type | None = None
+        self._all_safe = data.isascii() and b"\0" not in data and b"\r" not in data
         for i, block in enumerate(self.blocks(data)):
             if i == 0 and self.keyword(block[0][1]) == b"version":
                 number, line = block.pop(0)

@@ -84,6 +84,10 @@ class Directory:
         self.index = AttributeIndex(schema, indexed)
         self._seq: dict[Any, int] = {}  # key -> insertion number: children are walked in this order
         self._next_seq = 0
+        # (canonical key, spelling) of the operational stamps: on creation, on every change, the structural class
+        self._stamp_pairs = tuple(tuple((schema.canonical(name), name) for name in names) for names in (
+            ("createTimestamp", "creatorsName", "entryUUID", "modifyTimestamp", "modifiersName"),
+            ("modifyTimestamp", "modifiersName"), ("structuralObjectClass",)))
 
     # -- loading and saving ------------------------------------------------------------------
     def load(self, records: Iterable[LDIFRecord | LDIFChange]) -> None:
@@ -260,13 +264,14 @@ class Directory:
 
     def _stamp(self, entry: Entry, by: str, created: bool) -> None:
         now, who = _now(), by.encode("utf-8")
-        stamps = [("createTimestamp", [now]), ("creatorsName", [who]),
-                  ("entryUUID", [_new_uuid()])] if created else []
-        stamps += [("modifyTimestamp", [now]), ("modifiersName", [who])]
+        values: tuple[bytes, ...] = (now, who, _new_uuid(), now, who) if created else (now, who)
+        pairs = self._stamp_pairs[0 if created else 1]
         structural = self.schema.structural_class(entry)
         if structural is not None:
-            stamps.append(("structuralObjectClass", [structural.name_octets]))
-        entry.update(stamps)
+            pairs += self._stamp_pairs[2]
+            values += (structural.name_octets,)
+        if not entry.append_absent(pairs, values):  # a new entry (or a load) appends; a change replaces
+            entry.update([(spelling, [value]) for (_, spelling), value in zip(pairs, values, strict=True)])
 
     def _commit(self, save: bool, undo: Callable[[], object]) -> None:
         """Make a change durable; if that fails, ``undo`` it and re-raise, so

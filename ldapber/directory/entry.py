@@ -43,13 +43,23 @@ class _Shape:
     thousands of entries of one object class hold one layout between them
     and only their values (tuples, aligned with the layout) of their own."""
 
-    __slots__ = ("pairs", "keys", "spellings", "positions")
+    __slots__ = ("pairs", "keys", "spellings", "positions", "_extended")
 
     def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
         self.pairs = pairs
         self.keys = tuple(key for key, _ in pairs)
         self.spellings = tuple(spelling for _, spelling in pairs)
         self.positions = {key: i for i, key in enumerate(self.keys)}
+        self._extended: dict[tuple[tuple[str, str], ...], _Shape] = {}  # appended pairs -> the longer shape
+
+    def extended(self, more: tuple[tuple[str, str], ...]) -> _Shape:
+        """This layout with ``more`` appended (remembered: every entry of a kind gets the same stamps)."""
+        found = self._extended.get(more)
+        if found is None:
+            found = _shape(self.pairs + more)
+            if len(self._extended) < 16:
+                self._extended[more] = found
+        return found
 
 
 _SHAPES: dict[tuple[tuple[str, str], ...], _Shape] = {}
@@ -102,11 +112,15 @@ class Entry:
         keys = [canonical(name) for name, _ in listed]
         if len(set(keys)) == len(keys) and all(listed_values for _, listed_values in listed):
             # Each description once (an LDIF record merges them): stored as given, no merging layout.
+            stored: list[bytes | tuple[bytes, ...]] = []
             for name, values in listed:
-                entry._check_distinct(name, (), values)
+                if len(values) == 1 and type(values[0]) is bytes:  # most attributes: one value, distinct
+                    stored.append(values[0])
+                else:
+                    entry._check_distinct(name, (), values)
+                    stored.append(tuple(values))
             entry._shape = _shape(tuple(zip(keys, (name for name, _ in listed), strict=True)))
-            entry._values = tuple(values[0] if len(values) == 1 and type(values[0]) is bytes else tuple(values)
-                                  for _, values in listed)
+            entry._values = tuple(stored)
             return entry
         layout: Layout = {}
         for name, values in listed:
@@ -197,9 +211,8 @@ class Entry:
         canonical = self.schema.canonical
         keys = [canonical(name) for name, _ in listed]
         if self._only_new_single_values(keys, listed):  # a new entry's stamps: appended, nothing rebuilt
-            self._encoded = None
-            self._shape = _shape(self._shape.pairs + tuple(zip(keys, (name for name, _ in listed), strict=True)))
-            self._values = self._values + tuple(values[0] for _, values in listed)
+            self.append_absent(tuple(zip(keys, (name for name, _ in listed), strict=True)),
+                               tuple(values[0] for _, values in listed))
             return
         layout = self._layout()
         for name, values in listed:
@@ -211,6 +224,20 @@ class Entry:
                 self._check_distinct(name, [], values)
             layout[key] = (name, values)
         self._store(layout)
+
+    def append_absent(self, pairs: tuple[tuple[str, str], ...], values: tuple[bytes, ...]) -> bool:
+        """Append one value each of attributes the entry does not hold, named by
+        ``(canonical key, spelling)`` pairs (the server's stamps on a new entry),
+        without rebuilding anything.  False, changing nothing, if the entry already
+        holds one of them (then use :meth:`update`)."""
+        positions = self._shape.positions
+        for key, _ in pairs:
+            if key in positions:
+                return False
+        self._encoded = None
+        self._shape = self._shape.extended(pairs)
+        self._values = self._values + values
+        return True
 
     def _only_new_single_values(self, keys: list[str], changes: list[tuple[str, list[bytes]]]) -> bool:
         positions = self._shape.positions

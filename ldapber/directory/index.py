@@ -47,11 +47,14 @@ class AttributeIndex:
         self._usable = set(self.types)  # types whose rule keys all hashed (else they are scanned)
         # entry layout -> (position, indexed type) of each attribute indexed (entries share a few layouts)
         self._layouts: dict[object, tuple[tuple[int, str], ...]] = {}
+        self._rules: dict[str, MatchingRule | None] = {}  # indexed type -> its EQUALITY rule (types are fixed)
 
     # -- maintenance ---------------------------------------------------------------------------
     def _equality_rule(self, type_key: str) -> MatchingRule | None:
-        name = self.schema.attribute(type_key).equality
-        return get_rule(name) if name else None
+        if type_key not in self._rules:
+            name = self.schema.attribute(type_key).equality
+            self._rules[type_key] = get_rule(name) if name else None
+        return self._rules[type_key]
 
     def _value_keys(self, type_key: str, values: Sequence[bytes]) -> Set[Any]:
         """The keys the filter evaluation compares for these values (see
@@ -79,8 +82,9 @@ class AttributeIndex:
                          if (base := split_description(stored)[0]) in self.types)
             if len(self._layouts) < 4096:  # bounded: layouts come from clients too
                 self._layouts[layout] = plan
+        values_at = entry.values_at
         for position, base in plan:
-            yield base, self._value_keys(base, entry.values_at(position))
+            yield base, self._value_keys(base, values_at(position))
 
     def add(self, k: Key, entry: Any) -> None:
         for base, keys in self._postings(entry):

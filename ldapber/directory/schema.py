@@ -14,14 +14,14 @@ result code a server returns.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..model import ResultCode
 from .errors import SchemaViolation
 from .rules import EQUALITY, ORDERING, SUBSTR, get_rule
-from .syntaxes import SYNTAXES, is_valid
+from .syntaxes import SYNTAXES, is_valid, validator
 
 if TYPE_CHECKING:
     from .entry import Entry
@@ -138,6 +138,10 @@ class ObjectClass(_Named):
 
 
 
+#: (position in the layout, value predicate or None, single-valued, spelling, syntax): see Schema.check_entry
+_ValueCheck = tuple[int, Callable[[bytes], bool] | None, bool, str, str]
+
+
 def _check_values(syntax: str, single: bool, spelling: str, values: Sequence[bytes]) -> None:
     """One attribute's values against its type: each in the syntax, one at most if single-valued."""
     for i, value in enumerate(values):
@@ -167,9 +171,10 @@ class Schema:
         # objectClass values (lower-cased) -> what check_entry needs of those classes (a cache)
         self._class_rules: dict[frozenset[bytes], _ClassRules] = {}
         # (entry layout, objectClass values) that passed every check of the
-        # layout itself -> per attribute (syntax, single-valued, spelling): the
-        # thousands of entries of one class are then checked value by value only.
-        self._layout_checks: dict[tuple[object, object], tuple[tuple[str, bool, str], ...]] = {}
+        # layout itself -> (position, validator, single-valued, spelling, syntax) of each attribute that
+        # needs a check (octet strings that may hold several values need none): the thousands of
+        # entries of one class are then checked value by value only.
+        self._layout_checks: dict[tuple[object, object], tuple[_ValueCheck, ...]] = {}
         self._superclasses: dict[tuple[str, ...], tuple[ObjectClass, ...]] = {}  # names -> superclasses (a cache)
         raw: dict[str, AttributeType] = {}
         for at in self._definitions:
@@ -370,15 +375,26 @@ class Schema:
         token = (entry.layout, entry.values_of("objectclass"))
         checks = self._layout_checks.get(token)
         if checks is not None:
-            for position, (syntax, single, spelling) in enumerate(checks):
-                _check_values(syntax, single, spelling, entry.values_at(position))
+            values_at = entry.values_at
+            for position, valid, single, spelling, syntax in checks:
+                values = values_at(position)
+                if single and len(values) > 1:
+                    _check_values(syntax, single, spelling, values)  # raises the error _check_whole_entry would
+                if valid is not None:
+                    for value in values:
+                        if not valid(value):
+                            _check_values(syntax, single, spelling, values)  # raises, naming the value
             return
         self._check_whole_entry(entry)
         if len(self._layout_checks) < 4096:  # bounded: layouts and class sets come from clients too
             types = self._types
-            self._layout_checks[token] = tuple(
-                ((at := types.get(key) or self.attribute(key)).syntax, at.single_value, spelling)
-                for key, spelling, _ in entry.items())
+            needed: list[_ValueCheck] = []
+            for position, (key, spelling, _) in enumerate(entry.items()):
+                at = types.get(key) or self.attribute(key)
+                valid = validator(at.syntax)
+                if valid is not None or at.single_value:
+                    needed.append((position, valid, at.single_value, spelling, at.syntax))
+            self._layout_checks[token] = tuple(needed)
 
     def _check_whole_entry(self, entry: Entry) -> None:
         present: dict[str, str] = {}  # type key -> a spelling, for messages

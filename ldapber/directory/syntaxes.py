@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -261,25 +262,42 @@ _CHECKS: dict[str, Callable[[bytes], object]] = {
 #: Syntaxes whose values recur across entries (object classes, timestamps, creators' DNs) and cost a
 #: parse to check: their verdicts are remembered (bounded).
 _REMEMBERED = frozenset({"oid", "generalizedTime", "dn", "nameAndOptionalUID"})
-_verdicts: dict[tuple[str, bytes], bool] = {}
+_MAX_VERDICTS = 4096  # per remembered syntax
 
 
 def is_valid(syntax: str, value: bytes) -> bool:
     """True if ``value`` is a value of ``syntax``.  Raises KeyError for an unknown syntax name."""
-    if syntax in _REMEMBERED:
-        verdict = _verdicts.get((syntax, value))
+    valid = validator(syntax)
+    return valid is None or valid(value)
+
+
+@functools.cache  # one per syntax name: they come from the schema, never from values
+def validator(syntax: str) -> Callable[[bytes], bool] | None:
+    """The predicate :func:`is_valid` applies for ``syntax``, or None when
+    every value is one (octetString): the schema check calls it per value and
+    skips the attributes that need no call.  Raises KeyError for an unknown name."""
+    check = _CHECKS[syntax]
+    if check is _octets:
+        return None
+
+    def valid(value: bytes) -> bool:
+        try:
+            check(value)
+        except InvalidValue:
+            return False
+        return True
+
+    if syntax not in _REMEMBERED:
+        return valid
+    verdicts: dict[bytes, bool] = {}
+
+    def remembered(value: bytes) -> bool:
+        verdict = verdicts.get(value)
         if verdict is None:
-            verdict = _check(syntax, value)
-            if len(_verdicts) >= 4096:
-                _verdicts.clear()
-            _verdicts[syntax, value] = verdict
+            verdict = valid(value)
+            if len(verdicts) >= _MAX_VERDICTS:
+                verdicts.clear()
+            verdicts[value] = verdict
         return verdict
-    return _check(syntax, value)
 
-
-def _check(syntax: str, value: bytes) -> bool:
-    try:
-        _CHECKS[syntax](value)
-    except InvalidValue:
-        return False
-    return True
+    return remembered
