@@ -260,8 +260,13 @@ def _answered_inline(op: object) -> bool:
 async def _closed(writer: asyncio.StreamWriter, seconds: float) -> None:
     """Close the connection and wait until its socket is closed: at most
     ``seconds`` for the transport to send what it holds, then abort (a timer,
-    not wait_for's task per connection)."""
+    not wait_for's task per connection).  With nothing left to send on a
+    plain socket (most connections), the transport closes it in the loop's
+    next turn: nothing to wait for (TLS still has its closure alert to send)."""
+    transport = writer.transport
     writer.close()
+    if transport.get_write_buffer_size() == 0 and writer.get_extra_info("ssl_object") is None:
+        return
     timer = asyncio.get_running_loop().call_later(seconds, writer.transport.abort)
     try:
         with contextlib.suppress(Exception):

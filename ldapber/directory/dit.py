@@ -80,6 +80,7 @@ class Directory:
         self._entries: dict[Any, Entry] = {}
         self._children: dict[Any, dict[Any, None]] = {}  # ordered sets of child keys
         self._parsed: dict[str, tuple[DN, Any]] = {}  # DN text -> (DN, key), see lookup()
+        self._spelled: dict[str, str] = {}  # DN text -> the DN's own spelling, see dn_text()
         #: Equality and presence indexes on the ``indexed`` types (see :meth:`search`).
         self.index = AttributeIndex(schema, indexed)
         self._seq: dict[Any, int] = {}  # key -> insertion number: children are walked in this order
@@ -159,8 +160,20 @@ class Directory:
             self._parsed[text] = hit
         return hit
 
-    def get(self, dn: DN) -> Entry | None:
-        return self._entries.get(self.key(dn))
+    def dn_text(self, text: str) -> str:
+        """``str(DN.parse(text))``, the DN as the server spells it (a bound
+        identity, for one), cached like :meth:`lookup`."""
+        spelled = self._spelled.get(text)
+        if spelled is None:
+            spelled = str(self.lookup(text)[0])
+            if len(self._spelled) >= _LOOKUP_CACHE:
+                del self._spelled[next(iter(self._spelled))]
+            self._spelled[text] = spelled
+        return spelled
+
+    def get(self, dn: DN, key: Any = None) -> Entry | None:
+        """The entry named ``dn`` (``key``: its :meth:`key`, when known already), or None."""
+        return self._entries.get(self.key(dn) if key is None else key)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -237,13 +237,13 @@ class DirectoryService:
         if dn is not None and self._is_root(name):
             stored = [self.root_password] if self.root_password else []
         else:
-            entry = self.directory.get(dn) if dn is not None else None
+            entry = self.directory.get(dn, key) if dn is not None else None
             stored = entry.get("userPassword") if entry is not None else []
         if not any(check_password(v, password) for v in stored):
             self.bind_throttle.failed(keys)
             raise DirectoryError(ResultCode.INVALID_CREDENTIALS, "invalid credentials")
         self.bind_throttle.succeeded(keys)
-        session.bound_dn = str(dn)
+        session.bound_dn = self.directory.dn_text(name)
         yield LDAPMessage(mid, BindResponse(ResultCode.SUCCESS, "", ""))
 
     def _admit(self, keys: list[tuple[str, Any]], where: str) -> Iterator[Reply]:
