@@ -73,9 +73,27 @@ RELAXABLE_RULES = frozenset(_BITS)
 LENIENT_RULES = frozenset({Rule.BOOLEAN_VALUE, Rule.DEFAULT_VALUE, Rule.MINIMAL_INTEGER, Rule.OID_SYNTAX})
 
 
+_LENIENT_MASK = sum(r.bit for r in LENIENT_RULES)
+#: (strict, relax) -> mask, for relax given as a tuple or frozenset (what callers that decode message
+#: after message pass each time); bounded, since the keys are whatever callers pass
+_MASKS: dict[tuple[bool, tuple[Rule | str, ...] | frozenset[Rule | str]], int] = {}
+
+
 def relax_mask(strict: bool, relax: Iterable[Rule | str]) -> int:
     """The bit mask the codecs test, from ``strict`` and ``relax``."""
-    mask = 0 if strict else sum(r.bit for r in LENIENT_RULES)
+    if type(relax) is tuple or type(relax) is frozenset:
+        token = (bool(strict), relax)
+        mask = _MASKS.get(token)
+        if mask is None:
+            mask = _relax_mask(strict, relax)
+            if len(_MASKS) < 256:
+                _MASKS[token] = mask
+        return mask
+    return _relax_mask(strict, relax)
+
+
+def _relax_mask(strict: bool, relax: Iterable[Rule | str]) -> int:
+    mask = 0 if strict else _LENIENT_MASK
     for r in relax:
         try:
             rule = Rule(r)

@@ -143,10 +143,16 @@ def test_the_sdist_builds_and_ships_no_tests(tmp_path: Path) -> None:
         assert f"{root}/{needed}" in names, needed
     assert [n for n in names if "/tests/" in n] == []
     env = {k: v for k, v in os.environ.items() if k != "LDAPBER_PURE_PYTHON"}  # compiled, from the sdist alone
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
                             "-w", str(tmp_path / "wheel"), str(sdist)], capture_output=True, text=True, timeout=900,
                            env=env)
     assert built.returncode == 0, built.stderr[-2000:]
+    # No warning from Cython or the C compiler, and no deprecation from setuptools, in the compiled build
+    # (setuptools' notice that this environment writes no bytecode is no warning about the build).
+    log = (built.stdout + built.stderr).splitlines()
+    warned = [line for line in log if re.search(r"warning[:\s]|Deprecat", line, flags=re.I)
+              and "byte-compiling is disabled" not in line]
+    assert warned == [], warned[:5]
     import zipfile
 
     shipped = zipfile.ZipFile(next((tmp_path / "wheel").glob("ldapber-*.whl"))).namelist()

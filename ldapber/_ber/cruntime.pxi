@@ -624,8 +624,9 @@ cdef inline int put_raw(Writer* w, int tag, const char* data, Py_ssize_t n) exce
     if n < 0x80 and w.pos >= n + 2:
         q = w.buf + w.pos - n
         lb_copy(q, data, n)
-        q[-1] = <unsigned char>n
-        q[-2] = <unsigned char>tag
+        q -= 2  # the tag and the one length octet, before the contents
+        q[1] = <unsigned char>n
+        q[0] = <unsigned char>tag
         w.pos -= n + 2
         return 0
     return put_raw_long(w, tag, data, n)
@@ -744,9 +745,10 @@ cdef int put_int_any(Writer* w, int tag, long long v) except -1:
         q -= 1
         q[0] = <unsigned char>(v & 0xFF)
         v >>= 8
-    q[-1] = <unsigned char>k
-    q[-2] = <unsigned char>tag
-    w.pos = q - 2 - w.buf
+    q -= 2  # the tag and the length octet, before the contents
+    q[1] = <unsigned char>k
+    q[0] = <unsigned char>tag
+    w.pos = q - w.buf
     return 0
 
 
