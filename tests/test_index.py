@@ -150,3 +150,45 @@ def test_a_failed_save_undoes_the_index_too(tmp_path: Path) -> None:
 
 
 DIRECTORY = directory()
+
+
+STAMPS = ["createTimestamp", "creatorsName", "entryUUID", "modifyTimestamp", "modifiersName", "structuralObjectClass"]
+
+
+def test_the_server_stamps_a_new_entry_once_and_a_change_in_place() -> None:
+    d = Directory()
+    d.load_file(SAMPLE)
+    dn = DN.parse(f"uid=zoe,ou=people,{BASE}")
+    d.add(Entry.from_record(dn, [("objectClass", [b"top", b"person", b"inetOrgPerson"]), ("uid", [b"zoe"]),
+                                 ("cn", [b"Zoe"]), ("sn", [b"Z"])], d.schema), by=f"cn=admin,{BASE}", save=False)
+    entry = d.require(dn)
+    assert entry.names()[-len(STAMPS):] == STAMPS  # appended after the user's attributes, in this order
+    assert all(len(entry.get(name)) == 1 for name in STAMPS)
+    assert entry.get("creatorsName") == entry.get("modifiersName") == [f"cn=admin,{BASE}".encode()]
+    assert entry.get("structuralObjectClass") == [b"inetOrgPerson"]
+    created = entry.get("createTimestamp")
+    d.modify(dn, [("replace", "sn", [b"Zed"])], by="", save=False)
+    changed = d.require(dn)
+    assert changed.names() == entry.names()  # replaced where they were, nothing added twice
+    assert changed.get("modifiersName") == [b""] and changed.get("createTimestamp") == created
+    assert changed.get("sn") == [b"Zed"]
+
+
+def test_a_new_entry_that_names_a_stamp_itself_gets_the_server_s() -> None:
+    # The entry already holds createTimestamp: stamps cannot all be appended, so they replace.
+    d = Directory()
+    d.load_file(SAMPLE)
+    dn = DN.parse(f"uid=yan,ou=people,{BASE}")
+    d.add(Entry.from_record(dn, [("objectClass", [b"top", b"person", b"inetOrgPerson"]), ("uid", [b"yan"]),
+                                 ("cn", [b"Yan"]), ("sn", [b"Y"]), ("createTimestamp", [b"19990101000000Z"])],
+                            d.schema), by="", save=False)
+    entry = d.require(dn)
+    assert sorted(entry.names()) == sorted(["objectClass", "uid", "cn", "sn", *STAMPS])
+    assert entry.get("createTimestamp") != [b"19990101000000Z"] and len(entry.get("createTimestamp")) == 1
+
+
+def test_dn_text_is_the_dn_as_the_server_spells_it() -> None:
+    d = Directory()
+    for text in ["UID=Alice , OU=People,DC=Example,DC=Com", "cn=a\\,b+sn=c,dc=x", "cn=#04024869,dc=x"]:
+        assert d.dn_text(text) == str(DN.parse(text))
+        assert d.dn_text(text) is d.dn_text(text)  # cached

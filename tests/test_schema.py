@@ -621,3 +621,23 @@ def test_entries_sharing_a_layout_are_still_checked_value_by_value() -> None:
     assert violation(person("uid=eve,ou=people,dc=example,dc=com", uid=[b"eve"],
                             objectClass=[b"top", b"person", b"organizationalPerson", b"inetOrgPerson",
                                          b"posixAccount", b"shadowAccount", b"device"])) == ResultCode.OBJECT_CLASS_VIOLATION
+
+
+
+@pytest.mark.parametrize("extra", [{"uidNumber": [b"x"]}, {"uidNumber": [b"1", b"2"]}, {"cn": [b"A", b"\xff"]}],
+                         ids=["bad value", "two single values", "bad second value"])
+def test_a_cached_layout_refuses_with_the_whole_check_s_own_error(extra: dict[str, list[bytes]]) -> None:
+    # The per-layout checks (taken by the second entry of a layout) raise what
+    # the whole-entry check raises for the same entry: same code, same text.
+    def refusal(schema: Schema, entry: Entry) -> tuple[ResultCode, str]:
+        with pytest.raises(SchemaViolation) as raised:
+            schema.check_entry(entry)
+        return raised.value.result_code, str(raised.value)
+
+    bad = person("uid=carol,ou=people,dc=example,dc=com", uid=[b"carol"], **extra)
+    fresh = S.extended()  # a schema with no layout cached: checks the entry whole
+    whole = refusal(fresh, bad)
+    fresh.check_entry(person("uid=ann,ou=people,dc=example,dc=com", uid=[b"ann"],
+                             **{name: [b"7"] for name in extra}))  # caches the layout (the same attributes, in order)
+    assert refusal(fresh, bad) == whole
+    assert whole[0] in (ResultCode.INVALID_ATTRIBUTE_SYNTAX, ResultCode.CONSTRAINT_VIOLATION)
