@@ -19,7 +19,8 @@ the same work with each client, bound as the rootdn:
                 the same search (VmHWM, reset through /proc/self/clear_refs
                 just before it) minus the RSS before
 
-Clients: ldapber's asyncio client (``ldapber.aio.client``) and its blocking
+Clients: ldapber's asyncio client (``ldapber.aio.client``; on uvloop's event
+loop as ``ldapber-uvloop``, where uvloop is installed) and its blocking
 one (``ldapber.sync``, ``ldapber-sync``: no pipelining), python-ldap
 (libldap), ldap3 (pure Python, SYNC strategy; ASYNC for pipelining), the
 same ldap3 calls with ldapber's accelerator installed (``ldap3-ldapber``) and
@@ -60,13 +61,13 @@ FILTER = "(objectClass=inetOrgPerson)"
 #: Seconds any one LDAP operation (or a whole search) may take before the client gives up.
 TIMEOUT = 120.0
 #: The contenders, in report order; python-ldap is the one ratios are taken against.
-CLIENTS = ("ldapber", "ldapber-sync", "python-ldap", "ldap3", "ldap3-ldapber", "bonsai")
+CLIENTS = ("ldapber", "ldapber-uvloop", "ldapber-sync", "python-ldap", "ldap3", "ldap3-ldapber", "bonsai")
 REFERENCE = "python-ldap"
 #: Seconds bonsai's asyncio connection gets to answer two outstanding reads before it counts as unable to pipeline.
 BONSAI_PROBE = 2.0
 PATHS = ("search10k", "pipelined", "sequential")
 #: Which Python distribution each client is (for its version).
-DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3",
+DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-uvloop": "uvloop", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3",
                  "ldap3-ldapber": "ldap3", "bonsai": "bonsai"}
 
 
@@ -214,12 +215,16 @@ class LdapberSession:
         from ldapber import Scope
 
         self.scope = Scope.BASE_OBJECT
-        self.loop = asyncio.new_event_loop()
+        self.loop = self.new_loop()
         try:
             self.ldap = self.loop.run_until_complete(self._open(connect, url))
         except BaseException:
             self.loop.close()
             raise
+
+    @staticmethod
+    def new_loop() -> asyncio.AbstractEventLoop:
+        return asyncio.new_event_loop()
 
     @staticmethod
     async def _open(connect: Callable[..., Any], url: str) -> Any:
@@ -273,6 +278,19 @@ class LdapberSession:
             self.loop.run_until_complete(asyncio.wait_for(self.ldap.unbind(), 10))
         finally:
             self.loop.close()
+
+
+class LdapberUvloopSession(LdapberSession):
+    """The same asyncio client on uvloop's event loop (the ``uvloop`` extra):
+    what the stock loop's own cost per read and write is, next to it."""
+
+    name = "ldapber-uvloop"
+
+    @staticmethod
+    def new_loop() -> asyncio.AbstractEventLoop:
+        import uvloop
+
+        return uvloop.new_event_loop()
 
 
 class LdapberSyncSession:
@@ -498,10 +516,11 @@ class BonsaiSession:
         self.conn.close()
 
 
-SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "ldapber-sync": LdapberSyncSession,
+SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "ldapber-uvloop": LdapberUvloopSession,
+                                  "ldapber-sync": LdapberSyncSession,
                                   "python-ldap": PythonLdapSession,
                                   "ldap3": Ldap3Session, "ldap3-ldapber": Ldap3LdapberSession, "bonsai": BonsaiSession}
-_MODULES = {"ldapber": "ldapber.aio.client", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3",
+_MODULES = {"ldapber": "ldapber.aio.client", "ldapber-uvloop": "uvloop", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3",
             "ldap3-ldapber": "ldapber.integrations.ldap3", "bonsai": "bonsai"}
 
 
