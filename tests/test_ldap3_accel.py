@@ -20,6 +20,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,7 +52,7 @@ from ldapber.integrations._ldap3_requests import encode_request  # noqa: E402
 
 pytestmark = needs_slapd
 
-from ldap3.core.exceptions import LDAPException  # noqa: E402
+from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError  # noqa: E402
 from ldap3.utils.ciDict import CaseInsensitiveDict  # noqa: E402
 
 PEOPLE = f"ou=people,{BASE}"
@@ -131,9 +132,19 @@ class Session:
         strategy = options.pop("strategy", self.strategy)
         if strategy != "ASYNC":  # ldap3's ASYNC receiver spins on a closed socket when it has a receive timeout
             options.setdefault("receive_timeout", TIMEOUT)
-        conn = ldap3.Connection(server, user, password, client_strategy=getattr(ldap3, strategy), **options)
-        self.connections.append(conn)
-        conn.open()
+        for attempt in range(3):
+            conn = ldap3.Connection(server, user, password, client_strategy=getattr(ldap3, strategy), **options)
+            self.connections.append(conn)
+            try:
+                conn.open()
+                break
+            except LDAPSocketOpenError:
+                # slapd now and then drops a TLS handshake that arrives while it still tears down the
+                # previous session ("UNEXPECTED_EOF_WHILE_READING"), plain ldap3 or accelerated alike:
+                # opening is the setup, not a step compared, so it is tried again (bounded).
+                if not server.ssl or attempt == 2:
+                    raise
+                time.sleep(0.2)
         if bind:
             self.record("bind", conn, conn.bind)
         return conn
