@@ -127,8 +127,10 @@ static Py_ssize_t lb_slot_offset(PyObject *descr) {
 #define LB_FREELIST_KINDS 16   /* slot counts 1..15 */
 #define LB_FREELIST_DEPTH 256  /* objects kept per slot count */
 
+#if LB_FAST_DEALLOC  /* the free lists serve the lean deallocator only */
 static PyObject *lb_freelist[LB_FREELIST_KINDS][LB_FREELIST_DEPTH];
 static int lb_freelist_len[LB_FREELIST_KINDS];
+#endif
 
 static inline Py_ssize_t lb_slot_count(PyTypeObject *tp) {
     return (tp->tp_basicsize - (Py_ssize_t)sizeof(PyObject)) / (Py_ssize_t)sizeof(PyObject *);
@@ -309,8 +311,8 @@ static int lb_installed(PyObject *cls) {
  * hook (see lb_expose), else tracked as usual. */
 static inline PyObject *lb_alloc(PyObject *cls) {
     PyTypeObject *tp = (PyTypeObject *)cls;
-    PyObject *o;
 #if LB_FAST_DEALLOC
+    PyObject *o;
     if (tp->tp_dealloc == lb_dealloc) {
         Py_ssize_t kind = lb_slot_count(tp);
         if (kind < LB_FREELIST_KINDS && lb_freelist_len[kind] > 0) {
