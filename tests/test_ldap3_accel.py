@@ -126,13 +126,15 @@ class Session:
     def connect(self, user: str | None = ADMIN, password: str | None = ADMIN_PW, *, url: str | None = None,
                 bind: bool = True, get_info: Any = None, **options: Any) -> Any:
         host, port = (url or self.server.url).rsplit(":", 1)
-        tls = ldap3.Tls(validate=ssl.CERT_NONE)
-        server = ldap3.Server(host.split("//")[1], port=int(port), use_ssl=host.startswith("ldaps"), tls=tls,
-                              get_info=ldap3.NONE if get_info is None else get_info)
+        secure = host.startswith("ldaps")
         strategy = options.pop("strategy", self.strategy)
         if strategy != "ASYNC":  # ldap3's ASYNC receiver spins on a closed socket when it has a receive timeout
             options.setdefault("receive_timeout", TIMEOUT)
         for attempt in range(3):
+            # A new Server each time: ldap3 marks an address it failed to open as unavailable.
+            server = ldap3.Server(host.split("//")[1], port=int(port), use_ssl=secure,
+                                  tls=ldap3.Tls(validate=ssl.CERT_NONE),
+                                  get_info=ldap3.NONE if get_info is None else get_info)
             conn = ldap3.Connection(server, user, password, client_strategy=getattr(ldap3, strategy), **options)
             self.connections.append(conn)
             try:
@@ -142,7 +144,7 @@ class Session:
                 # slapd now and then drops a TLS handshake that arrives while it still tears down the
                 # previous session ("UNEXPECTED_EOF_WHILE_READING"), plain ldap3 or accelerated alike:
                 # opening is the setup, not a step compared, so it is tried again (bounded).
-                if not server.ssl or attempt == 2:
+                if not secure or attempt == 2:
                     raise
                 time.sleep(0.2)
         if bind:
