@@ -17,7 +17,10 @@ the same work with each client, bound as the rootdn:
                 (RSS from /proc/self/statm after minus before), each client
                 in a fresh interpreter; ``memory-peak`` is the peak RSS over
                 the same search (VmHWM, reset through /proc/self/clear_refs
-                just before it) minus the RSS before
+                just before it) minus the RSS before; ``memory-read`` the RSS
+                added once every value has been read through the client's
+                documented attributes (ldapber's decoders keep a lone value
+                bare until its list is first read)
 
 Clients: ldapber's asyncio client (``ldapber.aio.client``; on uvloop's event
 loop as ``ldapber-uvloop``, where uvloop is installed) and its blocking
@@ -273,6 +276,12 @@ class LdapberSession:
     def entries(raw: Any) -> list[tuple[str, Normal]]:
         return [(e.object_name, normal([(a.type, a.vals) for a in e.attributes])) for e in raw]
 
+    @staticmethod
+    def read_all(raw: Any) -> int:
+        """Read every value once through the documented attributes (what a
+        caller that uses the whole result does); the number of octets."""
+        return sum(len(v) for e in raw for a in e.attributes for v in a.vals)
+
     def close(self) -> None:
         try:
             self.loop.run_until_complete(asyncio.wait_for(self.ldap.unbind(), 10))
@@ -325,6 +334,7 @@ class LdapberSyncSession:
         return since(started), out
 
     entries = staticmethod(LdapberSession.entries)
+    read_all = staticmethod(LdapberSession.read_all)
 
     def close(self) -> None:
         self.ldap.unbind()
@@ -367,6 +377,10 @@ class PythonLdapSession:
     @staticmethod
     def entries(raw: Any) -> list[tuple[str, Normal]]:
         return [(dn, normal(list(attrs.items()))) for dn, attrs in raw]
+
+    @staticmethod
+    def read_all(raw: Any) -> int:
+        return sum(len(v) for _, attrs in raw for vals in attrs.values() for v in vals)
 
     def close(self) -> None:
         self.conn.unbind_s()
@@ -422,6 +436,11 @@ class Ldap3Session:
     @staticmethod
     def entries(raw: Any) -> list[tuple[str, Normal]]:
         return [(r["dn"], normal(list(r["raw_attributes"].items()))) for r in raw if r["type"] == "searchResEntry"]
+
+    @staticmethod
+    def read_all(raw: Any) -> int:
+        return sum(len(v) for r in raw if r["type"] == "searchResEntry" for vals in r["raw_attributes"].values()
+                   for v in vals)
 
     def close(self) -> None:
         self.conn.unbind()
@@ -511,6 +530,10 @@ class BonsaiSession:
     @staticmethod
     def entries(raw: Any) -> list[tuple[str, Normal]]:
         return [(str(e.dn), normal([(k, list(v)) for k, v in e.items() if k.lower() != "dn"])) for e in raw]
+
+    @staticmethod
+    def read_all(raw: Any) -> int:
+        return sum(len(v) for e in raw for k, vals in e.items() if k.lower() != "dn" for v in vals)
 
     def close(self) -> None:
         self.conn.close()
@@ -619,17 +642,21 @@ def memory_child(name: str, url: str, n: int) -> dict[str, Any]:
         before = _rss()
         _, raw = session.search(PEOPLE, FILTER)
         after, peak = _rss(), _peak()
+        if session.read_all(raw) <= 0:
+            raise RuntimeError("the search returned no values")
+        after_read = _rss()
         check_entries(session.entries(raw), list(range(n)), ordered=False)
         del raw
     finally:
         session.close()
     return {"contender": name, "entries": n, "rss_before": before, "rss_added": after - before,
-            "peak_added": max(0, peak - before), "peak_reset": reset}
+            "peak_added": max(0, peak - before), "peak_reset": reset, "read_added": after_read - before}
 
 
 def memory_rounds(names: Sequence[str], url: str, mode: Mode, section: Section, log: Callable[[str], None]) -> None:
     added: dict[str, list[float]] = {n: [] for n in names}
     peak: dict[str, list[float]] = {n: [] for n in names}
+    read: dict[str, list[float]] = {n: [] for n in names}
     alive = list(names)
     for r in range(mode.memory_rounds):
         for name in rotated(alive, r):
@@ -643,10 +670,12 @@ def memory_rounds(names: Sequence[str], url: str, mode: Mode, section: Section, 
             row = json.loads(done.stdout.strip().splitlines()[-1])
             added[name].append(row["rss_added"])
             peak[name].append(row["peak_added"])
+            read[name].append(row["read_added"])
     for name in names:
         if added[name]:
             section.series.append(Series("memory", name, tuple(added[name]), mode.entries, "B"))
             section.series.append(Series("memory-peak", name, tuple(peak[name]), mode.entries, "B"))
+            section.series.append(Series("memory-read", name, tuple(read[name]), mode.entries, "B"))
             log(f"  memory {name}: {statistics.median(added[name]) / 2**20:.1f} MiB added")
 
 
@@ -691,7 +720,8 @@ def measure(mode_name: str = "full", clients: Sequence[str] = CLIENTS, *, memory
         "load_before": list(os.getloadavg()),
         "memory_method": "RSS added (/proc/self/statm resident pages after the search, result held, minus before); "
                          "memory-peak: VmHWM after the search (reset via /proc/self/clear_refs just before it) minus "
-                         "the RSS before; each client in a fresh interpreter",
+                         "the RSS before; memory-read: RSS added once every value has been read once through the client's "
+                         "documented attributes; each client in a fresh interpreter",
     })
     if ldapber.BACKEND != "cython":
         log(f"  WARNING: ldapber's backend is {ldapber.BACKEND!r}, not the compiled one")

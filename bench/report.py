@@ -335,20 +335,23 @@ def client_tables(section: Section) -> list[str]:
     mem = _order(section, "memory", CLIENTS)
     if mem:
         peak = {s.contender: s for s in section.series if s.path == "memory-peak"}
+        read = {s.contender: s for s in section.series if s.path == "memory-read"}
         ref = next((s for s in mem if s.contender == ref_name), None)
         out += [f"**memory**: resident memory added by the {info.get('entries', 0):,}-entry search, result held "
                 "(RSS from /proc/self/statm after the search minus before, each client in a fresh interpreter, "
                 "connected and bound before the first reading); peak growth: the peak RSS during the search (VmHWM, reset "
-                "through /proc/self/clear_refs just before it) minus the RSS before.", "",
+                "through /proc/self/clear_refs just before it) minus the RSS before; after reading: the RSS added once every "
+                "value has been read through the client's documented attributes (ldapber's decoders keep a lone value "
+                "bare until its list is first read).", "",
                 "| client | rounds | RSS added (median) | min – max | peak growth (median) | per entry | "
-                f"vs {ref_name} |", "|---|---:|---:|---:|---:|---:|---:|"]
+                f"vs {ref_name} | after reading every value (median) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for s in mem:
-            p = peak.get(s.contender)
+            p, r = peak.get(s.contender), read.get(s.contender)
             ratio = "reference" if s is ref else "-" if ref is None or not ref.median else \
                 f"{s.median / ref.median:.2f}x"
             out.append(f"| {s.contender} | {len(s.samples)} | {s.median / MIB:.1f} MiB | {s.low / MIB:.1f} – "
                        f"{s.high / MIB:.1f} MiB | {(p.median / MIB if p else 0):.1f} MiB | "
-                       f"{s.median / max(1, s.work):,.0f} B | {ratio} |")
+                       f"{s.median / max(1, s.work):,.0f} B | {ratio} | {f'{r.median / MIB:.1f} MiB' if r else '-'} |")
         out.append("")
     return out
 

@@ -80,7 +80,8 @@ def test_untouched_parts_are_not_tracked_and_read_parts_are() -> None:
     attrs = entry.attributes
     assert gc.is_tracked(attrs) and all(gc.is_tracked(a) for a in attrs)  # iterating reaches the items
     value_lists = [o for o in gc.get_referents(*attrs) if isinstance(o, list)]
-    assert len(value_lists) == 2 and not any(gc.is_tracked(v) for v in value_lists)  # not read yet
+    # Not read yet; cn's lone value is stored bare until read (test_packed_values.py).
+    assert len(value_lists) == 1 and not any(gc.is_tracked(v) for v in value_lists)
     assert gc.is_tracked(attrs[0].vals)
     assert msg == ENTRY  # comparing reads every field: everything is tracked now, and equal
     assert all(gc.is_tracked(a.vals) for a in attrs)

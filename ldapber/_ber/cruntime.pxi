@@ -51,6 +51,7 @@ cdef extern from "../_ber/slots.h":
     PyObject* lb_type(object o)
     void lb_expose(object v)
     bint lb_lists_untracked()
+    int lb_pack_slot(object cls, Py_ssize_t off) except -1
 
 import sys
 from importlib import import_module

@@ -404,4 +404,147 @@ static inline PyObject *lb_get(PyObject *o, Py_ssize_t off) {
     Py_INCREF(v);
     return v;
 }
+
+/* Packed value lists.
+ *
+ * Most attributes of a decoded entry hold one value, and a one-item list
+ * costs 80 bytes of memory besides the value itself: nearly half of what a
+ * decoded entry holds.  A decoder therefore stores a lone value (an exact
+ * bytes) straight in a "packed" slot (PartialAttribute.vals), and the slot's
+ * descriptor, which lb_pack_slot() puts in place of the member descriptor,
+ * makes the list at the first read, stores it in the slot and hands it out:
+ * code only ever sees a list, the same one at every read, which it may
+ * change.  The encoders take a bare value as its one-item list without
+ * making it.
+ *
+ * So that a bare bytes in such a slot always means "packed", the descriptor
+ * stores an exact bytes that code assigns (a mistake: a list is expected)
+ * and an exact one-tuple (which may be meant) inside a one-tuple of their
+ * own, a form no decoder produces, and reads them back as the very object
+ * assigned; the encoders unwrap it, and refuse a bytes as they refuse any.
+ * Every way to the attribute goes through the descriptor (getattr,
+ * object.__getattribute__, object.__setattr__, copy, pickle); only
+ * gc.get_referents shows the stored form. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *member;  /* the slot's member descriptor, which does the checks and the storing */
+    Py_ssize_t offset;
+} lb_packed_descr;
+
+static PyObject *lb_packed_get(PyObject *self, PyObject *obj, PyObject *type) {
+    lb_packed_descr *d = (lb_packed_descr *)self;
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(self);
+        return self;  /* read on the class */
+    }
+    PyObject *r = Py_TYPE(d->member)->tp_descr_get(d->member, obj, type);
+    if (r == NULL)
+        return NULL;
+    if (PyTuple_CheckExact(r) && PyTuple_GET_SIZE(r) == 1) {  /* what code assigned, kept in a one-tuple */
+        PyObject *v = PyTuple_GET_ITEM(r, 0);
+        Py_INCREF(v);
+        Py_DECREF(r);
+        return v;
+    }
+    if (PyBytes_CheckExact(r)) {  /* a packed lone value: its list, from now on */
+        PyObject **slot = (PyObject **)((char *)obj + d->offset);
+        PyObject *list = PyList_New(1);  /* may collect, and so run code that changes the slot */
+        if (list == NULL) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        Py_INCREF(r);
+        PyList_SET_ITEM(list, 0, r);
+        if (*slot == r) {
+            Py_INCREF(list);
+            *slot = list;
+            Py_DECREF(r);  /* the slot's reference */
+        }
+        Py_DECREF(r);
+        r = list;
+    }
+    if (PyObject_IS_GC(r) && !PyObject_GC_IsTracked(r)) {  /* as lb_getattro does, for every way here */
+        if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj))
+            PyObject_GC_Track(obj);
+        lb_expose(r);
+    } else if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj)) {
+        PyObject_GC_Track(obj);  /* the tracked part stays closed upwards */
+    }
+    return r;
+}
+
+static int lb_packed_set(PyObject *self, PyObject *obj, PyObject *value) {
+    lb_packed_descr *d = (lb_packed_descr *)self;
+    descrsetfunc set = Py_TYPE(d->member)->tp_descr_set;
+    if (value != NULL && (PyBytes_CheckExact(value) || (PyTuple_CheckExact(value) && PyTuple_GET_SIZE(value) == 1))) {
+        PyObject *kept = PyTuple_Pack(1, value);
+        if (kept == NULL)
+            return -1;
+        int rc = set(d->member, obj, kept);
+        Py_DECREF(kept);
+        return rc;
+    }
+    return set(d->member, obj, value);
+}
+
+static void lb_packed_dealloc(PyObject *self) {
+    Py_XDECREF(((lb_packed_descr *)self)->member);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *lb_packed_repr(PyObject *self) {
+    return PyUnicode_FromFormat("<ldapber packed slot %R>", ((lb_packed_descr *)self)->member);
+}
+
+static PyTypeObject lb_packed_descr_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ldapber.packed_slot",
+    .tp_basicsize = sizeof(lb_packed_descr),
+    .tp_dealloc = lb_packed_dealloc,
+    .tp_repr = lb_packed_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A slot that may hold a lone value bare: read, it is always a list (ldapber's slots.h).",
+    .tp_descr_get = lb_packed_get,
+    .tp_descr_set = lb_packed_set,
+};
+
+/* Put the packed descriptor on the slot at ``off`` of ``cls`` (the class
+ * that declares it; its subclasses inherit the descriptor): 1 if done, and
+ * only then may the decoders and encoders use the packed form of that slot;
+ * 0 if refused; -1 with an exception. */
+static int lb_pack_slot(PyObject *cls, Py_ssize_t off) {
+#if LB_FAST_DEALLOC  /* with the other layout hooks, on the versions they were checked on */
+    PyTypeObject *tp = (PyTypeObject *)cls;
+    if (!PyType_Check(cls) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return 0;
+    if (PyType_Ready(&lb_packed_descr_type) < 0)
+        return -1;
+    for (PyTypeObject *t = tp; t != NULL; t = t->tp_base) {
+        PyMemberDef *m = t->tp_members;
+        for (; m != NULL && m->name != NULL; m++) {
+            if (m->offset != off || m->type != T_OBJECT_EX)
+                continue;
+            PyObject *found = PyDict_GetItemString(t->tp_dict, m->name);  /* borrowed */
+            if (t != tp || found == NULL || !Py_IS_TYPE(found, &PyMemberDescr_Type) ||
+                    ((PyMemberDescrObject *)found)->d_member->offset != off)
+                return 0;  /* not declared here, or not a plain slot any more */
+            lb_packed_descr *d = PyObject_New(lb_packed_descr, &lb_packed_descr_type);
+            if (d == NULL)
+                return -1;
+            Py_INCREF(found);
+            d->member = found;
+            d->offset = off;
+            int rc = PyObject_SetAttrString(cls, m->name, (PyObject *)d);
+            Py_DECREF(d);
+            if (rc < 0)
+                return -1;
+            return 1;
+        }
+    }
+#else
+    (void)cls;
+    (void)off;
+#endif
+    return 0;
+}
 #endif

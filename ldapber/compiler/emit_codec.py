@@ -227,6 +227,7 @@ class _Emitter:
         # (see the runtimes' ``deep`` and ``deep_twin``); the Python module
         # that holds the twins.
         self.recursive = recursive_units(m)
+        self.packed = packed_fields(m)  # the compiled decoders' packed value lists
         self.recursing: tuple[str, bool] | None = None
         self.twin_module = ""
 
@@ -561,11 +562,12 @@ class _Emitter:
         w(d.setf(u.layout, "extensions", f"extensions(b, {s}, {e}, ROOTS_{fn(u.key)}) if {s} < {e} else EMPTY",
                  o))
 
-    def decode_seqof(self, u: ir.SeqOfUnit, sc: Scope) -> None:
+    def decode_seqof(self, u: ir.SeqOfUnit, sc: Scope, packed: bool = False) -> None:
         """Code that decodes the contents ``b[s:e]`` of a SEQUENCE OF / SET OF
         (``sc``'s bounds) into a new list, the level's ``out``.  Python
         counts the items by the list itself (a counter costs a quarter of a
-        short item's work); compiled, ``i`` is a C integer."""
+        short item's work); compiled, ``i`` is a C integer.  ``packed``
+        (compiled, at the root): a lone value is returned bare instead."""
         w, d = self.w, self.d
         s, e, out, item, last = sc.s, sc.e, sc.var("out"), sc.var("item"), sc.var("last")
         if sc.level:
@@ -575,7 +577,17 @@ class _Emitter:
             w(f"raise depth_error({sc.p}, c.max_depth)")
         if d.name == "py" and u.first_last:
             w(f"{last} = 0")
-        if d.name == "cy":  # sized once from a header walk, not grown by appends
+        if d.name == "cy" and packed:  # a lone value goes bare into its slot (slots.h: packed value lists)
+            w("k = count_elements(b, s, e)", "item = 1")
+            with w.indent(f"if k == 1 and PACK_{fn(u.key)}:"):
+                self.element(u.element, sc)
+                with w.indent(f"if {sc.u} == {e}:"):
+                    w("item = 0", "return v")
+                # More follows that the count stopped at: the list, its first item read.
+                w("out = new_list(1)", "list_put(out, 0, 1, v)", f"{s} = {sc.u}", "i = 1")
+            with w.indent("else:"):
+                w("out = new_list(k)")
+        elif d.name == "cy":  # sized once from a header walk, not grown by appends
             w("k = count_elements(b, s, e)", "out = new_list(k)", "item = 1")
         else:
             w(f"{out} = []", f"{item} = 1")
@@ -614,14 +626,23 @@ class _Emitter:
         decls = {"Py_ssize_t": "t, u, w2, i = 0, k", "object": "v", "list": "out",
                  "long_long": "iv", "bint": "last = 0, item"}
         count = "i" if d.name == "cy" else "len(out)"
+        packed = d.name == "cy" and u.key in self.packed
         with self.function(d.def_seqof(key), "DecodeError", decls, items=True, index=count):
-            self.decode_seqof(u, ROOT)
+            self.decode_seqof(u, ROOT, packed)
             w("return out")
         w("", "")
         decls = {"Py_ssize_t": "m, m2, i = 0, n", "object": "v", "list": "items", "bint": "item"}
         with self.function(d.def_enc(key), "EncodeError", decls, items=True):
             with w.indent("if depth > ENC_MAX_DEPTH:"):
                 w("raise enc_depth_error()")
+            if packed:
+                with w.indent(f"if PACK_{key}:"):
+                    with w.indent("if type(o) is bytes:  # a packed lone value"):
+                        w("m = mark(w)", "item = 1")
+                        self.put(u.element, "o")
+                        w("item = 0", "close(w, tag, m)", "return 0")
+                    with w.indent("if type(o) is tuple and len(<tuple>o) == 1:  # as assigned, kept in a one-tuple"):
+                        w("o = (<tuple>o)[0]")
             w("items = o if type(o) is list else list(check_list(o))", "n = len(items)")
             test = range_test("n", u.lo, u.hi)
             if test:
@@ -984,6 +1005,12 @@ class _Emitter:
                 w(f"lb_install(K_{c})")
             for layout, attr in sorted(self.slots):
                 w(f"cdef Py_ssize_t OFF_{layout}_{attr} = lb_slot_offset({layout}.{attr})")
+            # Packed value lists (slots.h): the slot's descriptor first; the
+            # decoders and encoders use the packed form only where it took.
+            for layout, attr in sorted({slot for slots in self.packed.values() for slot in slots}):
+                w(f"cdef bint PACKED_{layout}_{attr} = lb_pack_slot(K_{layout}, OFF_{layout}_{attr}) == 1")
+            for key, slots in sorted(self.packed.items()):
+                w(f"cdef bint PACK_{fn(key)} = {' and '.join(f'PACKED_{la}_{at}' for la, at in sorted(slots))}")
             w(f"cdef tuple SEGS = {tuple(self.seg_names)!r}  # path segments by index (seg)")
         w.lines.extend(body_writer.lines)
         if self.d.name == "py":
@@ -1030,3 +1057,31 @@ def _field_tags(node: ir.RNode, units: dict[str, ir.Unit]) -> list[int]:
         return [node.tag]
     unit = units[node.unit] if isinstance(node, ir.Ref) else None
     return [a.tag for a in unit.alts] if isinstance(unit, ir.ChoiceUnit) else []
+
+
+def packed_fields(m: ir.CompiledModule) -> dict[str, list[tuple[str, str]]]:
+    """The SET OF / SEQUENCE OF units whose lone value the compiled decoders
+    store bare (slots.h, packed value lists), each with the (layout, attr)
+    slots it fills: lists of plain OCTET STRINGs (PartialAttribute.vals)
+    whose only use is a SEQUENCE component, so that no entry point or other
+    unit ever receives the bare value."""
+    def packable(u: ir.Unit) -> bool:
+        return (isinstance(u, ir.SeqOfUnit) and isinstance(u.element, ir.Prim) and u.element.kind == "octets"
+                and not u.element.constrained and u.first_last is None and (u.lo is None or u.lo <= 1)
+                and (u.hi is None or u.hi >= 1))
+
+    fields: dict[str, list[tuple[str, str]]] = {u.key: [] for u in m.units if packable(u)}
+    other: set[str] = {e.node.unit for e in m.entries if isinstance(e.node, ir.Ref)}
+    other |= {e.name for e in m.entries}
+    for u in m.units:
+        if isinstance(u, ir.SequenceUnit):
+            for f in u.fields:
+                if isinstance(f.node, ir.Ref) and f.node.unit in fields:
+                    fields[f.node.unit].append((u.layout, f.attr))
+        elif isinstance(u, ir.SeqOfUnit):
+            if isinstance(u.element, ir.Ref):
+                other.add(u.element.unit)
+        else:
+            other |= {a.node.unit for a in u.alts if isinstance(a.node, ir.Ref)}
+    return {key: slots for key, slots in fields.items() if slots and key not in other}
+
