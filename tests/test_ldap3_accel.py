@@ -160,18 +160,18 @@ class Session:
             returned = call()
             if not conn.strategy.sync and isinstance(returned, int) and not isinstance(returned, bool):
                 response, result = conn.get_response(returned, timeout=TIMEOUT)
-                self.seen.append((what, "async", canon(response), canon(result)))
+                self.seen.append((what, "async", canon(response), canon(result), canon(conn.request)))
                 return response
         except LDAPException as exc:
-            self.seen.append((what, "raised", described(exc), canon(conn.result), conn.last_error))
+            self.seen.append((what, "raised", described(exc), canon(conn.result), conn.last_error, canon(conn.request)))
             return None
         if conn.strategy.thread_safe and isinstance(returned, tuple):
             status, result, response, request = returned
-            self.seen.append((what, "safe", canon(status), canon(result), canon(response)))
+            self.seen.append((what, "safe", canon(status), canon(result), canon(response), canon(request)))
             return response
         entries = [(e.entry_dn, canon(e.entry_raw_attributes), canon(e.entry_attributes_as_dict))
                    for e in conn.entries] if conn.response and what.startswith("search") and len(conn.response) < 50 else []
-        self.seen.append((what, canon(returned), canon(conn.result), canon(conn.response), entries))
+        self.seen.append((what, canon(returned), canon(conn.result), canon(conn.response), entries, canon(conn.request)))
         return conn.response
 
     def close(self) -> None:
@@ -458,10 +458,11 @@ def test_install_routes_through_ldapber(slapd: Any, strategy: str) -> None:
 
 
 def _patched_attributes() -> dict[tuple[Any, str], Any]:
+    from ldap3.core import connection
     from ldap3.strategy import asynchronous, base, sync
 
     owners = [base.BaseStrategy, sync.SyncStrategy, asynchronous.AsyncStrategy,
-              asynchronous.AsyncStrategy.ReceiverSocketThread]
+              asynchronous.AsyncStrategy.ReceiverSocketThread, connection.Connection, connection]
     return {(owner, name): value for owner in owners for name, value in vars(owner).items()}
 
 
@@ -476,7 +477,7 @@ def test_uninstall_restores_everything() -> None:
     during = _patched_attributes()
     changed = {key for key in before if during.get(key) is not before[key]}
     assert changed == {(key[0], key[1]) for key in accel._originals}, changed
-    assert len(changed) == 3
+    assert len(changed) == 6
     assert accel.install()  # twice is once
     assert accel.uninstall() and not accel.installed()
     assert not accel.uninstall()

@@ -215,6 +215,14 @@ def sending(self: Any, ldap_message: Any) -> None:
         encoded = encode_request(ldap_message)
     except Unencodable:
         return original(BaseStrategy, "sending")(self, ldap_message)  # type: ignore[no-any-return]
+    send_encoded(self, encoded)
+    return None
+
+
+def send_encoded(self: Any, encoded: bytes) -> None:
+    """The end of ldap3's ``sending``: ``encoded`` out on the socket, with
+    its error and usage counters."""
+    connection = self.connection
     try:
         connection.socket.sendall(encoded)
     except OSError as exc:  # socket.error
@@ -227,4 +235,4 @@ def sending(self: Any, ldap_message: Any) -> None:
     return None
 
 
-__all__ = ["Unencodable", "encode_request", "sending", "to_ldapber"]
+__all__ = ["Unencodable", "encode_request", "send_encoded", "sending", "to_ldapber"]

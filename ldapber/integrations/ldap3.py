@@ -19,7 +19,10 @@ strategies, whenever made:
   dict ldap3's fast decoder builds (:mod:`._ldap3_dicts`), key for key;
 - request encoding: ``BaseStrategy.sending`` encodes the pyasn1 request ldap3
   built with ldapber (:mod:`._ldap3_requests`), byte for byte what pyasn1
-  writes.
+  writes;
+- search requests: ``search_operation`` (as ``Connection.search`` calls it)
+  builds the ldapber request and ``connection.request`` without pyasn1
+  (:mod:`._ldap3_search`), and ``BaseStrategy.send`` sends it.
 
 ldap3's own code still runs, with a :class:`Ldap3AcceleratorWarning` once per
 reason, for: an ldap3 version outside 2.9.x (``install()`` then does
@@ -110,11 +113,17 @@ def _version() -> tuple[int, ...]:
 
 # -- install / uninstall ----------------------------------------------------------
 def _patches() -> list[tuple[Any, str, Callable[..., Any]]]:
+    from ldap3.core import connection as _connection  # type: ignore[import-untyped]
+
+    from . import _ldap3_search
     from ._ldap3_requests import sending
 
     return [(_sync.SyncStrategy, "_get_response", _sync_get_response),
             (_asynchronous.AsyncStrategy.ReceiverSocketThread, "run", _receiver_run),
-            (_base.BaseStrategy, "sending", sending)]
+            (_base.BaseStrategy, "sending", sending),
+            (_base.BaseStrategy, "send", _ldap3_search.send),
+            (_connection.Connection, "search", _ldap3_search.search),
+            (_connection, "search_operation", _ldap3_search.search_operation)]
 
 
 def install() -> bool:
