@@ -279,8 +279,8 @@ class LdapberSession:
     @staticmethod
     def read_all(raw: Any) -> int:
         """Read every value once through the documented attributes (what a
-        caller that uses the whole result does); the number of octets."""
-        return sum(len(v) for e in raw for a in e.attributes for v in a.vals)
+        caller that uses the whole result does); the number of values."""
+        return sum(1 for e in raw for a in e.attributes for v in a.vals)
 
     def close(self) -> None:
         try:
@@ -380,7 +380,7 @@ class PythonLdapSession:
 
     @staticmethod
     def read_all(raw: Any) -> int:
-        return sum(len(v) for _, attrs in raw for vals in attrs.values() for v in vals)
+        return sum(1 for _, attrs in raw for vals in attrs.values() for v in vals)
 
     def close(self) -> None:
         self.conn.unbind_s()
@@ -439,7 +439,7 @@ class Ldap3Session:
 
     @staticmethod
     def read_all(raw: Any) -> int:
-        return sum(len(v) for r in raw if r["type"] == "searchResEntry" for vals in r["raw_attributes"].values()
+        return sum(1 for r in raw if r["type"] == "searchResEntry" for vals in r["raw_attributes"].values()
                    for v in vals)
 
     def close(self) -> None:
@@ -533,7 +533,7 @@ class BonsaiSession:
 
     @staticmethod
     def read_all(raw: Any) -> int:
-        return sum(len(v) for e in raw for k, vals in e.items() if k.lower() != "dn" for v in vals)
+        return sum(1 for e in raw for k, vals in e.items() if k.lower() != "dn" for v in vals)
 
     def close(self) -> None:
         self.conn.close()

@@ -457,6 +457,32 @@ def test_install_routes_through_ldapber(slapd: Any, strategy: str) -> None:
         assert _count_calls(codes, work) == 0
 
 
+@pytest.mark.parametrize("collecting", [True, False])
+def test_searches_skip_pyasn1_and_leave_the_collector_as_found(slapd: Any, collecting: bool) -> None:
+    """A search builds no pyasn1 filter, and the collector, paused while a
+    read's responses are converted, is as the caller left it afterwards."""
+    from ldap3.operation import search
+
+    def work() -> None:
+        s = Session(slapd, "SYNC")
+        try:
+            conn = s.connect()
+            s.run("search", conn, "search", PEOPLE, "(&(uid=*)(!(cn=x*)))", ldap3.SUBTREE, attributes=["*"])
+            assert conn.response and gc.isenabled() is collecting
+        finally:
+            s.close()
+
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        accel.uninstall()
+        assert _count_calls({search.compile_filter.__code__}, work) > 0
+        with accel.accelerated():
+            assert _count_calls({search.compile_filter.__code__}, work) == 0
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def _patched_attributes() -> dict[tuple[Any, str], Any]:
     from ldap3.core import connection
     from ldap3.strategy import asynchronous, base, sync

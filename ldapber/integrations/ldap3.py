@@ -67,6 +67,7 @@ from ldap3.utils import asn1 as _asn1  # type: ignore[import-untyped]
 from ldap3.utils.log import ERROR, NETWORK, log, log_enabled  # type: ignore[import-untyped]
 
 from .. import LDAPMessage
+from .._gcpause import gc_paused
 from ._framing import FallbackFramer
 from ._ldap3_dicts import Converter, Unconverted
 
@@ -266,25 +267,27 @@ def _sync_get_response(self: Any, message_id: int, timeout: Any) -> Any:
                 break
             return _base.SESSION_TERMINATED_BY_SERVER
         framer.feed(data)
-        for message, offset, length in framer.frames():
-            if connection.usage:
-                connection._usage.update_received_message(length)
-            got_id, response = _decode(self, converter, message, framer, offset, length)
-            if got_id == message_id:
-                responses.append(response)
-                if response["type"] not in PARTIAL:
-                    complete = True
-            elif got_id == 0:  # an unsolicited notification (RFC 4511 4.4)
-                name = response["responseName"]
-                if name == NOTICE_OF_DISCONNECTION:
-                    return _base.SESSION_TERMINATED_BY_SERVER
-                if name == NOVELL_TRANSACTION_ERROR:
-                    return _base.TRANSACTION_ERROR
-                raise _fail(connection, "unknown unsolicited notification from server", LDAPSocketReceiveError)
-            elif response["type"] == "extendedResp":
-                raise _fail(connection, "multiple extended responses to a single extended request", LDAPExtensionError)
-            else:
-                raise _fail(connection, "invalid messageId received", LDAPSocketReceiveError)
+        with gc_paused():  # one read's dicts (they hold no cycles) made without collection passes
+            for message, offset, length in framer.frames():
+                if connection.usage:
+                    connection._usage.update_received_message(length)
+                got_id, response = _decode(self, converter, message, framer, offset, length)
+                if got_id == message_id:
+                    responses.append(response)
+                    if response["type"] not in PARTIAL:
+                        complete = True
+                elif got_id == 0:  # an unsolicited notification (RFC 4511 4.4)
+                    name = response["responseName"]
+                    if name == NOTICE_OF_DISCONNECTION:
+                        return _base.SESSION_TERMINATED_BY_SERVER
+                    if name == NOVELL_TRANSACTION_ERROR:
+                        return _base.TRANSACTION_ERROR
+                    raise _fail(connection, "unknown unsolicited notification from server", LDAPSocketReceiveError)
+                elif response["type"] == "extendedResp":
+                    raise _fail(connection, "multiple extended responses to a single extended request",
+                                LDAPExtensionError)
+                else:
+                    raise _fail(connection, "invalid messageId received", LDAPSocketReceiveError)
     responses.append(_base.RESPONSE_COMPLETE)
     return responses
 
