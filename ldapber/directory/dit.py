@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._gcpause import gc_paused
 from ..ldif import LDIFChange, LDIFRecord, dump_ldif, iter_ldif
@@ -39,6 +39,7 @@ __all__ = ["Directory", "DirectoryError"]
 
 #: DN strings kept parsed (see Directory.lookup).
 _LOOKUP_CACHE = 65536
+_T = TypeVar("_T")
 #: Operational attributes the directory maintains (clients may not set them).
 MAINTAINED = ("createTimestamp", "modifyTimestamp", "creatorsName", "modifiersName", "entryUUID",
               "structuralObjectClass")
@@ -154,10 +155,7 @@ class Directory:
         hit = self._parsed.get(text)
         if hit is None:
             dn = DN.parse(text)
-            hit = (dn, self.key(dn))
-            if len(self._parsed) >= _LOOKUP_CACHE:  # bounded (the strings come from clients): oldest out
-                del self._parsed[next(iter(self._parsed))]
-            self._parsed[text] = hit
+            hit = _remember(self._parsed, text, (dn, self.key(dn)))
         return hit
 
     def dn_text(self, text: str) -> str:
@@ -165,10 +163,7 @@ class Directory:
         identity, for one), cached like :meth:`lookup`."""
         spelled = self._spelled.get(text)
         if spelled is None:
-            spelled = str(self.lookup(text)[0])
-            if len(self._spelled) >= _LOOKUP_CACHE:
-                del self._spelled[next(iter(self._spelled))]
-            self._spelled[text] = spelled
+            spelled = _remember(self._spelled, text, str(self.lookup(text)[0]))
         return spelled
 
     def get(self, dn: DN, key: Any = None) -> Entry | None:
@@ -446,3 +441,11 @@ class Directory:
 def _value_bytes(value: str | bytes) -> bytes:
     return value.encode("utf-8") if isinstance(value, str) else value
 
+
+def _remember(cache: dict[str, _T], text: str, value: _T) -> _T:
+    """Store ``value`` under ``text`` in a cache bounded to _LOOKUP_CACHE
+    entries (the strings come from clients): the oldest goes first."""
+    if len(cache) >= _LOOKUP_CACHE:
+        del cache[next(iter(cache))]
+    cache[text] = value
+    return value
