@@ -425,6 +425,7 @@ static inline PyObject *lb_get(PyObject *o, Py_ssize_t off) {
  * Every way to the attribute goes through the descriptor (getattr,
  * object.__getattribute__, object.__setattr__, copy, pickle); only
  * gc.get_referents shows the stored form. */
+#if LB_FAST_DEALLOC  /* with the other layout hooks, on the versions they were checked on */
 typedef struct {
     PyObject_HEAD
     PyObject *member;  /* the slot's member descriptor, which does the checks and the storing */
@@ -507,13 +508,14 @@ static PyTypeObject lb_packed_descr_type = {
     .tp_descr_get = lb_packed_get,
     .tp_descr_set = lb_packed_set,
 };
+#endif
 
 /* Put the packed descriptor on the slot at ``off`` of ``cls`` (the class
  * that declares it; its subclasses inherit the descriptor): 1 if done, and
  * only then may the decoders and encoders use the packed form of that slot;
  * 0 if refused; -1 with an exception. */
 static int lb_pack_slot(PyObject *cls, Py_ssize_t off) {
-#if LB_FAST_DEALLOC  /* with the other layout hooks, on the versions they were checked on */
+#if LB_FAST_DEALLOC
     PyTypeObject *tp = (PyTypeObject *)cls;
     if (!PyType_Check(cls) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return 0;
