@@ -188,3 +188,37 @@ def test_the_compiled_decoders_store_lone_values_bare_until_read() -> None:
     assert gc.is_tracked(attrs[0].vals) and gc.is_tracked(attrs[0])
     assigned = PartialAttribute("cn", b"raw")  # type: ignore[arg-type]
     assert (b"raw",) in gc.get_referents(assigned)  # kept apart from a packed value
+
+
+@fast_dealloc_built
+def test_a_read_during_the_first_read_gets_the_same_list() -> None:
+    """Making the list may run a collection, and its callbacks may read the
+    attribute too: both reads get the one list the slot keeps."""
+    if ldapber.BACKEND != "cython":
+        pytest.skip("compiled backend not built")
+    attr = entry_of(ldapber.codec_for("cython").decode(DATA)).attributes[0]
+    inner: list[list[bytes]] = []
+
+    def read_inside(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not inner:
+            inner.append(attr.vals)
+
+    hold = [[] for _ in range(200)]  # no free list left: PyList_New allocates, and so collects
+    threshold = gc.get_threshold()
+    gc.callbacks.append(read_inside)
+    gc.set_threshold(1)
+    try:
+        outer = attr.vals
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(read_inside)
+    assert hold and inner, "no collection ran during the read"
+    assert inner[0] is outer and attr.vals is outer
+    outer.append(b"kept")
+    assert attr.vals == [b"Ada", b"kept"]
+
+
+def test_the_descriptor_introspects_as_the_member() -> None:
+    descr = PartialAttribute.__dict__["vals"]
+    assert descr.__name__ == "vals" and descr.__objclass__ is PartialAttribute
+    assert descr.__qualname__ == "PartialAttribute.vals"

@@ -89,7 +89,11 @@ static inline int lb_small_int(PyObject *v, long long *out) {
     return 0;
 }
 
+static PyTypeObject *lb_packed_descr_kind = NULL;  /* the packed-slot descriptor type, once made */
+
 static Py_ssize_t lb_slot_offset(PyObject *descr) {
+    if (descr != NULL && lb_packed_descr_kind != NULL && Py_IS_TYPE(descr, lb_packed_descr_kind))
+        descr = *(PyObject **)((char *)descr + sizeof(PyObject));  /* its first field: the member it stands for */
     if (descr == NULL || !PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
         PyErr_SetString(PyExc_TypeError, "ldapber: expected a __slots__ member descriptor");
         return -1;
@@ -438,18 +442,16 @@ static PyObject *lb_packed_get(PyObject *self, PyObject *obj, PyObject *type) {
         Py_INCREF(self);
         return self;  /* read on the class */
     }
-    PyObject *r = Py_TYPE(d->member)->tp_descr_get(d->member, obj, type);
-    if (r == NULL)
-        return NULL;
-    if (PyTuple_CheckExact(r) && PyTuple_GET_SIZE(r) == 1) {  /* what code assigned, kept in a one-tuple */
-        PyObject *v = PyTuple_GET_ITEM(r, 0);
-        Py_INCREF(v);
-        Py_DECREF(r);
-        return v;
-    }
-    if (PyBytes_CheckExact(r)) {  /* a packed lone value: its list, from now on */
+    PyObject *r = NULL;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        r = Py_TYPE(d->member)->tp_descr_get(d->member, obj, type);
+        if (r == NULL || !PyBytes_CheckExact(r))
+            break;
+        /* A packed lone value: its list, from now on.  Making the list may
+         * collect, and so run code that reads the attribute itself: then the
+         * slot holds that read's list, which is the one to hand out. */
         PyObject **slot = (PyObject **)((char *)obj + d->offset);
-        PyObject *list = PyList_New(1);  /* may collect, and so run code that changes the slot */
+        PyObject *list = PyList_New(1);
         if (list == NULL) {
             Py_DECREF(r);
             return NULL;
@@ -460,19 +462,42 @@ static PyObject *lb_packed_get(PyObject *self, PyObject *obj, PyObject *type) {
             Py_INCREF(list);
             *slot = list;
             Py_DECREF(r);  /* the slot's reference */
+            Py_DECREF(r);  /* ours, the list holds it */
+            r = list;
+            break;
         }
+        Py_DECREF(list);
         Py_DECREF(r);
-        r = list;
+        r = NULL;  /* read again */
     }
-    if (PyObject_IS_GC(r) && !PyObject_GC_IsTracked(r)) {  /* as lb_getattro does, for every way here */
-        if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj))
-            PyObject_GC_Track(obj);
+    if (r == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "ldapber: a packed slot kept changing while it was read");
+        return NULL;
+    }
+    if (PyTuple_CheckExact(r) && PyTuple_GET_SIZE(r) == 1) {  /* what code assigned, kept in a one-tuple */
+        PyObject *v = PyTuple_GET_ITEM(r, 0);
+        Py_INCREF(v);
+        Py_DECREF(r);
+        r = v;
+    }
+    if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj))
+        PyObject_GC_Track(obj);  /* as lb_getattro does, for every way here: closed upwards */
+    if (PyObject_IS_GC(r) && !PyObject_GC_IsTracked(r))
         lb_expose(r);
-    } else if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj)) {
-        PyObject_GC_Track(obj);  /* the tracked part stays closed upwards */
-    }
     return r;
 }
+
+static PyObject *lb_packed_member_attr(PyObject *self, void *name) {
+    return PyObject_GetAttrString(((lb_packed_descr *)self)->member, (const char *)name);
+}
+
+static PyGetSetDef lb_packed_getset[] = {  /* what introspection reads of a member descriptor */
+    {"__name__", lb_packed_member_attr, NULL, NULL, "__name__"},
+    {"__qualname__", lb_packed_member_attr, NULL, NULL, "__qualname__"},
+    {"__objclass__", lb_packed_member_attr, NULL, NULL, "__objclass__"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static int lb_packed_set(PyObject *self, PyObject *obj, PyObject *value) {
     lb_packed_descr *d = (lb_packed_descr *)self;
@@ -507,6 +532,7 @@ static PyTypeObject lb_packed_descr_type = {
     .tp_doc = "A slot that may hold a lone value bare: read, it is always a list (ldapber's slots.h).",
     .tp_descr_get = lb_packed_get,
     .tp_descr_set = lb_packed_set,
+    .tp_getset = lb_packed_getset,
 };
 #endif
 
@@ -521,6 +547,7 @@ static int lb_pack_slot(PyObject *cls, Py_ssize_t off) {
         return 0;
     if (PyType_Ready(&lb_packed_descr_type) < 0)
         return -1;
+    lb_packed_descr_kind = &lb_packed_descr_type;
     for (PyTypeObject *t = tp; t != NULL; t = t->tp_base) {
         PyMemberDef *m = t->tp_members;
         for (; m != NULL && m->name != NULL; m++) {

@@ -578,6 +578,7 @@ class _Emitter:
         if d.name == "py" and u.first_last:
             w(f"{last} = 0")
         if d.name == "cy" and packed:  # a lone value goes bare into its slot (slots.h: packed value lists)
+            assert not sc.level, "packed lists are decoded by their own function (the root scope's names)"
             w("k = count_elements(b, s, e)", "item = 1")
             with w.indent(f"if k == 1 and PACK_{fn(u.key)}:"):
                 self.element(u.element, sc)

@@ -75,7 +75,7 @@ from .. import (
     encode,
 )
 from .. import Any as AnySubstring
-from ._ldap3_requests import Unencodable, _control, send_encoded
+from ._ldap3_requests import Unencodable, _control, send_encoded, sending
 
 #: The strategies whose requests reach the patched ``BaseStrategy.send``
 #: unchanged (RESTARTABLE's ``send`` passes them on).
@@ -128,11 +128,14 @@ def search(self: Any, *args: Any, **kwargs: Any) -> Any:
         _current.connection = before
 
 
+def _signing(connection: Any) -> bool:
+    return bool(connection.sasl_mechanism == DIGEST_MD5 and getattr(connection, "_digest_md5_kic", None))
+
+
 def _served(connection: Any) -> bool:
     if connection is None or type(connection.strategy) not in SERVED or log_enabled(PROTOCOL):
         return False
-    signing = connection.sasl_mechanism == DIGEST_MD5 and getattr(connection, "_digest_md5_kic", None)
-    return not signing
+    return not _signing(connection)
 
 
 def search_operation(*args: Any, **kwargs: Any) -> Any:
@@ -268,6 +271,8 @@ def send(self: Any, message_type: str, request: Any, controls: Any = None) -> An
     if type(request) is not FastSearch:
         return original(BaseStrategy, "send")(self, message_type, request, controls)
     connection = self.connection
+    if type(self).sending is not sending or _signing(connection):  # a sending of someone else's, or signing now
+        return original(BaseStrategy, "send")(self, message_type, request.pyasn1(), controls)
     connection.request = None
     if not connection.listening:
         connection.last_error = "unable to send message, socket is not open"
