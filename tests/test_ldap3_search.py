@@ -61,7 +61,7 @@ def our_side(positional: tuple[Any, ...], named: dict[str, Any]) -> tuple[str, A
     """The same from the accelerator's builder; None where it leaves the request to pyasn1."""
     try:
         built = _ldap3_search._build(*positional, **named)
-    except _ldap3_search._PyAsn1:
+    except _ldap3_search.Unencodable:
         return None
     except Exception as exc:  # the exception is what is compared
         return "raised", type(exc), str(exc)

@@ -89,11 +89,18 @@ static inline int lb_small_int(PyObject *v, long long *out) {
     return 0;
 }
 
+/* A packed slot's descriptor (see "Packed value lists" below). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *member;  /* the slot's member descriptor, which does the checks and the storing */
+    Py_ssize_t offset;
+} lb_packed_descr;
+
 static PyTypeObject *lb_packed_descr_kind = NULL;  /* the packed-slot descriptor type, once made */
 
 static Py_ssize_t lb_slot_offset(PyObject *descr) {
     if (descr != NULL && lb_packed_descr_kind != NULL && Py_IS_TYPE(descr, lb_packed_descr_kind))
-        descr = *(PyObject **)((char *)descr + sizeof(PyObject));  /* its first field: the member it stands for */
+        descr = ((lb_packed_descr *)descr)->member;
     if (descr == NULL || !PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
         PyErr_SetString(PyExc_TypeError, "ldapber: expected a __slots__ member descriptor");
         return -1;
@@ -430,12 +437,6 @@ static inline PyObject *lb_get(PyObject *o, Py_ssize_t off) {
  * object.__getattribute__, object.__setattr__, copy, pickle); only
  * gc.get_referents shows the stored form. */
 #if LB_FAST_DEALLOC  /* with the other layout hooks, on the versions they were checked on */
-typedef struct {
-    PyObject_HEAD
-    PyObject *member;  /* the slot's member descriptor, which does the checks and the storing */
-    Py_ssize_t offset;
-} lb_packed_descr;
-
 static PyObject *lb_packed_get(PyObject *self, PyObject *obj, PyObject *type) {
     lb_packed_descr *d = (lb_packed_descr *)self;
     if (obj == NULL || obj == Py_None) {
@@ -548,27 +549,22 @@ static int lb_pack_slot(PyObject *cls, Py_ssize_t off) {
     if (PyType_Ready(&lb_packed_descr_type) < 0)
         return -1;
     lb_packed_descr_kind = &lb_packed_descr_type;
-    for (PyTypeObject *t = tp; t != NULL; t = t->tp_base) {
-        PyMemberDef *m = t->tp_members;
-        for (; m != NULL && m->name != NULL; m++) {
-            if (m->offset != off || m->type != T_OBJECT_EX)
-                continue;
-            PyObject *found = PyDict_GetItemString(t->tp_dict, m->name);  /* borrowed */
-            if (t != tp || found == NULL || !Py_IS_TYPE(found, &PyMemberDescr_Type) ||
-                    ((PyMemberDescrObject *)found)->d_member->offset != off)
-                return 0;  /* not declared here, or not a plain slot any more */
-            lb_packed_descr *d = PyObject_New(lb_packed_descr, &lb_packed_descr_type);
-            if (d == NULL)
-                return -1;
-            Py_INCREF(found);
-            d->member = found;
-            d->offset = off;
-            int rc = PyObject_SetAttrString(cls, m->name, (PyObject *)d);
-            Py_DECREF(d);
-            if (rc < 0)
-                return -1;
-            return 1;
-        }
+    for (PyMemberDef *m = tp->tp_members; m != NULL && m->name != NULL; m++) {  /* the slots it declares */
+        if (m->offset != off || m->type != T_OBJECT_EX)
+            continue;
+        PyObject *found = PyDict_GetItemString(tp->tp_dict, m->name);  /* borrowed */
+        if (found == NULL || !Py_IS_TYPE(found, &PyMemberDescr_Type) ||
+                ((PyMemberDescrObject *)found)->d_member->offset != off)
+            return 0;  /* not a plain slot any more */
+        lb_packed_descr *d = PyObject_New(lb_packed_descr, &lb_packed_descr_type);
+        if (d == NULL)
+            return -1;
+        Py_INCREF(found);
+        d->member = found;
+        d->offset = off;
+        int rc = PyObject_SetAttrString(cls, m->name, (PyObject *)d);
+        Py_DECREF(d);
+        return rc < 0 ? -1 : 1;
     }
 #else
     (void)cls;

@@ -50,6 +50,7 @@ from ldap3.protocol.rfc4511 import LDAPMessage as Pyasn1LDAPMessage  # type: ign
 from ldap3.protocol.rfc4511 import MessageID, ProtocolOp
 from ldap3.strategy.asynchronous import AsyncStrategy  # type: ignore[import-untyped]
 from ldap3.strategy.asyncStream import AsyncStreamStrategy  # type: ignore[import-untyped]
+from ldap3.strategy.base import BaseStrategy  # type: ignore[import-untyped]
 from ldap3.strategy.restartable import RestartableStrategy  # type: ignore[import-untyped]
 from ldap3.strategy.safeRestartable import SafeRestartableStrategy  # type: ignore[import-untyped]
 from ldap3.strategy.safeSync import SafeSyncStrategy  # type: ignore[import-untyped]
@@ -76,6 +77,7 @@ from .. import (
 )
 from .. import Any as AnySubstring
 from ._ldap3_requests import Unencodable, _control, send_encoded, sending
+from .ldap3 import original
 
 #: The strategies whose requests reach the patched ``BaseStrategy.send``
 #: unchanged (RESTARTABLE's ``send`` passes them on).
@@ -86,10 +88,6 @@ _AVAS: dict[int, tuple[type[Any], str]] = {_search.MATCH_EQUAL: (EqualityMatch, 
          _search.MATCH_LESS_OR_EQUAL: (LessOrEqual, "<="), _search.MATCH_APPROX: (ApproxMatch, "~=")}
 _SCOPES = ((BASE, 0), (LEVEL, 1), (SUBTREE, 2))
 _DEREFS = ((DEREF_NEVER, 0), (DEREF_SEARCH, 1), (DEREF_BASE, 2), (DEREF_ALWAYS, 3))
-
-
-class _PyAsn1(Exception):
-    """This request is for ldap3's pyasn1 path (the reason is the message)."""
 
 
 class FastSearch:
@@ -106,8 +104,6 @@ class FastSearch:
         self.args = args
 
     def pyasn1(self) -> Any:
-        from .ldap3 import original
-
         positional, named = self.args
         return original(_connection, "search_operation")(*positional, **named)
 
@@ -118,8 +114,6 @@ _current = threading.local()
 
 def search(self: Any, *args: Any, **kwargs: Any) -> Any:
     """``Connection.search``, noting the connection for ``search_operation``."""
-    from .ldap3 import original
-
     before = getattr(_current, "connection", None)
     _current.connection = self
     try:
@@ -142,12 +136,10 @@ def search_operation(*args: Any, **kwargs: Any) -> Any:
     """ldap3's ``search_operation``: a :class:`FastSearch` for a connection
     the accelerator serves, else (or for a request it leaves to pyasn1)
     ldap3's pyasn1 request."""
-    from .ldap3 import original
-
     if _served(getattr(_current, "connection", None)):
         try:
             return _build(*args, **kwargs)
-        except _PyAsn1:
+        except Unencodable:
             pass
     return original(_connection, "search_operation")(*args, **kwargs)
 
@@ -155,12 +147,12 @@ def search_operation(*args: Any, **kwargs: Any) -> Any:
 def _text(value: object) -> str:
     """A string as ldap3 sends it, which reads back as itself."""
     if type(value) is not str:
-        raise _PyAsn1("not a str")
+        raise Unencodable("not a str")
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise _PyAsn1("a string UTF-8 cannot encode") from None
+            raise Unencodable("a string UTF-8 cannot encode") from None
     return value
 
 
@@ -169,12 +161,12 @@ def _shown(value: bytes) -> str:
     try:
         return value.decode("utf-8")
     except UnicodeDecodeError:
-        raise _PyAsn1("a value that is not UTF-8") from None
+        raise Unencodable("a value that is not UTF-8") from None
 
 
 def _limit(value: object) -> int:
     if type(value) is not int or not 0 <= value <= MAX_INT:  # type: ignore[operator]
-        raise _PyAsn1("a limit pyasn1 checks")
+        raise Unencodable("a limit pyasn1 checks")
     return value  # type: ignore[return-value]
 
 
@@ -254,9 +246,9 @@ def _filter(node: Any) -> tuple[Any, str]:
             parts.append(Final(value))
             text += "*" + _shown(value)
         if not parts:  # "(cn=**)": pyasn1 writes the empty list ldapber refuses (SIZE (1..MAX))
-            raise _PyAsn1("a substring filter without substrings")
+            raise Unencodable("a substring filter without substrings")
         return SubstringFilter(attr, parts), text + ")"
-    raise _PyAsn1("an extensible match, or a node ldap3 refuses")
+    raise Unencodable("an extensible match, or a node ldap3 refuses")
 
 
 # -- sending ---------------------------------------------------------------------------
@@ -264,10 +256,6 @@ def send(self: Any, message_type: str, request: Any, controls: Any = None) -> An
     """``BaseStrategy.send``: a :class:`FastSearch` is sent as ldap3 sends its
     own requests (the same checks, errors, message ids, ``connection.request``
     and outstanding entry); anything else goes to ldap3's ``send``."""
-    from ldap3.strategy.base import BaseStrategy  # type: ignore[import-untyped]
-
-    from .ldap3 import original
-
     if type(request) is not FastSearch:
         return original(BaseStrategy, "send")(self, message_type, request, controls)
     connection = self.connection
