@@ -48,6 +48,7 @@ from ..model import (
 from ..model.filters import Filter
 from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, Response
 from ..proto import operations as ops
+from ..proto.client import READ_SIZE
 from ..proto.operations import (
     NO_REFERRALS,
     ConnectionClosedError,
@@ -57,8 +58,11 @@ from ..proto.operations import (
     Values,
 )
 from ..sasl.mechanism import ClientMechanism
+from ._waiter import Waiter
 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
+
+_TLS_HANDSHAKE = ClientState.TLS_HANDSHAKE  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
 
 
 async def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
@@ -104,7 +108,7 @@ class _Operation:
 
     def __init__(self) -> None:
         self.responses: list[Response] = []
-        self.waiter: asyncio.Future[None] | None = None
+        self.waiter: Waiter | None = None
         self.deadline = 0.0  # loop time at which the wait in progress times out
 
     def wake(self) -> None:
@@ -112,18 +116,24 @@ class _Operation:
             self.waiter.set_result(None)
 
 
-class _Wire(asyncio.Protocol):
+class _Wire(asyncio.BufferedProtocol):
     """The transport's callbacks, handed to the client (no read task: bytes
-    are decoded in the callback that brings them)."""
+    are decoded in the callback that brings them).  Buffered: the transport
+    reads into one buffer kept for the connection (a plain Protocol gets a
+    fresh 256 KiB bytes object per read, which costs more than the read)."""
 
     def __init__(self, client: LDAPClient) -> None:
         self.client = client
+        self._view = memoryview(bytearray(READ_SIZE))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.client._attach(transport)  # type: ignore[arg-type]
 
-    def data_received(self, data: bytes) -> None:
-        self.client._received(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.client._received(self._view[:nbytes])  # the decoder copies what it keeps
 
     def eof_received(self) -> bool | None:
         self.client._fail(ConnectionClosedError("the server closed the connection"))
@@ -133,9 +143,11 @@ class _Wire(asyncio.Protocol):
         self.client._lost(exc)
 
     def pause_writing(self) -> None:
+        self.client._write_paused = True
         self.client._writable.clear()
 
     def resume_writing(self) -> None:
+        self.client._write_paused = False
         self.client._writable.set()
 
 
@@ -159,6 +171,7 @@ class LDAPClient:
         self._outbox: list[bytes] = []  # requests written at the end of this loop iteration, in one write
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
+        self._write_paused = False  # the same, as a plain flag for the per-operation check
         self._closed = self._loop.create_future()  # done when the transport is gone
         self._filters = ops.FilterCache()  # for repeated searches
         # Timeouts: one timer for the connection, at the earliest deadline
@@ -183,7 +196,7 @@ class LDAPClient:
     def _attach(self, transport: asyncio.Transport) -> None:
         self.transport = transport
 
-    def _received(self, data: bytes) -> None:
+    def _received(self, data: bytes | memoryview) -> None:
         """Every response one read brought in, decoded in one pass and handed
         to the operations; each waiting caller is woken once per read."""
         try:
@@ -192,9 +205,10 @@ class LDAPClient:
             self._fail(exc)
             return
         woken: list[_Operation] = []
+        operation_of = self._operations.get
         for event in events:
             if type(event) is Response:
-                operation = self._operations.get(event.message.message_id)
+                operation = operation_of(event.message.message_id)
                 if operation is not None:
                     if not operation.responses:
                         woken.append(operation)
@@ -205,10 +219,10 @@ class LDAPClient:
                     reason = getattr(event.message.protocol_op, "diagnostic_message", "")
                     self._fail(ConnectionClosedError("notice of disconnection: " + reason))
                     return
-        for operation in woken:
-            operation.wake()
-        if self.proto.state is ClientState.TLS_HANDSHAKE and self.transport is not None:
+        if self.proto.state is _TLS_HANDSHAKE and self.transport is not None:
             self.transport.pause_reading()  # start_tls() takes over the transport
+        for operation in woken:
+            operation.wake()  # the waiting task runs its next step now (see _waiter)
 
     def _lost(self, exc: Exception | None) -> None:
         self._fail(ConnectionClosedError(f"the connection was lost: {exc}" if exc else "the connection was closed"))
@@ -219,8 +233,9 @@ class LDAPClient:
         if self._error is None:
             self._error = exc
         self.proto.close()
-        self._writable.set()  # nobody waits to write on a dead connection
-        for operation in self._operations.values():
+        self._write_paused = False  # nobody waits to write on a dead connection
+        self._writable.set()
+        for operation in list(self._operations.values()):  # a woken task may end its operation
             operation.wake()
         if self.transport is not None:
             self.transport.close()
@@ -260,11 +275,12 @@ class LDAPClient:
     async def _wait(self, mid: int, operation: _Operation, timeout: float | None) -> None:
         """Wait until a response for ``mid`` is in; on timeout the
         operation is abandoned (and asyncio.TimeoutError raised)."""
-        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
+        if self._write_paused:  # the transport's buffer is over its high-water mark
             await self._drained()
         while not operation.responses:
-            self._check_open()
-            waiter = operation.waiter = self._loop.create_future()
+            if self._error is not None:
+                self._check_open()
+            waiter = operation.waiter = Waiter(loop=self._loop)
             self._arm(operation, timeout if timeout is not None else self.timeout)
             try:
                 await waiter
@@ -480,8 +496,8 @@ class LDAPClient:
             while final is None:
                 if not operation.responses:
                     await self._wait(mid, operation, timeout)
-                items, final = self._take_search(operation)
-                entries += [item for item in items if isinstance(item, SearchResultEntry)]
+                responses, operation.responses = operation.responses, []
+                final = ops.collect_entries(responses, entries)
         finally:
             if final is None:
                 await self._stop_search(mid)
@@ -556,7 +572,7 @@ class LDAPClient:
         _, data = self.proto.send_request(AbandonRequest(message_id))
         self._operations.pop(message_id, None)
         self._write(data)
-        if not self._writable.is_set():
+        if self._write_paused:
             await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:

@@ -65,6 +65,8 @@ from .statslog import describe_request, describe_result, stats
 
 __all__ = ["Handler", "Session", "ServerLimits", "LDAPServer"]
 
+_OPEN, _CLOSED = ServerState.OPEN, ServerState.CLOSED  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
+
 log = logging.getLogger("ldapber.server")
 
 #: Bytes a connection may have waiting in its transport before its writers
@@ -335,7 +337,7 @@ class _Connection:
 
     async def run(self) -> None:
         try:
-            while self.proto.state is not ServerState.CLOSED:
+            while self.proto.state is not _CLOSED:
                 for event in self.proto.events():
                     await self.dispatch(event)
                     if len(self.tasks) >= MAX_IN_FLIGHT:
@@ -343,7 +345,7 @@ class _Connection:
                         # connections run meanwhile.
                         await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
                 await self.flush()
-                if self.proto.state is not ServerState.OPEN:
+                if self.proto.state is not _OPEN:
                     break
                 self.read_since = self.loop.time()
                 try:

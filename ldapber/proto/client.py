@@ -20,8 +20,7 @@ dropped (4.11: the server may still send some).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from ..codec import DEFAULT_MAX_PDU_SIZE, Codec
 from ..errors import DecodeError
@@ -40,6 +39,7 @@ from ..model import (
 )
 from .machine import ConnectionState, Machine
 from .rules import (
+    _VERDICTS,
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
     LocalProtocolError,
@@ -48,31 +48,43 @@ from .rules import (
     is_starttls,
 )
 
-__all__ = ["ClientConnection", "ClientState", "Response", "Notice", "MAX_ABANDONED"]
+__all__ = ["ClientConnection", "ClientState", "Response", "Notice", "MAX_ABANDONED", "READ_SIZE"]
 
 #: Abandoned IDs remembered (to drop late responses and not reuse the IDs).
 MAX_ABANDONED = 1024
+#: Bytes a transport asks of its socket per read, into a buffer it keeps
+#: (a large search arrives in reads of this size; a fresh bytes object of
+#: this size per read would cost more than the read: glibc maps it anew).
+READ_SIZE = 256 * 1024
 
 
 ClientState = ConnectionState  # the states are the same on both sides
 
+_OPEN = ClientState.OPEN  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
 
-@dataclass(frozen=True)
-class Response:
+#: Requests no sequencing rule concerns (binds and extended requests such as
+#: StartTLS are checked one by one; abandon and unbind are never answered).
+_PLAIN_REQUESTS = frozenset(FINAL_RESPONSE) - {BindRequest, ExtendedRequest}
+
+
+class Response(NamedTuple):
     """A response to the request ``message.message_id``; ``final`` when it
-    completes the operation (the ID is then free again)."""
+    completes the operation (the ID is then free again).  Immutable (a named
+    tuple: one is made per message received, so it is the cheapest kind)."""
 
     message: LDAPMessage
     final: bool
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     """An unsolicited notification (message ID 0).  After a Notice of
     Disconnection the machine is closed (``disconnect`` is set)."""
 
     message: LDAPMessage
     disconnect: bool
+
+
+_new_response = tuple.__new__  # Response(m, f) without NamedTuple's Python-level __new__
 
 
 Event = Response | Notice
@@ -96,8 +108,20 @@ class ClientConnection(Machine[Event]):
     def send_request(self, op: object, controls: list[Control] | None = None) -> tuple[int, bytes]:
         """Assign a message ID to the request ``op`` (a protocol-op object such
         as :class:`~ldapber.SearchRequest`) and return (ID, bytes to write)."""
-        if self.state is not ClientState.OPEN:
+        if self.state is not _OPEN:
             raise LocalProtocolError(f"cannot send a request: the connection is {self.state.value}")
+        if type(op) in _PLAIN_REQUESTS and self._exclusive is None and not self.sasl_in_progress:
+            # The common case (search, modify, ...: no sequencing rule applies), straight through.
+            mid = self._allocate_id()
+            msg = LDAPMessage(mid, op, controls=controls)  # type: ignore[arg-type]
+            data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
+            self._outstanding[mid] = msg
+            return mid, data
+        return self._send_checked(op, controls)
+
+    def _send_checked(self, op: object, controls: list[Control] | None) -> tuple[int, bytes]:
+        """:meth:`send_request` for binds, StartTLS, abandon, unbind, anything
+        sent while a bind is in progress, and what is not a request."""
         if type(op) not in FINAL_RESPONSE and not isinstance(op, (AbandonRequest, UnbindRequest)):
             raise LocalProtocolError(f"{type(op).__name__} is not a request")
         if self._exclusive is not None and not isinstance(op, UnbindRequest):
@@ -113,7 +137,7 @@ class ClientConnection(Machine[Event]):
                 raise LocalProtocolError("TLS is already established")
             if self._outstanding:
                 raise LocalProtocolError("StartTLS needs a connection with no operation outstanding")
-        data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
+        data = self.codec.encode(msg)
         if isinstance(op, UnbindRequest):
             self.close()
             return mid, data
@@ -132,6 +156,10 @@ class ClientConnection(Machine[Event]):
     def _allocate_id(self) -> int:
         # IDs count up and wrap; skip those still in use (outstanding or
         # abandoned with responses possibly still in transit).
+        mid = self._next_id
+        if mid < MAX_MESSAGE_ID and mid not in self._outstanding and mid not in self._abandoned:
+            self._next_id = mid + 1
+            return mid
         for _ in range(len(self._outstanding) + len(self._abandoned) + 1):
             mid = self._next_id
             self._next_id = mid + 1 if mid < MAX_MESSAGE_ID else 1
@@ -142,21 +170,23 @@ class ClientConnection(Machine[Event]):
     # -- responses -------------------------------------------------------------
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Bytes from the server."""
-        if self.state is ClientState.OPEN and data:
+        if self.state is _OPEN and data:
             self._feed(data)
 
     def next_event(self) -> Event | None:
         """The next response or notice, or None until more bytes arrive.
         Raises RemoteProtocolError (and closes) when the server breaks the
         protocol."""
-        while not self._events and self.state is ClientState.OPEN:
+        while not self._events and self.state is _OPEN:
             try:
                 msg = self._next_message()
             except DecodeError as err:
                 self._undecodable(err)
             if msg is None:
                 break
-            self._receive(msg)
+            event = self._receive(msg)
+            if event is not None:
+                self._events.append(event)
         return self._events.popleft() if self._events else None
 
     def receive(self, data: bytes | bytearray | memoryview = b"") -> list[Event]:
@@ -164,47 +194,38 @@ class ClientConnection(Machine[Event]):
         the responses one read brought in, decoded in one pass (what a
         transport wants; :meth:`next_event` gives the same events one by
         one).  Raises RemoteProtocolError (and closes) as next_event does."""
-        if self.state is not ClientState.OPEN:
-            return self._take_events()
-        if data:
-            self._feed(data)
+        events: list[Event] = []
+        if self._events:  # any that next_event has not handed out yet come first
+            events += self._events
+            self._events.clear()
+        if self.state is not _OPEN:
+            return events
         try:
-            batch = self._messages()
+            batch = self._read_batch(data)
         except DecodeError as err:
             self._undecodable(err)
-        receive = self._receive
+        receive, append = self._receive, events.append
         for msg in batch:
-            if self.state is not ClientState.OPEN:
+            if self.state is not _OPEN:
                 break  # after a StartTLS success or a disconnection: the rest is not to be read
-            receive(msg)
-        return self._take_events()
-
-    def _take_events(self) -> list[Event]:
-        out = list(self._events)
-        self._events.clear()
-        return out
+            event = receive(msg)
+            if event is not None:
+                append(event)
+        return events
 
     def _undecodable(self, err: DecodeError) -> NoReturn:
         self.close()
         raise RemoteProtocolError(f"undecodable PDU from the server: {err}") from err
 
-    def _receive(self, msg: LDAPMessage) -> None:
-        mid, op = msg.message_id, msg.protocol_op
-        if mid == 0:
-            if not isinstance(op, ExtendedResponse):
-                self._fail(f"unsolicited {type(op).__name__} (only ExtendedResponse may have message ID 0)")
-            disconnect = is_notice_of_disconnection(msg)
-            if disconnect:
-                self.close()
-            self._events.append(Notice(msg, disconnect))
-            return
+    def _receive(self, msg: LDAPMessage) -> Event | None:
+        """The event a message from the server makes (None for a late
+        response to an abandoned operation)."""
+        mid = msg.message_id
         request = self._outstanding.get(mid)
-        if request is None:
-            if mid in self._abandoned:
-                return  # a late response to an abandoned operation
-            self._fail(f"{type(op).__name__} for message ID {mid}, which has no outstanding request")
-        assert request is not None
-        ok, final = allowed_response(request.protocol_op, op)
+        if request is None:  # message ID 0 (never a request's) or no request of ours
+            return self._unsolicited(msg)
+        op = msg.protocol_op
+        ok, final = _VERDICTS.get((type(request.protocol_op), type(op))) or allowed_response(request.protocol_op, op)
         if not ok:
             self._fail(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__} (message {mid})")
         if final:
@@ -215,9 +236,22 @@ class ClientConnection(Machine[Event]):
                     self.sasl_in_progress = op.result_code == ResultCode.SASL_BIND_IN_PROGRESS
                 if is_starttls(request) and isinstance(op, LDAPResult) and op.result_code == ResultCode.SUCCESS:
                     self.state = ClientState.TLS_HANDSHAKE
-        self._events.append(Response(msg, final))
+        return _new_response(Response, (msg, final))  # type: ignore[no-any-return]
 
-    def _fail(self, reason: str) -> None:
+    def _unsolicited(self, msg: LDAPMessage) -> Notice | None:
+        mid, op = msg.message_id, msg.protocol_op
+        if mid == 0:
+            if not isinstance(op, ExtendedResponse):
+                self._fail(f"unsolicited {type(op).__name__} (only ExtendedResponse may have message ID 0)")
+            disconnect = is_notice_of_disconnection(msg)
+            if disconnect:
+                self.close()
+            return Notice(msg, disconnect)
+        if mid in self._abandoned:
+            return None  # a late response to an abandoned operation
+        self._fail(f"{type(op).__name__} for message ID {mid}, which has no outstanding request")
+
+    def _fail(self, reason: str) -> NoReturn:
         self.close()
         raise RemoteProtocolError(reason)
 

@@ -63,6 +63,18 @@ class Machine(Generic[E]):
             raise self._feed_error
         return next(self._stream, None)
 
+    def _read_batch(self, data: bytes | bytearray | memoryview) -> list[LDAPMessage]:
+        """:meth:`_feed` then :meth:`_messages`, in one call (a transport's read)."""
+        if self._feed_error is None:
+            if data:
+                try:
+                    self._stream.feed(data)
+                except DecodeError as err:
+                    self._feed_error = err
+                    raise
+            return self._stream.read()  # type: ignore[no-any-return]
+        raise self._feed_error
+
     def _messages(self) -> list[LDAPMessage]:
         """Every complete message buffered now (one decoding pass)."""
         if self._feed_error is not None:

@@ -65,6 +65,7 @@ __all__ = [
 Values = Iterable[bytes | str]
 SearchItem = SearchResultEntry | SearchResultReference
 SUCCESS_ONLY = (ResultCode.SUCCESS,)
+_SUCCESS = ResultCode.SUCCESS  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
 COMPARED = (ResultCode.COMPARE_TRUE, ResultCode.COMPARE_FALSE)
 
 
@@ -305,13 +306,27 @@ def split_search(responses: list[Response]) -> tuple[list[SearchItem], LDAPMessa
     return items, final
 
 
+def collect_entries(responses: list[Response], entries: list[SearchResultEntry]) -> LDAPMessage | None:
+    """Append the entries among a search's responses to ``entries``
+    (references are skipped); return its final message if it came."""
+    final: LDAPMessage | None = None
+    for response in responses:
+        if response.final:
+            final = response.message
+        else:
+            result = response.message.protocol_op
+            if isinstance(result, SearchResultEntry):
+                entries.append(result)
+    return final
+
+
 def finish_search(final: LDAPMessage, done: list[LDAPMessage] | None) -> None:
     """The search is complete: hand the final message to ``done``; a result other than success raises."""
     if done is not None:
         done.append(final)
     result = final.protocol_op
     assert isinstance(result, SearchResultDone)
-    if result.result_code != ResultCode.SUCCESS:
+    if result.result_code != _SUCCESS:
         raise_for_result(result, final.controls)
 
 

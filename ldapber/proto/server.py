@@ -63,6 +63,7 @@ __all__ = ["ServerConnection", "ServerState", "Request", "Abandoned", "Unbound",
 
 
 ServerState = ConnectionState  # the states are the same on both sides
+_OPEN, _CLOSED = ServerState.OPEN, ServerState.CLOSED  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class ServerConnection(Machine[Event]):
     # -- input -----------------------------------------------------------------
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Bytes from the client.  Decoding happens in :meth:`next_event`."""
-        if self.state is ServerState.OPEN and data:
+        if self.state is _OPEN and data:
             self._feed(data)
 
     def next_event(self) -> Event | None:
@@ -146,7 +147,7 @@ class ServerConnection(Machine[Event]):
         decoded one at a time, as they are taken: bytes after a StartTLS
         request stay undecoded until the TLS layer is in (and are then
         dropped, see :meth:`start_tls_done`)."""
-        while not self._events and self.state is ServerState.OPEN:
+        while not self._events and self.state is _OPEN:
             try:
                 msg = self._next_message()
             except DecodeError as err:
@@ -220,7 +221,7 @@ class ServerConnection(Machine[Event]):
     def send(self, message: LDAPMessage | EncodedResponse) -> bytes:
         """Queue a response (or an unsolicited notification, message ID 0)
         and return its bytes; b"" when the operation was abandoned."""
-        if self.state is ServerState.CLOSED:
+        if self.state is _CLOSED:
             raise LocalProtocolError("the connection is closed")
         if type(message) is EncodedResponse:
             return self._send_encoded(message)

@@ -53,6 +53,7 @@ from ..model import (
 from ..model.filters import Filter
 from ..proto import ClientConnection, ClientState, Notice, RemoteProtocolError, Response
 from ..proto import operations as ops
+from ..proto.client import READ_SIZE
 from ..proto.operations import (
     NO_REFERRALS,
     ConnectionClosedError,
@@ -65,8 +66,6 @@ from ..sasl.mechanism import ClientMechanism
 
 __all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
 
-#: Bytes asked of the socket per read (a large search arrives in reads of this size).
-READ_SIZE = 256 * 1024
 
 
 def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
@@ -384,8 +383,7 @@ class LDAPClient:
         final: LDAPMessage | None = None
         try:
             while final is None:
-                items, final = ops.split_search(self._take(mid, timeout))
-                entries += [item for item in items if isinstance(item, SearchResultEntry)]
+                final = ops.collect_entries(self._take(mid, timeout), entries)
         finally:
             if final is None:
                 self._abandon_quietly(mid)
