@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -165,6 +166,8 @@ class LDAPClient:
         self.proto = ClientConnection(tls_active=tls_active)
         self.transport: asyncio.Transport | None = None
         self._loop = asyncio.get_running_loop()
+        # The loop's clock; the stock loops' is time.monotonic behind a Python method.
+        self._clock = time.monotonic if type(self._loop).time is asyncio.BaseEventLoop.time else self._loop.time
         self._operations: dict[int, _Operation] = {}
         self._notices: list[LDAPMessage] = []
         self._error: BaseException | None = None
@@ -266,7 +269,8 @@ class LDAPClient:
     def _start(self, op: object, controls: list[Control] | None) -> tuple[int, _Operation]:
         """Send a request (:meth:`_wait` waits for the transport's buffer
         to drain when it is over its high-water mark)."""
-        self._check_open()
+        if self._error is not None:
+            self._check_open()
         mid, data = self.proto.send_request(op, controls)
         operation = self._operations[mid] = _Operation()
         self._write(data)
@@ -294,7 +298,7 @@ class LDAPClient:
                 operation.waiter = None
 
     def _arm(self, operation: _Operation, timeout: float) -> None:
-        operation.deadline = deadline = self._loop.time() + timeout
+        operation.deadline = deadline = self._clock() + timeout
         self._waiting.add(operation)
         if self._timer is None or self._timer_at > deadline:
             if self._timer is not None:
@@ -305,7 +309,7 @@ class LDAPClient:
         """The connection's timer: time out the waits that are due, re-arm
         for the earliest of the others."""
         self._timer = None
-        now, earliest = self._loop.time(), None
+        now, earliest = self._clock(), None
         for operation in list(self._waiting):
             if operation.deadline <= now:
                 self._waiting.discard(operation)
