@@ -172,6 +172,7 @@ class LDAPClient:
         self._notices: list[LDAPMessage] = []
         self._error: BaseException | None = None
         self._outbox: list[bytes] = []  # requests written at the end of this loop iteration, in one write
+        self._dispatching = False  # True while _received wakes tasks (it writes what they queue)
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
         self._write_paused = False  # the same, as a plain flag for the per-operation check
@@ -224,8 +225,14 @@ class LDAPClient:
                     return
         if self.proto.state is _TLS_HANDSHAKE and self.transport is not None:
             self.transport.pause_reading()  # start_tls() takes over the transport
-        for operation in woken:
-            operation.wake()  # the waiting task runs its next step now (see _waiter)
+        self._dispatching = True
+        try:
+            for operation in woken:
+                operation.wake()  # the waiting task runs its next step now (see _waiter)
+        finally:
+            self._dispatching = False
+            if self._outbox:
+                self._flush()  # the requests those steps made, in one write
 
     def _lost(self, exc: Exception | None) -> None:
         self._fail(ConnectionClosedError(f"the connection was lost: {exc}" if exc else "the connection was closed"))
@@ -245,12 +252,13 @@ class LDAPClient:
 
     def _write(self, data: bytes) -> None:
         """Send ``data`` now when nothing else is in flight; else queue it
-        for one write of every request issued in this turn of the loop."""
+        for one write of every request issued in this turn of the loop (or,
+        while a read's responses wake their tasks, by those tasks)."""
         if not self._outbox and len(self._operations) <= 1:
             if self.transport is not None and not self.transport.is_closing():
                 self.transport.write(data)
             return
-        if not self._outbox:
+        if not self._outbox and not self._dispatching:
             self._loop.call_soon(self._flush)
         self._outbox.append(data)
 

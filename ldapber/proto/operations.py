@@ -14,6 +14,7 @@ import copy
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..controls import PagedResults, decode_response_control
 from ..discovery import domain_of
@@ -295,28 +296,26 @@ def split_search(responses: list[Response]) -> tuple[list[SearchItem], LDAPMessa
     """The entries and references among a search's responses, and its final
     SearchResultDone message if it came."""
     items: list[SearchItem] = []
-    final: LDAPMessage | None = None
-    for response in responses:
-        if response.final:
-            final = response.message
-        else:
-            result = response.message.protocol_op
-            if isinstance(result, (SearchResultEntry, SearchResultReference)):
-                items.append(result)
-    return items, final
+    return items, collect_search(responses, items, (SearchResultEntry, SearchResultReference))
 
 
 def collect_entries(responses: list[Response], entries: list[SearchResultEntry]) -> LDAPMessage | None:
     """Append the entries among a search's responses to ``entries``
     (references are skipped); return its final message if it came."""
+    return collect_search(responses, entries, SearchResultEntry)
+
+
+def collect_search(responses: list[Response], into: list[Any], kinds: type | tuple[type, ...]) -> LDAPMessage | None:
+    """Append the results of the ``kinds`` among a search's responses to
+    ``into``; return its final message if it came."""
     final: LDAPMessage | None = None
     for response in responses:
         if response.final:
             final = response.message
         else:
             result = response.message.protocol_op
-            if isinstance(result, SearchResultEntry):
-                entries.append(result)
+            if isinstance(result, kinds):
+                into.append(result)
     return final
 
 
