@@ -284,3 +284,72 @@ def test_timeouts_share_one_timer_and_fire_in_order() -> None:
         finally:
             await server.close()
     run(main())
+
+
+def test_a_task_the_timer_resumes_can_close_or_wait_again_without_a_stray_timer() -> None:
+    """The timeout timer re-arms before the timed-out tasks run: one that
+    closes the client leaves no timer behind, one that waits again gets its
+    own deadline, and none fires after close()."""
+    async def main() -> tuple[list[float], bool]:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        ldap = await connect(f"ldap://127.0.0.1:{port}")
+        loop = asyncio.get_running_loop()
+        closed_at: list[float] = []
+        fired_after_close: list[float] = []
+        expire = ldap._expire
+
+        def spy() -> None:
+            if closed_at:
+                fired_after_close.append(loop.time() - closed_at[0])
+            expire()
+
+        ldap._expire = spy  # type: ignore[method-assign]
+        other = asyncio.create_task(ldap.search_all("x", "(cn=slow)", timeout=2.0))
+        try:
+            await ldap.search_all("x", "(cn=slow)", timeout=0.2)
+        except asyncio.TimeoutError:  # resumed inside the timer's callback
+            with pytest.raises(asyncio.TimeoutError):
+                await ldap.search_all("x", "(cn=slow)", timeout=0.2)
+            await ldap.close()
+            closed_at.append(loop.time())
+        results = await asyncio.gather(other, return_exceptions=True)
+        await asyncio.sleep(2.2)
+        directory.release.set()
+        await server.close()
+        return fired_after_close, isinstance(results[0], ConnectionClosedError)
+
+    fired_after_close, other_closed = run(main())  # type: ignore[misc]
+    assert fired_after_close == []
+    assert other_closed
+
+
+def test_keyboard_interrupt_in_one_resumed_task_still_wakes_the_others() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        async def setup() -> tuple[LDAPServer, LDAPClient]:
+            server, port = await start(SlowDirectory())
+            return server, await connect(f"ldap://127.0.0.1:{port}")
+
+        server, ldap = loop.run_until_complete(setup())
+
+        async def interrupted() -> None:
+            await ldap.search_all("x")
+            raise KeyboardInterrupt
+
+        async def go() -> tuple[asyncio.Future[None], list[asyncio.Task[list[ldapber.SearchResultEntry]]]]:
+            return asyncio.ensure_future(interrupted()), [asyncio.ensure_future(ldap.search_all("x")) for _ in range(3)]
+
+        first, others = loop.run_until_complete(go())
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(asyncio.sleep(1))
+        assert isinstance(first.exception(), KeyboardInterrupt)  # retrieved: nothing logged later
+        loop.run_until_complete(asyncio.wait(others, timeout=5))
+        assert all(task.done() and task.exception() is None for task in others)
+        loop.run_until_complete(ldap.close())
+        loop.run_until_complete(server.close())
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()

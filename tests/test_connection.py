@@ -83,6 +83,25 @@ def test_a_search_round_trip_with_entries_streaming_in() -> None:
     assert client.outstanding == {} and server.outstanding == {}
 
 
+def test_responses_before_a_violation_in_one_read_stay_available() -> None:
+    client = ClientConnection()
+    mid, _ = client.send_request(SEARCH)
+    entry = LDAPMessage(mid, SearchResultEntry("cn=a,dc=x", [PartialAttribute("cn", [b"a"])]))
+    done = LDAPMessage(mid, ok(SearchResultDone))
+    stray = LDAPMessage(99, ok(SearchResultDone))  # answers no request
+    with pytest.raises(RemoteProtocolError, match="message ID 99"):
+        client.receive(b"".join(client.codec.encode(m) for m in (entry, done, stray)))
+    assert client.receive() == [Response(entry, final=False), Response(done, final=True)]
+    assert client.state is ClientState.CLOSED
+
+
+def test_events_compare_as_their_class_and_fields() -> None:
+    msg = LDAPMessage(0, ok(SearchResultDone))
+    assert Response(msg, True) == Response(msg, True)
+    assert Response(msg, True) != Notice(msg, True)
+    assert Response(msg, True) != (msg, True)
+
+
 def test_many_operations_in_flight_are_matched_by_message_id() -> None:
     client, server = pair()
     ids = [to_server(client, server, DelRequest(f"cn={i},dc=x"))[0] for i in range(5)]

@@ -112,9 +112,13 @@ class _Operation:
         self.waiter: Waiter | None = None
         self.deadline = 0.0  # loop time at which the wait in progress times out
 
-    def wake(self) -> None:
+    def wake(self, error: type[BaseException] | None = None) -> None:
+        """Resume the caller waiting (with ``error`` raised in it, if given)."""
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
+            if error is None:
+                self.waiter.set_result(None)
+            else:
+                self.waiter.set_exception(error())
 
 
 class _Wire(asyncio.BufferedProtocol):
@@ -227,8 +231,7 @@ class LDAPClient:
             self.transport.pause_reading()  # start_tls() takes over the transport
         self._dispatching = True
         try:
-            for operation in woken:
-                operation.wake()  # the waiting task runs its next step now (see _waiter)
+            self._resume(woken)  # each waiting task runs its next step now (see _waiter)
         finally:
             self._dispatching = False
             if self._outbox:
@@ -245,8 +248,7 @@ class LDAPClient:
         self.proto.close()
         self._write_paused = False  # nobody waits to write on a dead connection
         self._writable.set()
-        for operation in list(self._operations.values()):  # a woken task may end its operation
-            operation.wake()
+        self._resume(list(self._operations.values()))  # a resumed task may end its operation
         if self.transport is not None:
             self.transport.close()
 
@@ -317,16 +319,28 @@ class LDAPClient:
         """The connection's timer: time out the waits that are due, re-arm
         for the earliest of the others."""
         self._timer = None
-        now, earliest = self._clock(), None
+        now, earliest, due = self._clock(), None, []
         for operation in list(self._waiting):
             if operation.deadline <= now:
                 self._waiting.discard(operation)
-                if operation.waiter is not None and not operation.waiter.done():
-                    operation.waiter.set_exception(asyncio.TimeoutError())
+                due.append(operation)
             elif earliest is None or operation.deadline < earliest:
                 earliest = operation.deadline
-        if earliest is not None:
+        if earliest is not None:  # before the timed-out tasks run: they may arm or close
             self._timer, self._timer_at = self._loop.call_at(earliest, self._expire), earliest
+        self._resume(due, asyncio.TimeoutError)
+
+    def _resume(self, operations: list[_Operation], error: type[BaseException] | None = None) -> None:
+        """Wake each operation's caller in turn (their tasks run now).  When
+        one lets KeyboardInterrupt or SystemExit out, the others are woken
+        from the loop before it propagates."""
+        for index, operation in enumerate(operations):
+            try:
+                operation.wake(error)
+            except BaseException:
+                for later in operations[index + 1:]:
+                    self._loop.call_soon(later.wake, error)
+                raise
 
     async def request(self, op: object, *, controls: list[Control] | None = None,
                       timeout: float | None = None) -> LDAPMessage:

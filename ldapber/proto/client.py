@@ -75,6 +75,15 @@ class Response(NamedTuple):
     message: LDAPMessage
     final: bool
 
+    def __eq__(self, other: object) -> bool:
+        return _same_event(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _same_event(self, other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
 
 class Notice(NamedTuple):
     """An unsolicited notification (message ID 0).  After a Notice of
@@ -82,6 +91,21 @@ class Notice(NamedTuple):
 
     message: LDAPMessage
     disconnect: bool
+
+    def __eq__(self, other: object) -> bool:
+        return _same_event(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _same_event(self, other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+def _same_event(event: tuple[object, ...], other: object) -> bool:
+    """Events are equal as their dataclass forerunners were: same class, same fields
+    (a Response never equals a Notice or a bare tuple)."""
+    return type(other) is type(event) and tuple.__eq__(event, other)  # type: ignore[arg-type]
 
 
 _new_response = tuple.__new__  # Response(m, f) without NamedTuple's Python-level __new__
@@ -205,12 +229,16 @@ class ClientConnection(Machine[Event]):
         except DecodeError as err:
             self._undecodable(err)
         receive, append = self._receive, events.append
-        for msg in batch:
-            if self.state is not _OPEN:
-                break  # after a StartTLS success or a disconnection: the rest is not to be read
-            event = receive(msg)
-            if event is not None:
-                append(event)
+        try:
+            for msg in batch:
+                if self.state is not _OPEN:
+                    break  # after a StartTLS success or a disconnection: the rest is not to be read
+                event = receive(msg)
+                if event is not None:
+                    append(event)
+        except RemoteProtocolError:
+            self._events.extend(events)  # what came before the violation stays available, as with next_event
+            raise
         return events
 
     def _undecodable(self, err: DecodeError) -> NoReturn:
