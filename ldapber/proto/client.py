@@ -75,15 +75,6 @@ class Response(NamedTuple):
     message: LDAPMessage
     final: bool
 
-    def __eq__(self, other: object) -> bool:
-        return _same_event(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not _same_event(self, other)
-
-    def __hash__(self) -> int:
-        return tuple.__hash__(self)
-
 
 class Notice(NamedTuple):
     """An unsolicited notification (message ID 0).  After a Notice of
@@ -92,20 +83,16 @@ class Notice(NamedTuple):
     message: LDAPMessage
     disconnect: bool
 
-    def __eq__(self, other: object) -> bool:
-        return _same_event(self, other)
 
-    def __ne__(self, other: object) -> bool:
-        return not _same_event(self, other)
-
-    def __hash__(self) -> int:
-        return tuple.__hash__(self)
-
-
-def _same_event(event: tuple[object, ...], other: object) -> bool:
+def _same_event(event: object, other: object) -> bool:
     """Events are equal as their dataclass forerunners were: same class, same fields
     (a Response never equals a Notice or a bare tuple)."""
-    return type(other) is type(event) and tuple.__eq__(event, other)  # type: ignore[arg-type]
+    return type(other) is type(event) and tuple.__eq__(event, other)  # type: ignore[arg-type,operator]
+
+
+for _kind in (Response, Notice):  # (methods a NamedTuple's body would have to repeat)
+    _kind.__eq__ = _same_event  # type: ignore[method-assign,assignment]
+    _kind.__ne__ = lambda event, other: not _same_event(event, other)  # type: ignore[method-assign,assignment,misc]
 
 
 _new_response = tuple.__new__  # Response(m, f) without NamedTuple's Python-level __new__
