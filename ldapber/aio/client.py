@@ -148,11 +148,9 @@ class _Wire(asyncio.BufferedProtocol):
         self.client._lost(exc)
 
     def pause_writing(self) -> None:
-        self.client._write_paused = True
         self.client._writable.clear()
 
     def resume_writing(self) -> None:
-        self.client._write_paused = False
         self.client._writable.set()
 
 
@@ -179,7 +177,6 @@ class LDAPClient:
         self._dispatching = False  # True while _received wakes tasks (it writes what they queue)
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
-        self._write_paused = False  # the same, as a plain flag for the per-operation check
         self._closed = self._loop.create_future()  # done when the transport is gone
         self._filters = ops.FilterCache()  # for repeated searches
         # Timeouts: one timer for the connection, at the earliest deadline
@@ -246,8 +243,7 @@ class LDAPClient:
         if self._error is None:
             self._error = exc
         self.proto.close()
-        self._write_paused = False  # nobody waits to write on a dead connection
-        self._writable.set()
+        self._writable.set()  # nobody waits to write on a dead connection
         self._resume(list(self._operations.values()))  # a resumed task may end its operation
         if self.transport is not None:
             self.transport.close()
@@ -289,7 +285,7 @@ class LDAPClient:
     async def _wait(self, mid: int, operation: _Operation, timeout: float | None) -> None:
         """Wait until a response for ``mid`` is in; on timeout the
         operation is abandoned (and asyncio.TimeoutError raised)."""
-        if self._write_paused:  # the transport's buffer is over its high-water mark
+        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
             await self._drained()
         while not operation.responses:
             if self._error is not None:
@@ -523,7 +519,7 @@ class LDAPClient:
                 if not operation.responses:
                     await self._wait(mid, operation, timeout)
                 responses, operation.responses = operation.responses, []
-                final = ops.collect_entries(responses, entries)
+                final = ops.collect_search(responses, entries, SearchResultEntry)
         finally:
             if final is None:
                 await self._stop_search(mid)
@@ -598,7 +594,7 @@ class LDAPClient:
         _, data = self.proto.send_request(AbandonRequest(message_id))
         self._operations.pop(message_id, None)
         self._write(data)
-        if self._write_paused:
+        if not self._writable.is_set():
             await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:

@@ -39,7 +39,6 @@ from ..model import (
 )
 from .machine import ConnectionState, Machine
 from .rules import (
-    _VERDICTS,
     FINAL_RESPONSE,
     MAX_MESSAGE_ID,
     LocalProtocolError,
@@ -123,11 +122,7 @@ class ClientConnection(Machine[Event]):
             raise LocalProtocolError(f"cannot send a request: the connection is {self.state.value}")
         if type(op) in _PLAIN_REQUESTS and self._exclusive is None and not self.sasl_in_progress:
             # The common case (search, modify, ...: no sequencing rule applies), straight through.
-            mid = self._next_id
-            if mid < MAX_MESSAGE_ID and mid not in self._outstanding and mid not in self._abandoned:
-                self._next_id = mid + 1
-            else:
-                mid = self._allocate_id()
+            mid = self._allocate_id()
             msg = LDAPMessage(mid, op, controls=controls)  # type: ignore[arg-type]
             data = self.codec.encode(msg)  # before any state change: an invalid op raises EncodeError
             self._outstanding[mid] = msg
@@ -171,6 +166,10 @@ class ClientConnection(Machine[Event]):
     def _allocate_id(self) -> int:
         # IDs count up and wrap; skip those still in use (outstanding or
         # abandoned with responses possibly still in transit).
+        mid = self._next_id
+        if mid < MAX_MESSAGE_ID and mid not in self._outstanding and mid not in self._abandoned:
+            self._next_id = mid + 1
+            return mid
         for _ in range(len(self._outstanding) + len(self._abandoned) + 1):
             mid = self._next_id
             self._next_id = mid + 1 if mid < MAX_MESSAGE_ID else 1
@@ -240,7 +239,7 @@ class ClientConnection(Machine[Event]):
         if request is None:  # message ID 0 (never a request's) or no request of ours
             return self._unsolicited(msg)
         op = msg.protocol_op
-        ok, final = _VERDICTS.get((type(request.protocol_op), type(op))) or allowed_response(request.protocol_op, op)
+        ok, final = allowed_response(request.protocol_op, op)
         if not ok:
             self._fail(f"{type(op).__name__} cannot answer {type(request.protocol_op).__name__} (message {mid})")
         if final:

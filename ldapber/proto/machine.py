@@ -64,19 +64,10 @@ class Machine(Generic[E]):
         return next(self._stream, None)
 
     def _read_batch(self, data: bytes | bytearray | memoryview) -> list[LDAPMessage]:
-        """:meth:`_feed` then :meth:`_messages`, in one call (a transport's read)."""
-        if self._feed_error is None:
-            if data:
-                try:
-                    self._stream.feed(data)
-                except DecodeError as err:
-                    self._feed_error = err
-                    raise
-            return self._stream.read()  # type: ignore[no-any-return]
-        raise self._feed_error
-
-    def _messages(self) -> list[LDAPMessage]:
-        """Every complete message buffered now (one decoding pass)."""
+        """Buffer ``data``, then every complete message buffered now (one
+        decoding pass); DecodeError for a bad header or PDU."""
+        if data:
+            self._feed(data)
         if self._feed_error is not None:
             raise self._feed_error
         return self._stream.read()  # type: ignore[no-any-return]

@@ -299,12 +299,6 @@ def split_search(responses: list[Response]) -> tuple[list[SearchItem], LDAPMessa
     return items, collect_search(responses, items, (SearchResultEntry, SearchResultReference))
 
 
-def collect_entries(responses: list[Response], entries: list[SearchResultEntry]) -> LDAPMessage | None:
-    """Append the entries among a search's responses to ``entries``
-    (references are skipped); return its final message if it came."""
-    return collect_search(responses, entries, SearchResultEntry)
-
-
 def collect_search(responses: list[Response], into: list[Any], kinds: type | tuple[type, ...]) -> LDAPMessage | None:
     """Append the results of the ``kinds`` among a search's responses to
     ``into``; return its final message if it came."""

@@ -383,7 +383,7 @@ class LDAPClient:
         final: LDAPMessage | None = None
         try:
             while final is None:
-                final = ops.collect_entries(self._take(mid, timeout), entries)
+                final = ops.collect_search(self._take(mid, timeout), entries, SearchResultEntry)
         finally:
             if final is None:
                 self._abandon_quietly(mid)
