@@ -27,7 +27,7 @@ from ldapber import (
     SearchResultEntry,
 )
 from ldapber.aio import LDAPServer, ServerLimits, Session
-from ldapber.aio.client import ConnectionClosedError, LDAPClient, connect
+from ldapber.aio.client import AbandonedError, ConnectionClosedError, LDAPClient, connect
 from ldapber.extended import is_notice_of_disconnection
 from ldapber.model.results import LDAPResultError
 
@@ -112,6 +112,31 @@ def test_operations_run_concurrently_and_abandon_cancels_the_handler() -> None:
             assert directory.cancelled == 1
             slow.cancel()
             assert len(await ldap.search_all("1")) == 1
+            await ldap.unbind()
+        finally:
+            await server.close()
+    run(main())
+
+
+def test_abandon_from_another_task_ends_the_wait_at_once() -> None:
+    async def main() -> None:
+        directory = SlowDirectory()
+        server, port = await start(directory)
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}", timeout=30)
+            slow = asyncio.create_task(ldap.search_all("1", "(cn=slow)"))
+            await asyncio.sleep(0.05)
+            (mid,) = ldap.proto.outstanding
+            await ldap.abandon(mid)
+            # the waiting task learns at once, not when its 30 s timeout passes
+            with pytest.raises(AbandonedError, match=f"operation {mid} was abandoned"):
+                await asyncio.wait_for(slow, 5)
+            for _ in range(100):
+                if directory.cancelled:
+                    break
+                await asyncio.sleep(0.01)
+            assert directory.cancelled == 1
+            assert len(await ldap.search_all("2")) == 2  # the connection goes on
             await ldap.unbind()
         finally:
             await server.close()

@@ -32,7 +32,7 @@ from ldapber.directory.service import DirectoryService
 from ldapber.ldif import parse_ldif
 from ldapber.model.results import LDAPResultError, NoSuchObjectError
 from ldapber.proto.operations import ModifyOperation
-from ldapber.sync import ConnectionClosedError, LDAPClient, connect
+from ldapber.sync import AbandonedError, ConnectionClosedError, LDAPClient, connect
 from ldapber.tools.serve import _sample_ldif
 
 BASE = "dc=example,dc=com"
@@ -237,6 +237,19 @@ def test_a_search_stopped_early_is_abandoned() -> None:
         assert len(ldap.search_all("4", "(cn=x)")) == 4  # the rest of the 5000 is dropped, not mixed in
         batches = list(ldap.search_batches("3000", "(cn=x)"))
         assert sum(map(len, batches)) == 3000 and len(batches) >= 1
+
+
+def test_reading_a_search_after_abandoning_it_raises_abandoned() -> None:
+    handler = Stalling()
+    with server_thread(handler) as info, connect(info["url"]) as ldap:
+        results = ldap.search("5000", "(cn=x)")
+        next(results)
+        (mid,) = ldap.proto.outstanding
+        ldap.abandon(mid)
+        with pytest.raises(AbandonedError, match=f"operation {mid} was abandoned"):
+            for _ in results:  # what the first read brought is handed out, then the error (not a KeyError)
+                pass
+        assert len(ldap.search_all("4", "(cn=x)")) == 4
 
 
 def test_a_server_that_goes_away_raises_connection_closed() -> None:

@@ -52,6 +52,7 @@ from ..proto import operations as ops
 from ..proto.client import READ_SIZE
 from ..proto.operations import (
     NO_REFERRALS,
+    AbandonedError,
     ConnectionClosedError,
     ModifyOperation,
     ReferralPolicy,
@@ -61,7 +62,7 @@ from ..proto.operations import (
 from ..sasl.mechanism import ClientMechanism
 from ._waiter import Waiter
 
-__all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
+__all__ = ["LDAPClient", "connect", "AbandonedError", "ConnectionClosedError", "ReferralPolicy"]
 
 _TLS_HANDSHAKE = ClientState.TLS_HANDSHAKE  # looked up once (EnumMeta.__getattr__ is slow on 3.10-3.11)
 
@@ -105,20 +106,21 @@ class _Operation:
     """One outstanding operation: the responses the wire delivered and that
     its caller has not taken yet, and the future the caller waits on."""
 
-    __slots__ = ("responses", "waiter", "deadline")
+    __slots__ = ("responses", "waiter", "deadline", "abandoned")
 
     def __init__(self) -> None:
         self.responses: list[Response] = []
         self.waiter: Waiter | None = None
         self.deadline = 0.0  # loop time at which the wait in progress times out
+        self.abandoned: AbandonedError | None = None  # set by abandon(): no more responses will come
 
-    def wake(self, error: type[BaseException] | None = None) -> None:
+    def wake(self, error: type[BaseException] | BaseException | None = None) -> None:
         """Resume the caller waiting (with ``error`` raised in it, if given)."""
         if self.waiter is not None and not self.waiter.done():
             if error is None:
                 self.waiter.set_result(None)
             else:
-                self.waiter.set_exception(error())
+                self.waiter.set_exception(error)
 
 
 class _Wire(asyncio.BufferedProtocol):
@@ -290,6 +292,8 @@ class LDAPClient:
         while not operation.responses:
             if self._error is not None:
                 self._check_open()
+            if operation.abandoned is not None:
+                raise operation.abandoned
             waiter = operation.waiter = Waiter(loop=self._loop)
             self._arm(operation, timeout if timeout is not None else self.timeout)
             try:
@@ -590,10 +594,16 @@ class LDAPClient:
         return ops.generated_password(await self._result(ops.password_modify_request(user, old, new)))
 
     async def abandon(self, message_id: int) -> None:
+        """Abandon the operation ``message_id`` (RFC 4511 4.11: no response
+        to it comes).  A caller still waiting for its result, in another
+        task, gets :class:`AbandonedError` at once."""
         self._check_open()
         _, data = self.proto.send_request(AbandonRequest(message_id))
-        self._operations.pop(message_id, None)
+        operation = self._operations.pop(message_id, None)
         self._write(data)
+        if operation is not None:  # a caller waiting for it (in another task) gets AbandonedError
+            operation.abandoned = AbandonedError(message_id)
+            operation.wake(operation.abandoned)
         if not self._writable.is_set():
             await self._drained()
 

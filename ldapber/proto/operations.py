@@ -53,6 +53,7 @@ from ..sasl.mechanism import MAX_SASL_STEPS, ClientMechanism, SASLError
 from .client import Response
 
 __all__ = [
+    "AbandonedError",
     "ConnectionClosedError",
     "Endpoint",
     "FilterCache",
@@ -72,6 +73,16 @@ COMPARED = (ResultCode.COMPARE_TRUE, ResultCode.COMPARE_FALSE)
 
 class ConnectionClosedError(ConnectionError):
     """The connection closed (or the server said goodbye) while an operation waited."""
+
+
+class AbandonedError(Exception):
+    """The operation was abandoned (``abandon(message_id)`` on its connection,
+    perhaps from another task) while its caller waited for its result: the
+    server sends nothing more for it (RFC 4511 4.11)."""
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"operation {message_id} was abandoned before its result came")
+        self.message_id = message_id
 
 
 # -- where to connect --------------------------------------------------------------

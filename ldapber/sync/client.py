@@ -26,6 +26,7 @@ thread its own connection).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import ssl
 import time
@@ -56,6 +57,7 @@ from ..proto import operations as ops
 from ..proto.client import READ_SIZE
 from ..proto.operations import (
     NO_REFERRALS,
+    AbandonedError,
     ConnectionClosedError,
     ModifyOperation,
     ReferralPolicy,
@@ -64,7 +66,11 @@ from ..proto.operations import (
 )
 from ..sasl.mechanism import ClientMechanism
 
-__all__ = ["LDAPClient", "connect", "ConnectionClosedError", "ReferralPolicy"]
+__all__ = ["LDAPClient", "connect", "AbandonedError", "ConnectionClosedError", "ReferralPolicy"]
+
+#: How far (seconds) a read's socket timeout may differ from the time left
+#: until the operation's deadline.
+_TIMEOUT_SLACK = 0.01
 
 
 
@@ -160,6 +166,16 @@ class LDAPClient:
 
     def _send(self, data: bytes) -> None:
         try:
+            if not isinstance(self.socket, ssl.SSLSocket) and (fd := self.socket.fileno()) >= 0:
+                # One write(2): sendall on a socket with a timeout polls for
+                # room before every send, a system call a request rarely needs.
+                try:
+                    sent = os.write(fd, data)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                if sent == len(data):
+                    return
+                data = memoryview(data)[sent:]  # type: ignore[assignment]
             self.socket.sendall(data)
         except OSError as exc:  # a timeout included: part of a PDU may be out, the stream is lost
             self._fail(ConnectionClosedError(f"the connection was lost while sending: {exc!r}"))
@@ -179,9 +195,16 @@ class LDAPClient:
         if remaining <= 0:
             raise TimeoutError("the LDAP operation timed out")
         try:
-            self.socket.settimeout(remaining)
+            current = self.socket.gettimeout()
+            # settimeout costs a system call (it sets the descriptor's mode
+            # each time): a socket timeout within _TIMEOUT_SLACK of the
+            # deadline is kept (an early expiry reads again, below).
+            if current is None or abs(current - remaining) > _TIMEOUT_SLACK:
+                self.socket.settimeout(remaining)
             n = self.socket.recv_into(self._buffer)
         except (TimeoutError, ssl.SSLWantReadError):
+            if time.monotonic() < deadline:
+                return  # the socket's timeout ended a little before the deadline: the caller reads again
             raise TimeoutError("the LDAP operation timed out") from None
         except OSError as exc:
             self._fail(ConnectionClosedError(f"the connection was lost: {exc!r}"))
@@ -209,7 +232,9 @@ class LDAPClient:
     def _take(self, mid: int, timeout: float | None) -> list[Response]:
         """The responses for ``mid`` that came since the last call, reading
         until there is one; on timeout the operation is abandoned."""
-        waiting = self._responses[mid]
+        waiting = self._responses.get(mid)
+        if waiting is None:  # abandon(mid) was called while its results were being read
+            raise AbandonedError(mid)
         if not waiting:
             deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
             while not waiting:
@@ -450,6 +475,8 @@ class LDAPClient:
         return ops.generated_password(self._result(ops.password_modify_request(user, old, new)))
 
     def abandon(self, message_id: int) -> None:
+        """Abandon the operation ``message_id`` (RFC 4511 4.11: no response
+        to it comes); reading its results afterwards raises :class:`AbandonedError`."""
         self._check_open()
         _, data = self.proto.send_request(AbandonRequest(message_id))
         self._responses.pop(message_id, None)
