@@ -176,6 +176,8 @@ class LDAPClient:
                 if sent == len(data):
                     return
                 data = memoryview(data)[sent:]  # type: ignore[assignment]
+            if self.socket.gettimeout() != self.timeout:  # a read may have left a shorter one
+                self.socket.settimeout(self.timeout)
             self.socket.sendall(data)
         except OSError as exc:  # a timeout included: part of a PDU may be out, the stream is lost
             self._fail(ConnectionClosedError(f"the connection was lost while sending: {exc!r}"))
