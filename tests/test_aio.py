@@ -143,6 +143,44 @@ def test_abandon_from_another_task_ends_the_wait_at_once() -> None:
     run(main())
 
 
+def test_abandoning_an_operation_whose_result_came_in_the_same_read_keeps_the_result() -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        stream, mids = ldapber.StreamDecoder(), []
+        while len(mids) < 2:  # the two searches
+            chunk = await reader.read(65536)
+            if not chunk:
+                return
+            stream.feed(chunk)
+            mids += [m.message_id for m in stream]
+        writer.write(b"".join(ldapber.encode(LDAPMessage(mid, SearchResultDone(ResultCode.SUCCESS, "", "")))
+                              for mid in mids))  # both results in one write: one read on the client
+        await reader.read(65536)
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            ldap = await connect(f"ldap://127.0.0.1:{port}", timeout=5)
+            others: list[int] = []
+
+            async def first() -> None:
+                await ldap.search_all("a")
+                await ldap.abandon(others[0])  # "the first answer wins", woken in the read that holds both
+
+            a = asyncio.create_task(first())
+            await asyncio.sleep(0)
+            b = asyncio.create_task(ldap.search_all("b"))
+            await asyncio.sleep(0)
+            others.append(max(ldap.proto.outstanding))
+            await asyncio.wait_for(a, 5)
+            assert await asyncio.wait_for(b, 5) == []  # its SearchResultDone had come: a result, not AbandonedError
+            await ldap.close()
+        finally:
+            server.close()
+    run(main())
+
+
 def test_a_client_timeout_abandons_the_operation() -> None:
     async def main() -> None:
         directory = SlowDirectory()

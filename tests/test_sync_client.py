@@ -14,6 +14,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -250,6 +251,39 @@ def test_reading_a_search_after_abandoning_it_raises_abandoned() -> None:
             for _ in results:  # what the first read brought is handed out, then the error (not a KeyError)
                 pass
         assert len(ldap.search_all("4", "(cn=x)")) == 4
+
+
+def test_a_request_larger_than_the_socket_buffer_is_sent_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ldapber.sync import client as sync_client
+
+    partial: list[int] = []
+    write = os.write
+
+    def recording_write(fd: int, data: bytes) -> int:
+        sent = write(fd, data)
+        if sent < len(data):
+            partial.append(sent)
+        return sent
+
+    monkeypatch.setattr(sync_client.os, "write", recording_write)
+    with server_thread(Stalling()) as info, connect(info["url"]) as ldap:
+        big = "x" * (12 * 1024 * 1024)  # more than loopback takes in one write: the rest goes by sendall
+        assert len(ldap.search_all("2", f"(cn={big})")) == 2
+        assert partial, "the request went out in one write: the fallback was not exercised"
+        assert len(ldap.search_all("3", "(cn=x)")) == 3
+
+
+def test_a_socket_timeout_shorter_than_the_deadline_does_not_end_the_operation_early(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ldapber.sync import client as sync_client
+
+    monkeypatch.setattr(sync_client, "_TIMEOUT_SLACK", 0.2)
+    with server_thread(Stalling()) as info, connect(info["url"]) as ldap:
+        ldap.socket.settimeout(0.15)  # kept (within the slack of 0.3 s): it expires halfway
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            ldap.search_all("1", "(cn=slow)", timeout=0.3)
+        assert time.monotonic() - started >= 0.29  # read again until the deadline, not TimeoutError at 0.15 s
 
 
 def test_a_server_that_goes_away_raises_connection_closed() -> None:

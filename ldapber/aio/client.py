@@ -601,9 +601,10 @@ class LDAPClient:
         _, data = self.proto.send_request(AbandonRequest(message_id))
         operation = self._operations.pop(message_id, None)
         self._write(data)
-        if operation is not None:  # a caller waiting for it (in another task) gets AbandonedError
+        if operation is not None:  # its caller (another task) gets AbandonedError once it has taken what came
             operation.abandoned = AbandonedError(message_id)
-            operation.wake(operation.abandoned)
+            if not operation.responses:  # responses already in (its final one, perhaps) are not lost
+                operation.wake(operation.abandoned)
         if not self._writable.is_set():
             await self._drained()
 

@@ -4,4 +4,5 @@
 from .client import AbandonedError, ConnectionClosedError, LDAPClient, ReferralPolicy, connect
 from .pool import Pool, PoolStats, Reconnect
 
-__all__ = ["connect", "LDAPClient", "AbandonedError", "ConnectionClosedError", "ReferralPolicy", "Pool", "PoolStats", "Reconnect"]
+__all__ = ["connect", "LDAPClient", "AbandonedError", "ConnectionClosedError", "ReferralPolicy",
+           "Pool", "PoolStats", "Reconnect"]

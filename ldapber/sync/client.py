@@ -71,7 +71,9 @@ __all__ = ["LDAPClient", "connect", "AbandonedError", "ConnectionClosedError", "
 #: How far (seconds) a read's socket timeout may differ from the time left
 #: until the operation's deadline.
 _TIMEOUT_SLACK = 0.01
-
+#: Whether a socket's fileno() is a file descriptor os.write takes (on
+#: Windows it is a socket handle).
+_WRITE_FD = os.name != "nt"
 
 
 def connect(url: str = "ldap://localhost", *, ssl_context: ssl.SSLContext | None = None,
@@ -166,7 +168,7 @@ class LDAPClient:
 
     def _send(self, data: bytes) -> None:
         try:
-            if not isinstance(self.socket, ssl.SSLSocket) and (fd := self.socket.fileno()) >= 0:
+            if _WRITE_FD and not isinstance(self.socket, ssl.SSLSocket) and (fd := self.socket.fileno()) >= 0:
                 # One write(2): sendall on a socket with a timeout polls for
                 # room before every send, a system call a request rarely needs.
                 try:
