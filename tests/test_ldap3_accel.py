@@ -693,3 +693,17 @@ def test_requests_encode_as_pyasn1_does() -> None:
             if with_controls:
                 message["controls"] = controls
             assert encode_request(message) == encode(message), kind
+
+
+def test_digest_md5_signing_is_left_to_ldap3() -> None:
+    """Requests ldap3 signs (DIGEST-MD5 integrity, once its client key is set)
+    go through ldap3's own code: the sending and search paths ask one check."""
+    from types import SimpleNamespace
+
+    from ldapber.integrations._ldap3_requests import signs_requests
+
+    keyed = SimpleNamespace(sasl_mechanism=ldap3.DIGEST_MD5, _digest_md5_kic=b"key", _digest_md5_kis=b"key")
+    assert signs_requests(keyed) and "DIGEST-MD5" in (accel.fallback_reason(keyed) or "")
+    assert not signs_requests(SimpleNamespace(sasl_mechanism=ldap3.DIGEST_MD5, _digest_md5_kic=None))
+    assert not signs_requests(SimpleNamespace(sasl_mechanism=ldap3.EXTERNAL, _digest_md5_kic=b"key"))
+    assert not signs_requests(SimpleNamespace(sasl_mechanism=None))

@@ -197,6 +197,12 @@ def encode_request(message: Any) -> bytes:
         raise Unencodable(str(err)) from None
 
 
+def signs_requests(connection: Any) -> bool:
+    """Whether ldap3 signs this connection's requests (DIGEST-MD5 integrity
+    protection, once its client key is set): ldap3's own code must send them."""
+    return bool(connection.sasl_mechanism == DIGEST_MD5 and getattr(connection, "_digest_md5_kic", None))
+
+
 def sending(self: Any, ldap_message: Any) -> None:
     """``BaseStrategy.sending`` with ldapber's encoder: sends the request as
     ldap3 does (its errors and usage counters), or hands it to ldap3's own
@@ -207,9 +213,7 @@ def sending(self: Any, ldap_message: Any) -> None:
     from .ldap3 import original
 
     connection = self.connection
-    signing = connection.sasl_mechanism == DIGEST_MD5 and getattr(connection, "_digest_md5_kic", None) and \
-        not connection.sasl_in_progress
-    if signing or log_enabled(NETWORK):
+    if (signs_requests(connection) and not connection.sasl_in_progress) or log_enabled(NETWORK):
         return original(BaseStrategy, "sending")(self, ldap_message)  # type: ignore[no-any-return]
     try:
         encoded = encode_request(ldap_message)

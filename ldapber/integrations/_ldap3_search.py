@@ -29,7 +29,6 @@ from ldap3 import (  # type: ignore[import-untyped]
     DEREF_BASE,
     DEREF_NEVER,
     DEREF_SEARCH,
-    DIGEST_MD5,
     LEVEL,
     NO_ATTRIBUTES,
     SEQUENCE_TYPES,
@@ -76,7 +75,7 @@ from .. import (
     encode,
 )
 from .. import Any as AnySubstring
-from ._ldap3_requests import Unencodable, _control, send_encoded, sending
+from ._ldap3_requests import Unencodable, _control, send_encoded, sending, signs_requests
 from .ldap3 import original
 
 #: The strategies whose requests reach the patched ``BaseStrategy.send``
@@ -122,14 +121,10 @@ def search(self: Any, *args: Any, **kwargs: Any) -> Any:
         _current.connection = before
 
 
-def _signing(connection: Any) -> bool:
-    return bool(connection.sasl_mechanism == DIGEST_MD5 and getattr(connection, "_digest_md5_kic", None))
-
-
 def _served(connection: Any) -> bool:
     if connection is None or type(connection.strategy) not in SERVED or log_enabled(PROTOCOL):
         return False
-    return not _signing(connection)
+    return not signs_requests(connection)
 
 
 def search_operation(*args: Any, **kwargs: Any) -> Any:
@@ -259,7 +254,7 @@ def send(self: Any, message_type: str, request: Any, controls: Any = None) -> An
     if type(request) is not FastSearch:
         return original(BaseStrategy, "send")(self, message_type, request, controls)
     connection = self.connection
-    if type(self).sending is not sending or _signing(connection):  # a sending of someone else's, or signing now
+    if type(self).sending is not sending or signs_requests(connection):  # a sending of someone else's, or signing now
         return original(BaseStrategy, "send")(self, message_type, request.pyasn1(), controls)
     connection.request = None
     if not connection.listening:
