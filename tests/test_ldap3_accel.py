@@ -52,7 +52,7 @@ from ldapber.integrations._ldap3_requests import encode_request  # noqa: E402
 
 pytestmark = needs_slapd
 
-from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError  # noqa: E402
+from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPSocketOpenError  # noqa: E402
 from ldap3.utils.ciDict import CaseInsensitiveDict  # noqa: E402
 
 PEOPLE = f"ou=people,{BASE}"
@@ -182,20 +182,37 @@ class Session:
                 pass
 
 
+def _lost_connection(seen: list[Any]) -> bool:
+    """Whether a recorded step raised one of ldap3's lost-connection errors
+    (``described``: the class names of its first four bases)."""
+    return any(len(step) > 2 and step[1] == "raised" and LDAPCommunicationError.__name__ in step[2][1]
+               for step in seen)
+
+
 def differential(slapd: Any, scenario: Callable[[Session], None], strategy: str = "SYNC") -> list[Any]:
     """What ``scenario`` saw with ldap3 plain and accelerated: asserted equal; returned."""
     runs = []
     for accelerated in (False, True):
-        if accelerated:
-            assert accel.install()
-        else:
-            accel.uninstall()
-        session = Session(slapd, strategy)
-        try:
-            scenario(session)
-        finally:
-            session.close()
-            accel.uninstall()
+        for attempt in range(2):
+            if accelerated:
+                assert accel.install()
+            else:
+                accel.uninstall()
+            session = Session(slapd, strategy)
+            try:
+                scenario(session)
+            except AssertionError:
+                # Plain ldap3 (the reference) now and then loses its socket in the
+                # middle of a large search (LDAPSocketOpenError, session terminated:
+                # seen at 1 run in 15 of this file, before and after ldapber changes):
+                # that run is made again once; the accelerated one never is.
+                if accelerated or attempt or not _lost_connection(session.seen):
+                    raise
+                continue
+            finally:
+                session.close()
+                accel.uninstall()
+            break
         runs.append(session.seen)
     plain_run, fast_run = runs
     assert len(plain_run) == len(fast_run)
