@@ -1,5 +1,6 @@
-"""The asyncio client's Waiter: completed outside a task, it resumes the
-waiting task at once; everything else behaves as an asyncio.Future."""
+"""The asyncio client's resume(): a future completed outside a task resumes
+the waiting task at once; inside a task, or for a future that does not list
+its callbacks, they run as asyncio schedules them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextvars
 
 import pytest
 
-from ldapber.aio._waiter import Waiter
+from ldapber.aio._waiter import resume
 
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 
@@ -16,7 +17,7 @@ VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset"
 def test_completed_in_a_callback_resumes_the_task_before_returning() -> None:
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        waiter = Waiter(loop=loop)
+        waiter = loop.create_future()
         trace: list[str] = []
 
         async def wait() -> None:
@@ -25,8 +26,8 @@ def test_completed_in_a_callback_resumes_the_task_before_returning() -> None:
             trace.append(f"resumed with {VAR.get()}")
 
         def complete() -> None:
-            waiter.set_result(None)
-            trace.append("set_result returned")
+            resume(waiter)
+            trace.append("resume returned")
 
         task = asyncio.create_task(wait())
         await asyncio.sleep(0)  # the task now waits
@@ -34,12 +35,12 @@ def test_completed_in_a_callback_resumes_the_task_before_returning() -> None:
         await task
         return trace
 
-    assert asyncio.run(main()) == ["resumed with task's", "set_result returned"]
+    assert asyncio.run(main()) == ["resumed with task's", "resume returned"]
 
 
 def test_completed_inside_a_task_resumes_the_other_task_later() -> None:
     async def main() -> list[str]:
-        waiter = Waiter(loop=asyncio.get_running_loop())
+        waiter = asyncio.get_running_loop().create_future()
         trace: list[str] = []
 
         async def wait() -> None:
@@ -48,19 +49,19 @@ def test_completed_inside_a_task_resumes_the_other_task_later() -> None:
 
         task = asyncio.create_task(wait())
         await asyncio.sleep(0)
-        waiter.set_result(None)  # from this task: a second task cannot step now
-        trace.append("set_result returned")
+        resume(waiter)  # from this task: a second task cannot step now
+        trace.append("resume returned")
         await task
         return trace
 
-    assert asyncio.run(main()) == ["set_result returned", "resumed"]
+    assert asyncio.run(main()) == ["resume returned", "resumed"]
 
 
 def test_an_exception_is_raised_in_the_waiting_task() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        waiter = Waiter(loop=loop)
-        loop.call_soon(waiter.set_exception, asyncio.TimeoutError())
+        waiter = loop.create_future()
+        loop.call_soon(resume, waiter, asyncio.TimeoutError())
         await waiter
 
     with pytest.raises(asyncio.TimeoutError):
@@ -69,7 +70,7 @@ def test_an_exception_is_raised_in_the_waiting_task() -> None:
 
 def test_cancelling_the_task_cancels_the_wait() -> None:
     async def main() -> tuple[bool, bool]:
-        waiter = Waiter(loop=asyncio.get_running_loop())
+        waiter = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(waiter_awaited(waiter))
         await asyncio.sleep(0)
         task.cancel()
@@ -80,13 +81,13 @@ def test_cancelling_the_task_cancels_the_wait() -> None:
     assert asyncio.run(main()) == (True, True)
 
 
-async def waiter_awaited(waiter: Waiter) -> None:
+async def waiter_awaited(waiter: asyncio.Future[None]) -> None:
     await waiter
 
 
 def test_wait_for_times_out_a_waiter() -> None:
     async def main() -> bool:
-        waiter = Waiter(loop=asyncio.get_running_loop())
+        waiter = asyncio.get_running_loop().create_future()
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(waiter_awaited(waiter), 0.01)
         return waiter.cancelled()
@@ -99,7 +100,7 @@ def test_a_callback_that_raises_is_reported_and_the_others_still_run() -> None:
         loop = asyncio.get_running_loop()
         reported: list[object] = []
         loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
-        waiter = Waiter(loop=loop)
+        waiter = loop.create_future()
         ran: list[str] = []
 
         def bad(_: object) -> None:
@@ -107,7 +108,7 @@ def test_a_callback_that_raises_is_reported_and_the_others_still_run() -> None:
 
         waiter.add_done_callback(bad)
         waiter.add_done_callback(lambda _: ran.append("second"))
-        loop.call_soon(waiter.set_result, None)
+        loop.call_soon(resume, waiter)
         await asyncio.sleep(0.01)
         return reported, ran
 
@@ -116,21 +117,42 @@ def test_a_callback_that_raises_is_reported_and_the_others_still_run() -> None:
     assert ran == ["second"]
 
 
-def test_done_callbacks_added_late_or_removed() -> None:
+def test_a_future_that_does_not_list_its_callbacks_runs_them_as_scheduled() -> None:
+    class Unlisted(asyncio.Future[None]):
+        """A future whose callbacks are not visible (a third-party future, say)."""
+
+        @property
+        def _callbacks(self) -> None:  # type: ignore[override]
+            return None
+
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        waiter = Waiter(loop=loop)
-        ran: list[str] = []
+        waiter = Unlisted(loop=loop)
+        trace: list[str] = []
+        waiter.add_done_callback(lambda _: trace.append("callback ran"))
 
-        def dropped(_: object) -> None:
-            ran.append("dropped")
+        def complete() -> None:
+            resume(waiter)
+            trace.append("resume returned")
 
-        waiter.add_done_callback(dropped)
-        assert waiter.remove_done_callback(dropped) == 1
-        waiter.set_result(None)
-        waiter.add_done_callback(lambda _: ran.append("late"))  # after completion: scheduled
-        assert ran == []
-        await asyncio.sleep(0)
-        return ran
+        loop.call_soon(complete)
+        await asyncio.sleep(0.01)
+        return trace
 
-    assert asyncio.run(main()) == ["late"]
+    assert asyncio.run(main()) == ["resume returned", "callback ran"]
+
+
+def test_every_callback_runs_in_its_own_context() -> None:
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        seen: list[str] = []
+        for name in ("first", "second"):
+            context = contextvars.copy_context()
+            context.run(VAR.set, name)
+            waiter.add_done_callback(lambda _: seen.append(VAR.get()), context=context)
+        loop.call_soon(resume, waiter)
+        await asyncio.sleep(0.01)
+        return seen
+
+    assert asyncio.run(main()) == ["first", "second"]

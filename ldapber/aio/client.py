@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -60,7 +61,7 @@ from ..proto.operations import (
     Values,
 )
 from ..sasl.mechanism import ClientMechanism
-from ._waiter import Waiter
+from ._waiter import resume
 
 __all__ = ["LDAPClient", "connect", "AbandonedError", "ConnectionClosedError", "ReferralPolicy"]
 
@@ -110,17 +111,15 @@ class _Operation:
 
     def __init__(self) -> None:
         self.responses: list[Response] = []
-        self.waiter: Waiter | None = None
+        self.waiter: asyncio.Future[None] | None = None
         self.deadline = 0.0  # loop time at which the wait in progress times out
         self.abandoned: AbandonedError | None = None  # set by abandon(): no more responses will come
 
     def wake(self, error: type[BaseException] | BaseException | None = None) -> None:
         """Resume the caller waiting (with ``error`` raised in it, if given)."""
-        if self.waiter is not None and not self.waiter.done():
-            if error is None:
-                self.waiter.set_result(None)
-            else:
-                self.waiter.set_exception(error)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            resume(waiter, error)
 
 
 class _Wire(asyncio.BufferedProtocol):
@@ -150,10 +149,10 @@ class _Wire(asyncio.BufferedProtocol):
         self.client._lost(exc)
 
     def pause_writing(self) -> None:
-        self.client._writable.clear()
+        self.client._set_writable(False)
 
     def resume_writing(self) -> None:
-        self.client._writable.set()
+        self.client._set_writable(True)
 
 
 class LDAPClient:
@@ -172,6 +171,10 @@ class LDAPClient:
         self._loop = asyncio.get_running_loop()
         # The loop's clock; the stock loops' is time.monotonic behind a Python method.
         self._clock = time.monotonic if type(self._loop).time is asyncio.BaseEventLoop.time else self._loop.time
+        # The loop's futures; the stock loops' create_future is a Python method around asyncio.Future.
+        self._new_future: Callable[[], asyncio.Future[None]] = (
+            functools.partial(asyncio.Future, loop=self._loop)
+            if type(self._loop).create_future is asyncio.BaseEventLoop.create_future else self._loop.create_future)
         self._operations: dict[int, _Operation] = {}
         self._notices: list[LDAPMessage] = []
         self._error: BaseException | None = None
@@ -179,6 +182,7 @@ class LDAPClient:
         self._dispatching = False  # True while _received wakes tasks (it writes what they queue)
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
+        self._write_paused = False  # the same, read without a call on every wait
         self._closed = self._loop.create_future()  # done when the transport is gone
         self._filters = ops.FilterCache()  # for repeated searches
         # Timeouts: one timer for the connection, at the earliest deadline
@@ -245,7 +249,7 @@ class LDAPClient:
         if self._error is None:
             self._error = exc
         self.proto.close()
-        self._writable.set()  # nobody waits to write on a dead connection
+        self._set_writable(True)  # nobody waits to write on a dead connection
         self._resume(list(self._operations.values()))  # a resumed task may end its operation
         if self.transport is not None:
             self.transport.close()
@@ -267,6 +271,13 @@ class LDAPClient:
             self.transport.write(b"".join(self._outbox))  # one buffer: join hands it back uncopied
         self._outbox.clear()
 
+    def _set_writable(self, writable: bool) -> None:
+        self._write_paused = not writable
+        if writable:
+            self._writable.set()
+        else:
+            self._writable.clear()
+
     async def _drained(self) -> None:
         await asyncio.wait_for(self._writable.wait(), self.timeout)
 
@@ -287,14 +298,14 @@ class LDAPClient:
     async def _wait(self, mid: int, operation: _Operation, timeout: float | None) -> None:
         """Wait until a response for ``mid`` is in; on timeout the
         operation is abandoned (and asyncio.TimeoutError raised)."""
-        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
+        if self._write_paused:  # the transport's buffer is over its high-water mark
             await self._drained()
         while not operation.responses:
             if self._error is not None:
                 self._check_open()
             if operation.abandoned is not None:
                 raise operation.abandoned
-            waiter = operation.waiter = Waiter(loop=self._loop)
+            waiter = operation.waiter = self._new_future()
             self._arm(operation, timeout if timeout is not None else self.timeout)
             try:
                 await waiter
@@ -605,7 +616,7 @@ class LDAPClient:
             operation.abandoned = AbandonedError(message_id)
             if not operation.responses:  # responses already in (its final one, perhaps) are not lost
                 operation.wake(operation.abandoned)
-        if not self._writable.is_set():
+        if self._write_paused:
             await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:
