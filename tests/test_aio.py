@@ -93,6 +93,44 @@ def test_search_bind_and_errors_through_real_sockets() -> None:
     run(main())
 
 
+class _PythonFutureLoop(asyncio.SelectorEventLoop):
+    """A loop whose create_future makes asyncio's pure-Python futures (whose
+    callback list is the future's own, unlike the C future's copy)."""
+
+    def create_future(self) -> asyncio.Future[object]:
+        return asyncio.futures._PyFuture(loop=self)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_the_client_works_on_a_loop_whose_futures_are_pure_python() -> None:
+    async def exchange() -> list[str]:
+        server, port = await start(SlowDirectory())
+        try:
+            async with await connect(f"ldap://127.0.0.1:{port}", timeout=5) as ldap:
+                await ldap.bind("cn=admin", b"x")
+                batches = await asyncio.gather(*(ldap.search_all(str(n)) for n in (1, 2, 3)))
+                return [e.object_name for batch in batches for e in batch]
+        finally:
+            await server.close()
+
+    async def main() -> list[str]:
+        # Polled, not awaited: a task whose wake-up was lost never runs again,
+        # so awaiting it (or cancelling it) would hang the test instead of failing it.
+        task = asyncio.ensure_future(exchange())
+        for _ in range(1000):
+            if task.done():
+                break
+            await asyncio.sleep(0.01)
+        assert task.done(), "a waiting task was never resumed"
+        return task.result()
+
+    loop = _PythonFutureLoop()
+    try:
+        names = loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert names == ["cn=0", "cn=0", "cn=1", "cn=0", "cn=1", "cn=2"]
+
+
 def test_operations_run_concurrently_and_abandon_cancels_the_handler() -> None:
     async def main() -> None:
         directory = SlowDirectory()

@@ -1,23 +1,62 @@
 """The asyncio client's resume(): a future completed outside a task resumes
-the waiting task at once; inside a task, or for a future that does not list
-its callbacks, they run as asyncio schedules them."""
+the waiting task before resume() returns; inside a task, or for a future
+that does not list its callbacks, they run as asyncio schedules them.  Each
+test runs with asyncio's C future and its pure-Python one (whose callback
+list is the future's own: resume must work on a copy)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+from asyncio import futures, tasks
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 from ldapber.aio._waiter import resume
 
+T = TypeVar("T")
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 
+FutureKind = Callable[[asyncio.AbstractEventLoop], "asyncio.Future[None]"]
+FUTURE_KINDS: dict[str, FutureKind] = {
+    "c-future": lambda loop: loop.create_future(),
+    "python-future": lambda loop: futures._PyFuture(loop=loop),  # type: ignore[attr-defined]
+}
+TASK_KINDS: dict[str, Any] = {"c-task": asyncio.Task, "python-task": tasks._PyTask}  # type: ignore[attr-defined]
 
-def test_completed_in_a_callback_resumes_the_task_before_returning() -> None:
+future_kinds = pytest.mark.parametrize("new_future", FUTURE_KINDS.values(), ids=FUTURE_KINDS.keys())
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run without its cancelling of the tasks left: a task whose
+    wake-up was lost never runs again, so cancelling it would never end."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        loop.close()
+
+
+async def finished(task: asyncio.Future[None]) -> None:
+    """Wait (at most 5 s) for ``task`` to end: a lost wake-up fails the test
+    instead of hanging it (wait_for would wait for the cancellation of a task
+    that never runs again)."""
+    for _ in range(500):
+        if task.done():
+            break
+        await asyncio.sleep(0.01)
+    assert task.done(), "the waiting task was never resumed"
+    task.result()
+
+
+@future_kinds
+@pytest.mark.parametrize("task_class", TASK_KINDS.values(), ids=TASK_KINDS.keys())
+def test_completed_in_a_callback_resumes_the_task_before_returning(new_future: FutureKind, task_class: Any) -> None:
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
+        waiter = new_future(loop)
         trace: list[str] = []
 
         async def wait() -> None:
@@ -29,18 +68,19 @@ def test_completed_in_a_callback_resumes_the_task_before_returning() -> None:
             resume(waiter)
             trace.append("resume returned")
 
-        task = asyncio.create_task(wait())
+        task = task_class(wait(), loop=loop)
         await asyncio.sleep(0)  # the task now waits
         loop.call_soon(complete)
-        await task
+        await finished(task)
         return trace
 
-    assert asyncio.run(main()) == ["resumed with task's", "resume returned"]
+    assert run(main()) == ["resumed with task's", "resume returned"]
 
 
-def test_completed_inside_a_task_resumes_the_other_task_later() -> None:
+@future_kinds
+def test_completed_inside_a_task_resumes_the_other_task_later(new_future: FutureKind) -> None:
     async def main() -> list[str]:
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = new_future(asyncio.get_running_loop())
         trace: list[str] = []
 
         async def wait() -> None:
@@ -51,56 +91,71 @@ def test_completed_inside_a_task_resumes_the_other_task_later() -> None:
         await asyncio.sleep(0)
         resume(waiter)  # from this task: a second task cannot step now
         trace.append("resume returned")
-        await task
+        await finished(task)
         return trace
 
-    assert asyncio.run(main()) == ["resume returned", "resumed"]
+    assert run(main()) == ["resume returned", "resumed"]
 
 
-def test_an_exception_is_raised_in_the_waiting_task() -> None:
-    async def main() -> None:
+@future_kinds
+def test_an_exception_is_raised_in_the_waiting_task_before_resume_returns(new_future: FutureKind) -> None:
+    async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        loop.call_soon(resume, waiter, asyncio.TimeoutError())
-        await waiter
+        waiter = new_future(loop)
+        trace: list[str] = []
 
-    with pytest.raises(asyncio.TimeoutError):
-        asyncio.run(main())
+        async def wait() -> None:
+            try:
+                await waiter
+            except asyncio.TimeoutError:
+                trace.append("TimeoutError raised")
 
+        def complete() -> None:
+            resume(waiter, asyncio.TimeoutError())
+            trace.append("resume returned")
 
-def test_cancelling_the_task_cancels_the_wait() -> None:
-    async def main() -> tuple[bool, bool]:
-        waiter = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(waiter_awaited(waiter))
+        task = asyncio.create_task(wait())
         await asyncio.sleep(0)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return waiter.cancelled(), task.cancelled()
+        loop.call_soon(complete)
+        await finished(task)
+        return trace
 
-    assert asyncio.run(main()) == (True, True)
-
-
-async def waiter_awaited(waiter: asyncio.Future[None]) -> None:
-    await waiter
+    assert run(main()) == ["TimeoutError raised", "resume returned"]
 
 
-def test_wait_for_times_out_a_waiter() -> None:
-    async def main() -> bool:
-        waiter = asyncio.get_running_loop().create_future()
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(waiter_awaited(waiter), 0.01)
-        return waiter.cancelled()
-
-    assert asyncio.run(main()) is True
-
-
-def test_a_callback_that_raises_is_reported_and_the_others_still_run() -> None:
-    async def main() -> tuple[list[object], list[str]]:
+@future_kinds
+def test_every_listed_callback_runs_once_in_its_own_context(new_future: FutureKind) -> None:
+    async def main() -> tuple[list[str], list[str]]:
         loop = asyncio.get_running_loop()
-        reported: list[object] = []
-        loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
-        waiter = loop.create_future()
+        waiter = new_future(loop)
+        seen: list[str] = []
+        for name in ("removed", "first", "second"):
+            context = contextvars.copy_context()
+            context.run(VAR.set, name)
+            waiter.add_done_callback(lambda _: seen.append(VAR.get()), context=context)
+        waiter.remove_done_callback(waiter._callbacks[0][0])  # type: ignore[attr-defined]
+        # Each lambda is its own function, so only "removed" went.
+        inline: list[str] = []
+
+        def complete() -> None:
+            resume(waiter)
+            inline.extend(seen)
+
+        loop.call_soon(complete)
+        await asyncio.sleep(0.01)
+        return inline, seen
+
+    assert run(main()) == (["first", "second"], ["first", "second"])
+
+
+@future_kinds
+def test_a_callback_that_raises_is_reported_and_the_others_still_run(new_future: FutureKind) -> None:
+    async def main() -> tuple[list[tuple[str, type]], list[str]]:
+        loop = asyncio.get_running_loop()
+        reported: list[tuple[str, type]] = []
+        loop.set_exception_handler(lambda _loop, context: reported.append((context["message"],
+                                                                            type(context["exception"]))))
+        waiter = new_future(loop)
         ran: list[str] = []
 
         def bad(_: object) -> None:
@@ -108,13 +163,44 @@ def test_a_callback_that_raises_is_reported_and_the_others_still_run() -> None:
 
         waiter.add_done_callback(bad)
         waiter.add_done_callback(lambda _: ran.append("second"))
-        loop.call_soon(resume, waiter)
+
+        def complete() -> None:
+            resume(waiter)
+            ran.append("resume returned")
+
+        loop.call_soon(complete)
         await asyncio.sleep(0.01)
         return reported, ran
 
-    reported, ran = asyncio.run(main())
-    assert [type(exc) for exc in reported] == [ValueError]
-    assert ran == ["second"]
+    reported, ran = run(main())
+    assert reported == [("exception in a done callback of a resumed future", ValueError)]
+    assert ran == ["second", "resume returned"]
+
+
+@future_kinds
+def test_keyboard_interrupt_propagates_once_the_other_callbacks_are_scheduled(new_future: FutureKind) -> None:
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        waiter = new_future(loop)
+        trace: list[str] = []
+
+        def interrupted(_: object) -> None:
+            raise KeyboardInterrupt
+
+        waiter.add_done_callback(interrupted)
+        waiter.add_done_callback(lambda _: trace.append("second ran"))
+
+        def complete() -> None:
+            try:
+                resume(waiter)
+            except KeyboardInterrupt:
+                trace.append("KeyboardInterrupt out of resume")
+
+        loop.call_soon(complete)
+        await asyncio.sleep(0.01)
+        return trace
+
+    assert run(main()) == ["KeyboardInterrupt out of resume", "second ran"]
 
 
 def test_a_future_that_does_not_list_its_callbacks_runs_them_as_scheduled() -> None:
@@ -139,20 +225,20 @@ def test_a_future_that_does_not_list_its_callbacks_runs_them_as_scheduled() -> N
         await asyncio.sleep(0.01)
         return trace
 
-    assert asyncio.run(main()) == ["resume returned", "callback ran"]
+    assert run(main()) == ["resume returned", "callback ran"]
 
 
-def test_every_callback_runs_in_its_own_context() -> None:
+@future_kinds
+def test_resuming_a_done_future_raises_and_loses_no_callback(new_future: FutureKind) -> None:
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        seen: list[str] = []
-        for name in ("first", "second"):
-            context = contextvars.copy_context()
-            context.run(VAR.set, name)
-            waiter.add_done_callback(lambda _: seen.append(VAR.get()), context=context)
-        loop.call_soon(resume, waiter)
-        await asyncio.sleep(0.01)
-        return seen
+        waiter = new_future(loop)
+        ran: list[str] = []
+        waiter.set_result(None)
+        waiter.add_done_callback(lambda _: ran.append("callback ran"))  # scheduled: the future is done
+        with pytest.raises(asyncio.InvalidStateError, match="already done"):
+            resume(waiter)
+        await asyncio.sleep(0)
+        return ran
 
-    assert asyncio.run(main()) == ["first", "second"]
+    assert run(main()) == ["callback ran"]

@@ -13,7 +13,8 @@ next step inside the read callback and its next request goes out before
 the loop polls again.  Completed from inside a task (where a second task
 cannot start a step), the future's callbacks are scheduled as usual; so
 they are for a future that does not list them (``_callbacks``: asyncio's
-C and pure-Python futures both have it, from 3.10 to 3.13 at least).
+C and pure-Python futures both have it, from 3.10 to 3.13 at least; the
+pure-Python one hands out its own list, so :func:`resume` works on a copy).
 
 The futures stay ordinary ``asyncio.Future`` objects, so the task waits
 on them through the C fast path (an earlier Future subclass with its own
@@ -35,12 +36,17 @@ Callbacks = list[tuple[Callable[[Any], object], Context]]
 
 def resume(future: asyncio.Future[None], error: type[BaseException] | BaseException | None = None) -> None:
     """Complete ``future`` (with ``error`` set on it, if given) and, outside
-    any task, run its done callbacks now."""
+    any task, run its done callbacks now.  The future must still be pending
+    (InvalidStateError otherwise, as from ``set_result``)."""
+    if future.done():
+        raise asyncio.InvalidStateError(f"resume() of a future that is already done: {future!r}")
     loop = future.get_loop()
     callbacks: Callbacks | None = None
     if _current_task(loop) is None:
-        callbacks = getattr(future, "_callbacks", None)
-        if callbacks:
+        listed = getattr(future, "_callbacks", None)
+        if listed:
+            # A copy: the list may be the future's own, which removing empties.
+            callbacks = list(listed)
             for fn, _context in callbacks:
                 future.remove_done_callback(fn)
     if error is None:
