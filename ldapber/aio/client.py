@@ -149,10 +149,10 @@ class _Wire(asyncio.BufferedProtocol):
         self.client._lost(exc)
 
     def pause_writing(self) -> None:
-        self.client._set_writable(False)
+        self.client._writable.clear()
 
     def resume_writing(self) -> None:
-        self.client._set_writable(True)
+        self.client._writable.set()
 
 
 class LDAPClient:
@@ -182,7 +182,6 @@ class LDAPClient:
         self._dispatching = False  # True while _received wakes tasks (it writes what they queue)
         self._writable = asyncio.Event()  # cleared while the transport's buffer is over its high-water mark
         self._writable.set()
-        self._write_paused = False  # the same, read without a call on every wait
         self._closed = self._loop.create_future()  # done when the transport is gone
         self._filters = ops.FilterCache()  # for repeated searches
         # Timeouts: one timer for the connection, at the earliest deadline
@@ -249,7 +248,7 @@ class LDAPClient:
         if self._error is None:
             self._error = exc
         self.proto.close()
-        self._set_writable(True)  # nobody waits to write on a dead connection
+        self._writable.set()  # nobody waits to write on a dead connection
         self._resume(list(self._operations.values()))  # a resumed task may end its operation
         if self.transport is not None:
             self.transport.close()
@@ -271,13 +270,6 @@ class LDAPClient:
             self.transport.write(b"".join(self._outbox))  # one buffer: join hands it back uncopied
         self._outbox.clear()
 
-    def _set_writable(self, writable: bool) -> None:
-        self._write_paused = not writable
-        if writable:
-            self._writable.set()
-        else:
-            self._writable.clear()
-
     async def _drained(self) -> None:
         await asyncio.wait_for(self._writable.wait(), self.timeout)
 
@@ -298,7 +290,7 @@ class LDAPClient:
     async def _wait(self, mid: int, operation: _Operation, timeout: float | None) -> None:
         """Wait until a response for ``mid`` is in; on timeout the
         operation is abandoned (and asyncio.TimeoutError raised)."""
-        if self._write_paused:  # the transport's buffer is over its high-water mark
+        if not self._writable.is_set():  # the transport's buffer is over its high-water mark
             await self._drained()
         while not operation.responses:
             if self._error is not None:
@@ -616,7 +608,7 @@ class LDAPClient:
             operation.abandoned = AbandonedError(message_id)
             if not operation.responses:  # responses already in (its final one, perhaps) are not lost
                 operation.wake(operation.abandoned)
-        if self._write_paused:
+        if not self._writable.is_set():
             await self._drained()
 
     async def start_tls(self, ssl_context: ssl.SSLContext | None = None, *, server_hostname: str | None = None) -> None:
