@@ -27,7 +27,11 @@ loop as ``ldapber-uvloop``, where uvloop is installed) and its blocking
 one (``ldapber.sync``, ``ldapber-sync``: no pipelining), python-ldap
 (libldap), ldap3 (pure Python, SYNC strategy; ASYNC for pipelining), the
 same ldap3 calls with ldapber's accelerator installed (``ldap3-ldapber``) and
-bonsai (libldap; its asyncio connection for pipelining).  A client that is
+bonsai (libldap; its asyncio connection for pipelining); and, for the
+sequential path only, ``asyncio-floor`` (:mod:`bench.floor`): not a client
+but the least any asyncio client on the stock loop does per read
+(pre-encoded requests, no decoding in the timed span), the headroom there
+is for a client's LDAP work.  A client that is
 not installed or fails is skipped, with the reason.  Connecting and binding
 are outside the timing, and so is checking the result: every client must
 return exactly the expected DNs, each with every attribute and value slapd
@@ -57,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import Section, Series, Skipped
+from .floor import AsyncioFloorSession
 from .server import ADMIN, ADMIN_PW, BASE, ROOT, free_port, slapadd_available, start_slapd, stop
 
 PEOPLE = f"ou=people,{BASE}"
@@ -64,14 +69,15 @@ FILTER = "(objectClass=inetOrgPerson)"
 #: Seconds any one LDAP operation (or a whole search) may take before the client gives up.
 TIMEOUT = 120.0
 #: The contenders, in report order; python-ldap is the one ratios are taken against.
-CLIENTS = ("ldapber", "ldapber-uvloop", "ldapber-sync", "python-ldap", "ldap3", "ldap3-ldapber", "bonsai")
+CLIENTS = ("ldapber", "ldapber-uvloop", "ldapber-sync", "python-ldap", "ldap3", "ldap3-ldapber", "bonsai",
+           "asyncio-floor")
 REFERENCE = "python-ldap"
 #: Seconds bonsai's asyncio connection gets to answer two outstanding reads before it counts as unable to pipeline.
 BONSAI_PROBE = 2.0
 PATHS = ("search10k", "pipelined", "sequential")
 #: Which Python distribution each client is (for its version).
 DISTRIBUTIONS = {"ldapber": "ldapber", "ldapber-uvloop": "uvloop", "ldapber-sync": "ldapber", "python-ldap": "python-ldap", "ldap3": "ldap3",
-                 "ldap3-ldapber": "ldap3", "bonsai": "bonsai"}
+                 "ldap3-ldapber": "ldap3", "bonsai": "bonsai", "asyncio-floor": "ldapber"}
 
 
 @dataclass(frozen=True)
@@ -542,9 +548,10 @@ class BonsaiSession:
 SESSIONS: dict[str, type[Any]] = {"ldapber": LdapberSession, "ldapber-uvloop": LdapberUvloopSession,
                                   "ldapber-sync": LdapberSyncSession,
                                   "python-ldap": PythonLdapSession,
-                                  "ldap3": Ldap3Session, "ldap3-ldapber": Ldap3LdapberSession, "bonsai": BonsaiSession}
+                                  "ldap3": Ldap3Session, "ldap3-ldapber": Ldap3LdapberSession, "bonsai": BonsaiSession,
+                                  "asyncio-floor": AsyncioFloorSession}
 _MODULES = {"ldapber": "ldapber.aio.client", "ldapber-uvloop": "uvloop", "ldapber-sync": "ldapber.sync", "python-ldap": "ldap", "ldap3": "ldap3",
-            "ldap3-ldapber": "ldapber.integrations.ldap3", "bonsai": "bonsai"}
+            "ldap3-ldapber": "ldapber.integrations.ldap3", "bonsai": "bonsai", "asyncio-floor": "ldapber.aio._waiter"}
 
 
 def unavailable(name: str) -> str | None:
@@ -761,7 +768,7 @@ def measure(mode_name: str = "full", clients: Sequence[str] = CLIENTS, *, memory
         try:
             log(f"  slapd with {mode.entries:,} entries ready in {time.perf_counter() - started:.1f} s")
             url = f"ldap://127.0.0.1:{port}"
-            alive = {path: list(names) for path in PATHS}
+            alive = {path: [n for n in names if path in getattr(SESSIONS[n], "paths", PATHS)] for path in PATHS}
             samples: dict[tuple[str, str], list[Timed]] = collections.defaultdict(list)
             for r in range(-mode.warmup, mode.rounds):
                 for path in PATHS:
@@ -783,7 +790,8 @@ def measure(mode_name: str = "full", clients: Sequence[str] = CLIENTS, *, memory
                         section.series.append(Series(path, name, tuple(t.wall for t in rounds), work[path]))
                         section.series.append(Series(f"{path}:cpu", name, tuple(t.cpu for t in rounds), work[path]))
             if memory:
-                memory_rounds(names, url, mode, section, log)
+                memory_rounds([n for n in names if "search10k" in getattr(SESSIONS[n], "paths", PATHS)], url, mode,
+                              section, log)
         finally:
             stop(proc)
     section.info["load_after"] = list(os.getloadavg())
