@@ -19,6 +19,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from ldapber.aio._waiter import resume
+
 #: The BER tags of the responses that end an exchange here: BindResponse
 #: ([APPLICATION 1]) and SearchResultDone ([APPLICATION 5]), constructed.
 FINAL_TAGS = frozenset((0x61, 0x65))
@@ -57,8 +59,6 @@ class _FloorProtocol(asyncio.BufferedProtocol):
         return self.view
 
     def buffer_updated(self, nbytes: int) -> None:
-        from ldapber.aio._waiter import resume
-
         pending = self.pending
         pending += self.view[:nbytes]
         complete, done = _done_in(pending)
@@ -87,7 +87,6 @@ class AsyncioFloorSession:
 
         from .client import ADMIN, ADMIN_PW
 
-        self._encode = ldapber.encode
         host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
         self.loop = asyncio.new_event_loop()
         try:
@@ -100,7 +99,7 @@ class AsyncioFloorSession:
             if not isinstance(reply, BindResponse) or reply.result_code != ResultCode.SUCCESS:
                 raise RuntimeError(f"the bind failed: {reply!r}")
         except BaseException:
-            self.loop.close()
+            self.close()
             raise
 
     def _allocate(self, n: int) -> int:
@@ -111,8 +110,9 @@ class AsyncioFloorSession:
         """Each request in turn, awaiting its answer; the answers' bytes."""
         protocol, transport, loop = self.protocol, self.transport, self.loop
         protocol.responses = []
+        future = asyncio.Future  # with the loop bound: what ldapber's client does on the stock loops
         for request in requests:
-            waiter = protocol.waiter = loop.create_future()
+            waiter = protocol.waiter = future(loop=loop)
             transport.write(request)
             await waiter
         return protocol.responses
@@ -160,7 +160,8 @@ class AsyncioFloorSession:
 
     def close(self) -> None:
         try:
-            self.transport.close()
+            if getattr(self, "transport", None) is not None:
+                self.transport.close()
             self.loop.run_until_complete(asyncio.sleep(0))
         finally:
             self.loop.close()
