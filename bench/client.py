@@ -554,6 +554,11 @@ _MODULES = {"ldapber": "ldapber.aio.client", "ldapber-uvloop": "uvloop", "ldapbe
             "ldap3-ldapber": "ldapber.integrations.ldap3", "bonsai": "bonsai", "asyncio-floor": "ldapber.aio._waiter"}
 
 
+def paths_of(name: str) -> Sequence[str]:
+    """The paths session ``name`` runs (a session class may list fewer in ``paths``)."""
+    return getattr(SESSIONS[name], "paths", PATHS)  # type: ignore[no-any-return]
+
+
 def unavailable(name: str) -> str | None:
     """Why ``name`` cannot be measured here (not installed), or None."""
     import importlib
@@ -768,7 +773,7 @@ def measure(mode_name: str = "full", clients: Sequence[str] = CLIENTS, *, memory
         try:
             log(f"  slapd with {mode.entries:,} entries ready in {time.perf_counter() - started:.1f} s")
             url = f"ldap://127.0.0.1:{port}"
-            alive = {path: [n for n in names if path in getattr(SESSIONS[n], "paths", PATHS)] for path in PATHS}
+            alive = {path: [n for n in names if path in paths_of(n)] for path in PATHS}
             samples: dict[tuple[str, str], list[Timed]] = collections.defaultdict(list)
             for r in range(-mode.warmup, mode.rounds):
                 for path in PATHS:
@@ -790,8 +795,7 @@ def measure(mode_name: str = "full", clients: Sequence[str] = CLIENTS, *, memory
                         section.series.append(Series(path, name, tuple(t.wall for t in rounds), work[path]))
                         section.series.append(Series(f"{path}:cpu", name, tuple(t.cpu for t in rounds), work[path]))
             if memory:
-                memory_rounds([n for n in names if "search10k" in getattr(SESSIONS[n], "paths", PATHS)], url, mode,
-                              section, log)
+                memory_rounds([n for n in names if "search10k" in paths_of(n)], url, mode, section, log)
         finally:
             stop(proc)
     section.info["load_after"] = list(os.getloadavg())

@@ -21,31 +21,17 @@ from typing import Any
 
 from ldapber.aio._waiter import resume
 
-#: The BER tags of the responses that end an exchange here: BindResponse
-#: ([APPLICATION 1]) and SearchResultDone ([APPLICATION 5]), constructed.
-FINAL_TAGS = frozenset((0x61, 0x65))
+from .framing import BIND_RESPONSE, SEARCH_DONE, ops_in
+
+#: The responses that end an exchange here.
+FINAL_TAGS = frozenset((BIND_RESPONSE, SEARCH_DONE))
 
 
 def _done_in(pending: bytearray) -> tuple[int, bool]:
     """How many bytes at the start of ``pending`` are complete PDUs, and
-    whether one of them is a final response (definite lengths only, as
-    slapd sends; the message ID is assumed to be a short INTEGER)."""
-    at, done, size = 0, False, len(pending)
-    while size - at >= 2:
-        first = pending[at + 1]
-        if first & 0x80:
-            count = first & 0x7F
-            if size - at < 2 + count:
-                break
-            length, header = int.from_bytes(pending[at + 2:at + 2 + count], "big"), 2 + count
-        else:
-            length, header = first, 2
-        if size - at < header + length:
-            break
-        tag_at = at + header + 2 + pending[at + header + 1]  # past the message ID
-        done = done or pending[tag_at] in FINAL_TAGS
-        at += header + length
-    return at, done
+    whether one of them is a final response."""
+    tags, complete = ops_in(pending)
+    return complete, any(tag in FINAL_TAGS for tag in tags)
 
 
 class _FloorProtocol(asyncio.BufferedProtocol):
